@@ -1,0 +1,62 @@
+"""熊本県SDGs登録制度 — the Kumamoto Prefecture SDGs registration portal."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from portal import config as settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application; `config` overrides the environment (tests use it)."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("PORTAL_INSTANCE_PATH", str(ROOT / "instance")),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.update(settings.from_environment(app.instance_path))
+    app.config.update(config or {})
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", settings.engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
+    if app.config["PRODUCTION"] and app.config["SECRET_KEY"] in ("", settings.DEV_SECRET_KEY):
+        raise RuntimeError("PORTAL_ENV=production needs a real SECRET_KEY in the environment")
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    _init_extensions(app)
+    _register_features(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from portal.core import i18n, outbox, security
+    from portal.core.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=lambda: "Asia/Tokyo")
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    i18n.init_app(app)
+    outbox.init_app(app)
+    security.init_app(app)
+    from portal.core.permissions import may
+
+    app.jinja_env.globals.update(may=may, has_endpoint=lambda name: name in app.view_functions)
+
+
+def _register_features(app: Flask) -> None:
+    # Every model, so that the metadata (and Alembic) sees the whole schema.
+    from portal import cli, models  # noqa: F401
+    from portal.accounts.views import bp as accounts
+    from portal.accounts.staff_views import bp as staff_accounts
+    from portal.core.views import bp as core
+    from portal.organisations.views import bp as organisations
+
+    for blueprint in (core, accounts, staff_accounts, organisations):
+        app.register_blueprint(blueprint)
+    cli.init_app(app)

@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectChoice, SelectField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
+
+from portal.core.forms import PortalForm
+from portal.core.roles import Role
+
+LANGUAGE_CHOICES = [SelectChoice("ja", "日本語", render_kw={"lang": "ja"}), SelectChoice("en", "English", render_kw={"lang": "en"})]
+PASSWORD_RULES = (Length(min=10, max=128, message=_l("Use between 10 and 128 characters.")),)
+
+
+def lower(value):
+    return value.lower() if isinstance(value, str) else value
+
+
+class EmailMixin:
+    email = EmailField(
+        _l("E-mail address"),
+        validators=[DataRequired(), Length(max=254), Email(message=_l("Enter a valid e-mail address."))],
+        filters=[lower],
+        render_kw={"autocomplete": "email"},
+    )
+
+
+class SignUpForm(EmailMixin, PortalForm):
+    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=100)],
+                       render_kw={"autocomplete": "name"})
+    password = PasswordField(_l("Password"), validators=[DataRequired(), *PASSWORD_RULES],
+                             description=_l("At least 10 characters."),
+                             render_kw={"autocomplete": "new-password"})
+    password_again = PasswordField(
+        _l("Password (again)"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords do not match."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+    agree = BooleanField(_l("I agree to the terms of use and the privacy policy."),
+                         validators=[DataRequired(message=_l("Please agree to continue."))])
+
+
+class LoginForm(EmailMixin, PortalForm):
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=128)],
+                             render_kw={"autocomplete": "current-password"})
+    remember = BooleanField(_l("Keep me signed in on this device"))
+
+
+class ForgotPasswordForm(EmailMixin, PortalForm):
+    pass
+
+
+class ResetPasswordForm(PortalForm):
+    password = PasswordField(_l("New password"), validators=[DataRequired(), *PASSWORD_RULES],
+                             description=_l("At least 10 characters."),
+                             render_kw={"autocomplete": "new-password"})
+    password_again = PasswordField(
+        _l("New password (again)"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords do not match."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class ProfileForm(PortalForm):
+    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=100)])
+    locale = RadioField(_l("Language for pages and e-mails"), choices=LANGUAGE_CHOICES,
+                        validators=[DataRequired()])
+
+
+class ChangePasswordForm(ResetPasswordForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=128)],
+                                     render_kw={"autocomplete": "current-password"})
+
+
+class AccountForm(EmailMixin, PortalForm):
+    """The secretariat creates staff and partner accounts."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    role = SelectField(_l("Role"), choices=[])
+    partner_id = SelectField(_l("Partner institution"), coerce=int, validators=[Optional()],
+                             description=_l("Only for partner accounts."))
+    locale = RadioField(_l("Language for e-mails"), choices=LANGUAGE_CHOICES, default="ja")
+
+    def __init__(self, partners, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role.choices = [SelectChoice(r.value, r.title) for r in (Role.REVIEWER, Role.SECRETARIAT, Role.PARTNER)]
+        self.partner_id.choices = [SelectChoice(0, _l("(none)"))] + [SelectChoice(p.id, p.name_ja) for p in partners]
+
+    def validate_partner_id(self, field):
+        if self.role.data == Role.PARTNER and not field.data:
+            raise ValidationError(_l("Choose the institution this partner account belongs to."))
+        if self.role.data != Role.PARTNER and field.data:
+            raise ValidationError(_l("Only partner accounts belong to an institution."))

@@ -1,0 +1,147 @@
+"""Account operations: the only place accounts change. Each writes the audit log and queues
+the mails it mentions (sent after commit)."""
+from __future__ import annotations
+
+from portal.core.links import external_url
+from flask import current_app
+from sqlalchemy import func, select
+
+from portal.accounts import tokens
+from portal.accounts.models import User
+from portal.core import audit
+from portal.core.db import utcnow
+from portal.core.extensions import db
+from portal.core.outbox import queue_mail
+from portal.core.roles import Role
+
+STAFF_LINK_MAX_AGE = 7 * 24 * 3600
+
+
+class AccountError(ValueError):
+    """An account operation that cannot be done (the message says why, in the user's words)."""
+
+
+def find_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+
+
+def sign_up(email: str, name: str, password: str, locale: str) -> User | None:
+    """Create an applicant account and mail a verification link.
+
+    If the address already has an account, nothing is created: its owner is mailed instead,
+    so the page shown is the same either way and does not reveal who has an account.
+    """
+    existing = find_by_email(email)
+    if existing is not None:
+        queue_mail(existing.email, "accounts/mail/already_registered.txt", existing.locale, user=existing,
+                   login_url=external_url("accounts.login"),
+                   reset_url=external_url("accounts.forgot_password"))
+        return None
+    user = User(email=email.lower(), name=name, role=Role.APPLICANT, locale=locale)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    audit.record("user.signed_up", user, {"email": user.email}, actor=user)
+    send_verification(user)
+    return user
+
+
+def send_verification(user: User) -> None:
+    """Mail `user` a link that proves they own their address."""
+    token = tokens.make("verify", {"user": user.id, "email": user.email})
+    queue_mail(user.email, "accounts/mail/verify.txt", user.locale, user=user,
+               link=external_url("accounts.verify_email", token=token))
+
+
+def verify_email(token: str, max_age: int) -> User | None:
+    """Mark the address in `token` verified; None for a bad, expired or outdated link."""
+    payload = tokens.read("verify", token, max_age)
+    user = db.session.get(User, payload["user"]) if payload else None
+    if user is None or user.email != payload["email"]:
+        return None
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+        audit.record("user.email_verified", user, {"email": user.email}, actor=user)
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    user = find_by_email(email)
+    if user is None or not user.is_active or not user.check_password(password):
+        return None
+    user.last_login_at = utcnow()
+    return user
+
+
+def request_password_reset(email: str) -> None:
+    """Mail a single-use reset link if the address has an active account; otherwise nothing."""
+    user = find_by_email(email)
+    if user is None or not user.is_active:
+        return
+    queue_mail(user.email, "accounts/mail/reset.txt", user.locale, user=user,
+               link=external_url("accounts.reset_password", token=reset_token(user)))
+
+
+def reset_token(user: User) -> str:
+    return tokens.make("reset", {"user": user.id, "fp": tokens.password_fingerprint(user.password_hash)})
+
+
+def user_for_reset(token: str) -> User | None:
+    """The user a reset link is for; None once used (the password changed), expired or forged.
+
+    A reset link lasts RESET_TOKEN_MAX_AGE; the first-password link of an account the
+    secretariat created lasts a week.
+    """
+    payload = tokens.read("reset", token, STAFF_LINK_MAX_AGE)
+    user = db.session.get(User, payload["user"]) if payload else None
+    if user is None or not user.is_active:
+        return None
+    if tokens.password_fingerprint(user.password_hash) != payload["fp"]:
+        return None
+    if user.password_hash and tokens.read("reset", token, current_app.config["RESET_TOKEN_MAX_AGE"]) is None:
+        return None
+    return user
+
+
+def set_password(user: User, password: str, *, via_link: bool = False) -> None:
+    """Set a new password and tell the user by mail. A link proves the address too."""
+    user.set_password(password)
+    if via_link and user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+    audit.record("user.password_changed", user, {"via_link": via_link})
+    queue_mail(user.email, "accounts/mail/password_changed.txt", user.locale, user=user)
+
+
+def update_profile(user: User, name: str, locale: str) -> None:
+    """Change the user's name and language (pages and mails)."""
+    changes = audit.diff(user, {"name": name, "locale": locale})
+    if changes:
+        audit.record("user.profile_updated", user, changes)
+
+
+def create_account(email: str, name: str, role: Role, locale: str, partner=None, actor=None,
+                   password: str | None = None) -> User:
+    """Create an account (staff or partner by the secretariat or `flask users create`; any by the demo
+    data). Without a password, mail a week-long link to set one; with one, the account is
+    ready to use and nothing is mailed."""
+    if find_by_email(email) is not None:
+        raise AccountError("exists")
+    user = User(email=email.lower(), name=name, role=role, locale=locale, partner=partner)
+    if password:
+        user.set_password(password)
+        user.email_verified_at = utcnow()
+    db.session.add(user)
+    db.session.flush()
+    audit.record("user.created", user, {"email": user.email, "role": role.value,
+                                        "partner": partner.code if partner else None}, actor=actor)
+    if not password:
+        queue_mail(user.email, "accounts/mail/account_created.txt", user.locale, user=user,
+                   link=external_url("accounts.reset_password", token=reset_token(user)))
+    return user
+
+
+def set_active(user: User, active: bool, actor=None) -> None:
+    """Deactivate (or reactivate) an account; a deactivated account cannot sign in."""
+    changes = audit.diff(user, {"active": active})
+    if changes:
+        audit.record("user.activation", user, changes, actor=actor)

@@ -1,0 +1,64 @@
+"""The secretariat's account management: staff and partner accounts."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from portal.accounts import operations
+from portal.accounts.forms import AccountForm
+from portal.accounts.models import User
+from portal.core.extensions import db
+from portal.core.permissions import access
+from portal.core.roles import Role
+from portal.core.security import form_view
+from portal.partners.models import PartnerInstitution
+
+bp = Blueprint("staff_accounts", __name__, url_prefix="/staff/users")
+PAGE_SIZE = 50
+
+
+@bp.get("/")
+@access("staff.users")
+def index():
+    role = request.args.get("role")
+    query = select(User).order_by(User.role, User.email)
+    if role in set(Role):
+        query = query.where(User.role == role)
+    page = db.paginate(query, per_page=PAGE_SIZE, error_out=False)
+    return render_template("accounts/staff_users.html", page=page, role=role, roles=list(Role))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@form_view
+@access("staff.users")
+def create():
+    partners = db.session.scalars(select(PartnerInstitution).order_by(PartnerInstitution.id)).all()
+    form = AccountForm(partners)
+    if form.validate_on_submit():
+        partner = db.session.get(PartnerInstitution, form.partner_id.data) if form.partner_id.data else None
+        try:
+            user = operations.create_account(form.email.data, form.name.data, Role(form.role.data),
+                                             form.locale.data, partner=partner, actor=current_user)
+        except operations.AccountError:
+            form.email.errors.append(_("An account with this e-mail address already exists."))
+        else:
+            db.session.commit()
+            flash(_("The account for %(email)s was created; a link to set the password was mailed.",
+                    email=user.email), "success")
+            return redirect(url_for("staff_accounts.index"))
+    return render_template("accounts/staff_user_form.html", form=form), 400 if form.csrf_failed else 200
+
+
+@bp.post("/<int:user_id>/active")
+@access("staff.users")
+def set_active(user_id: int):
+    user = db.session.get(User, user_id) or abort(404)
+    if user.id == current_user.id:
+        flash(_("You cannot deactivate your own account."), "error")
+    else:
+        operations.set_active(user, request.form.get("active") == "1", actor=current_user)
+        db.session.commit()
+        flash(_("The account %(email)s was updated.", email=user.email), "success")
+    return redirect(url_for("staff_accounts.index"))

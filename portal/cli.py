@@ -1,0 +1,137 @@
+"""Command-line interface: `flask --app app <command>`."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from portal.core.extensions import db
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def init_app(app: Flask) -> None:
+    from portal.accounts.cli import users
+    from portal.demo import seed_demo
+
+    app.cli.add_command(doctor)
+    app.cli.add_command(outbox)
+    app.cli.add_command(translate)
+    app.cli.add_command(users)
+    app.cli.add_command(seed_demo)
+
+
+@click.command()
+def doctor():
+    """Check database, migrations, Japanese font, harfbuzz-subset and mail settings."""
+    from portal.core import diagnostics
+
+    problems = 0
+    for check in diagnostics.checks():
+        ok, message = check()
+        click.echo(("ok      " if ok else "PROBLEM ") + message)
+        problems += not ok
+    if problems:
+        click.echo(f"{problems} problem(s) found.", err=True)
+        sys.exit(1)
+    click.echo("All checks passed.")
+
+
+outbox = AppGroup("outbox", help="The mail outbox.")
+
+
+@outbox.command("send")
+@click.option("--limit", type=int, default=None, help="Send at most this many mails.")
+def outbox_send(limit):
+    """Send pending mail (safe to run in several processes at once)."""
+    from portal.core.outbox import send_pending
+
+    sent, failed = send_pending(limit)
+    click.echo(f"sent {sent}, failed {failed}")
+    if failed:
+        sys.exit(1)
+
+
+@outbox.command("status")
+def outbox_status():
+    """Show how many mails are pending, sending, sent and failed."""
+    from portal.core.outbox import pending_counts
+
+    counts = pending_counts()
+    for state in ("pending", "sending", "sent", "failed"):
+        click.echo(f"{state:8} {counts.get(state, 0)}")
+
+
+translate = AppGroup("translate", help="Translation catalogues (Babel).")
+
+
+def _pybabel(*args: str) -> None:
+    subprocess.run([sys.executable, "-m", "babel.messages.frontend", *args], check=True, cwd=ROOT)
+
+
+@translate.command("extract")
+def translate_extract():
+    """Extract messages into translations/messages.pot."""
+    _pybabel("extract", "-F", "babel.cfg", "-k", "_l", "-o", "translations/messages.pot", ".")
+
+
+@translate.command("update")
+def translate_update():
+    """Extract, then merge new messages into every catalogue.
+
+    The source strings are English, so the English catalogue is filled with them; every
+    other catalogue lists what is new for a translator (`flask translate missing`).
+    """
+    translate_extract.callback()
+    _pybabel("update", "-i", "translations/messages.pot", "-d", "translations", "--no-fuzzy-matching",
+             "--ignore-obsolete")
+    _fill_english()
+
+
+def _fill_english() -> None:
+    from babel.messages.pofile import read_po, write_po
+
+    path = ROOT / "translations" / "en" / "LC_MESSAGES" / "messages.po"
+    if not path.exists():
+        return
+    with path.open("rb") as handle:
+        catalog = read_po(handle)
+    for message in catalog:
+        if message.id and not message.string:
+            message.string = message.id
+        message.flags.discard("fuzzy")
+    with path.open("wb") as handle:
+        write_po(handle, catalog, width=100)
+
+
+@translate.command("missing")
+@click.argument("lang", default="ja")
+def translate_missing(lang):
+    """List the messages of a catalogue that have no translation yet (exit 1 if any)."""
+    from babel.messages.pofile import read_po
+
+    with (ROOT / "translations" / lang / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        catalog = read_po(handle)
+    missing = [m for m in catalog if m.id and (not m.string or (isinstance(m.string, tuple) and not all(m.string))
+                                               or m.fuzzy)]
+    for message in missing:
+        click.echo(message.id if isinstance(message.id, str) else message.id[0])
+    if missing:
+        sys.exit(1)
+
+
+@translate.command("compile")
+def translate_compile():
+    """Compile catalogues to .mo files (done by the set-up commands)."""
+    _pybabel("compile", "-d", "translations")
+
+
+@translate.command("init")
+@click.argument("lang")
+def translate_init(lang):
+    """Start a catalogue for a new language."""
+    _pybabel("init", "-i", "translations/messages.pot", "-d", "translations", "-l", lang)

@@ -1,0 +1,1 @@
+"""Cohorts (期): intakes of applications, decided by the secretariat in one act."""

@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import CheckConstraint, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.core.db import str_enum, utcnow
+from portal.core.extensions import db
+
+
+class CohortState(StrEnum):
+    PLANNED = "planned"
+    OPEN = "open"
+    CLOSED = "closed"
+    DECIDED = "decided"
+
+    @property
+    def title(self) -> str:
+        return str(_STATE_TITLES[self])
+
+
+_STATE_TITLES = {
+    CohortState.PLANNED: _l("Planned"),
+    CohortState.OPEN: _l("Open for applications"),
+    CohortState.CLOSED: _l("Closed"),
+    CohortState.DECIDED: _l("Decided"),
+}
+
+# The one transition table: from each state, the states a cohort may move to.
+TRANSITIONS: dict[CohortState, tuple[CohortState, ...]] = {
+    CohortState.PLANNED: (CohortState.OPEN,),
+    CohortState.OPEN: (CohortState.CLOSED,),
+    CohortState.CLOSED: (CohortState.OPEN, CohortState.DECIDED),
+    CohortState.DECIDED: (),
+}
+
+
+class Cohort(db.Model):
+    """期 — one intake of applications, decided by the secretariat in one act."""
+
+    __tablename__ = "cohorts"
+    __table_args__ = (
+        CheckConstraint("number > 0", name="number_positive"),
+        CheckConstraint("closes_at > opens_at", name="window_order"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(unique=True)
+    state: Mapped[CohortState] = mapped_column(str_enum(CohortState, 16), default=CohortState.PLANNED)
+    opens_at: Mapped[datetime]
+    closes_at: Mapped[datetime]
+    checklist_version: Mapped[str] = mapped_column(String(20), default="1")
+    decision_planned_on: Mapped[date | None]
+    decided_on: Mapped[date | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def accepts_applications(self, now: datetime | None = None) -> bool:
+        now = now or utcnow()
+        return self.state == CohortState.OPEN and self.opens_at <= now < self.closes_at
+
+    @property
+    def title(self) -> str:
+        return str(_l("Cohort %(number)s", number=self.number))

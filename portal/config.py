@@ -1,0 +1,78 @@
+"""Settings, read from the environment (CONTRACT.md) with safe local defaults."""
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+DEV_SECRET_KEY = "dev-only-not-secret"  # refused in production, see create_app
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _database_url(instance_path: str) -> str:
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{Path(instance_path) / 'portal.db'}"
+    # Heroku-style URLs and plain postgresql:// both mean psycopg 3 here.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def from_environment(instance_path: str) -> dict:
+    """The configuration mapping for an app whose instance folder is `instance_path`."""
+    production = os.environ.get("PORTAL_ENV", "").lower() == "production"
+    database_url = _database_url(instance_path)
+    return {
+        "PRODUCTION": production,
+        "SECRET_KEY": os.environ.get("SECRET_KEY", DEV_SECRET_KEY),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "PORTAL_BASE_URL": os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER", str(Path(instance_path) / "uploads")),
+        "MAIL_FOLDER": os.environ.get("MAIL_FOLDER", str(Path(instance_path) / "mail")),
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
+        "MAIL_USE_TLS": _bool("MAIL_USE_TLS"),
+        "MAIL_DEFAULT_SENDER": os.environ.get(
+            "MAIL_DEFAULT_SENDER", "熊本県SDGs登録制度事務局 <no-reply@sdgs.example.jp>"
+        ),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "PDF_FONT_GOTHIC": os.environ.get(
+            "PDF_FONT_GOTHIC", "/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf"
+        ),
+        "PDF_FONT_MINCHO": os.environ.get(
+            "PDF_FONT_MINCHO", "/usr/share/fonts/opentype/ipaexfont-mincho/ipaexm.ttf"
+        ),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": production,
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=8),
+        # Forms check their own token so that a stale one re-renders what was typed.
+        "WTF_CSRF_CHECK_DEFAULT": False,
+        "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+        "MAX_CONTENT_LENGTH": 60 * 1024 * 1024,
+        "BABEL_DEFAULT_LOCALE": "ja",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Tokyo",
+        "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).resolve().parent.parent / "translations"),
+        "EMAIL_TOKEN_MAX_AGE": 3 * 24 * 3600,
+        "RESET_TOKEN_MAX_AGE": 3600,
+    }
+
+
+def engine_options(database_url: str) -> dict:
+    options: dict = {"pool_pre_ping": True}
+    if database_url.startswith("sqlite"):
+        # Writers wait for each other instead of failing at once.
+        options["connect_args"] = {"timeout": 15}
+    return options

@@ -1,0 +1,92 @@
+"""What `flask doctor` checks; each check returns (ok, plain message)."""
+from __future__ import annotations
+
+import ctypes.util
+from typing import Callable
+
+from flask import current_app
+from sqlalchemy import text
+
+from portal.core.extensions import db
+
+
+def checks() -> list[Callable[[], tuple[bool, str]]]:
+    return [database, migrations, fonts, pdf_rendering, harfbuzz_subset, mail_settings, secret_key]
+
+
+def database() -> tuple[bool, str]:
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception as error:
+        return False, f"database does not answer: {error}"
+    return True, f"database answers ({db.engine.url.render_as_string(hide_password=True)})"
+
+
+def migrations() -> tuple[bool, str]:
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    config = current_app.extensions["migrate"].migrate.get_config()
+    heads = set(ScriptDirectory.from_config(config).get_heads())
+    try:
+        with db.engine.connect() as connection:
+            current = set(MigrationContext.configure(connection).get_current_heads())
+    except Exception as error:
+        return False, f"cannot read the migration state: {error}"
+    if current != heads:
+        return False, (
+            f"database is at migration {', '.join(sorted(current)) or 'none'}, newest is "
+            f"{', '.join(sorted(heads))}: run `flask --app app db upgrade`"
+        )
+    return True, f"migrations at head ({', '.join(sorted(heads))})"
+
+
+def fonts() -> tuple[bool, str]:
+    from portal.core.pdf import check_fonts, font_paths
+
+    problems = check_fonts()
+    if problems:
+        return False, "; ".join(problems)
+    return True, "Japanese fonts present (" + ", ".join(str(p) for p in font_paths().values()) + ")"
+
+
+def pdf_rendering() -> tuple[bool, str]:
+    from portal.core.pdf import FontMissingError, embedded_fonts, render_pdf
+
+    try:
+        pdf = render_pdf("pdf/doctor.html")
+    except FontMissingError as error:
+        return False, f"cannot render PDFs: {error}"
+    except Exception as error:
+        return False, f"cannot render PDFs: {type(error).__name__}: {error}"
+    names = embedded_fonts(pdf)
+    if not any("IPAex" in name for name in names):
+        return False, f"a test PDF does not embed IPAex (it embeds {sorted(names) or 'no fonts'})"
+    return True, "a test PDF renders with IPAex embedded"
+
+
+def harfbuzz_subset() -> tuple[bool, str]:
+    if ctypes.util.find_library("harfbuzz-subset"):
+        return True, "libharfbuzz-subset found (fast font subsetting)"
+    return False, "libharfbuzz-subset not found: install the Debian package libharfbuzz-subset0 (PDFs are ~10x slower)"
+
+
+def mail_settings() -> tuple[bool, str]:
+    config = current_app.config
+    if not config["MAIL_SERVER"]:
+        return True, f"no MAIL_SERVER: mails are written to {config['MAIL_FOLDER']}"
+    if not config["MAIL_DEFAULT_SENDER"]:
+        return False, "MAIL_SERVER is set but MAIL_DEFAULT_SENDER is empty"
+    if config["MAIL_USERNAME"] and not config["MAIL_PASSWORD"]:
+        return False, "MAIL_USERNAME is set but MAIL_PASSWORD is empty"
+    return True, f"mail goes to {config['MAIL_SERVER']}:{config['MAIL_PORT']}"
+
+
+def secret_key() -> tuple[bool, str]:
+    from portal.config import DEV_SECRET_KEY
+
+    if current_app.config["SECRET_KEY"] == DEV_SECRET_KEY:
+        if current_app.config["PRODUCTION"]:
+            return False, "SECRET_KEY is the development default"
+        return True, "SECRET_KEY is the development default (fine locally; set it in production)"
+    return True, "SECRET_KEY is set"

@@ -1,0 +1,121 @@
+"""Form conventions shared by every feature: input hygiene and Japanese-specific validators."""
+from __future__ import annotations
+
+import unicodedata
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import Field, StringField, TextAreaField
+from wtforms.validators import ValidationError
+
+from portal.core import japanese
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def nfkc(value):
+    """Full-width digits and letters to half-width (ＡＢＣ１２３ → ABC123); kana are kept."""
+    return unicodedata.normalize("NFKC", value).strip() if isinstance(value, str) else value
+
+
+class PortalForm(FlaskForm):
+    """A FlaskForm that refuses control characters (NUL and friends) in any text field."""
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            if issubclass(unbound_field.field_class, (StringField, TextAreaField)):
+                options = dict(options, filters=(strip, *unbound_field.kwargs.get("filters", ())))
+            return unbound_field.bind(form=form, **options)
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.meta.csrf and "csrf_token" in self.errors:
+            # Say what happened and that nothing was lost; the form carries a fresh token.
+            self.csrf_token.errors = [str(_l(
+                "This page had been open too long, so it could not be sent. What you typed is "
+                "kept below: please check it and send it again."))]
+        for field in self:
+            if isinstance(field.data, str) and _has_control_characters(field.data):
+                field.errors = [*field.errors, str(_l("Contains characters that cannot be used."))]
+                valid = False
+        return valid
+
+    @property
+    def csrf_failed(self) -> bool:
+        return "csrf_token" in self.errors
+
+    def error_list(self) -> list[tuple[Field, str]]:
+        """(field, message) pairs for the error summary at the top of the page."""
+        return [(field, message) for field in self for message in field.errors]
+
+
+def _has_control_characters(text: str) -> bool:
+    return any(unicodedata.category(c) == "Cc" and c not in "\r\n\t" for c in text)
+
+
+class Katakana:
+    """フリガナ: full-width katakana (half-width kana and hiragana are converted first)."""
+
+    def __call__(self, form, field):
+        if field.data:
+            field.data = japanese.to_katakana(japanese.normalize(field.data))
+            if not japanese.is_katakana(field.data):
+                raise ValidationError(_l("Enter the reading in katakana (e.g. クマモトショウジ)."))
+
+
+class CorporateNumber:
+    """法人番号: 13 digits with a valid check digit (full-width digits and hyphens accepted)."""
+
+    messages = {
+        "length": _l("A corporate number has 13 digits."),
+        "digits": _l("A corporate number contains digits only."),
+        "check_digit": _l("This corporate number is not valid (check digit). Please check it."),
+    }
+
+    def __call__(self, form, field):
+        if not field.data:
+            return
+        try:
+            field.data = japanese.validate_corporate_number(field.data)
+        except ValueError as error:
+            raise ValidationError(self.messages.get(str(error), self.messages["check_digit"])) from None
+
+
+class PostalCode:
+    """A Japanese postal code: 8600806, 860-0806, 〒860-0806, full-width forms."""
+
+    def __call__(self, form, field):
+        if not field.data:
+            return
+        try:
+            field.data = japanese.normalize_postal_code(field.data)
+        except ValueError:
+            raise ValidationError(_l("Enter a 7-digit postal code (e.g. 860-8570).")) from None
+
+
+# --- keeping what was typed across an expired session --------------------------------------
+
+_NOT_KEPT = ("csrf_token", "password", "password_again", "current_password")
+
+
+def keep_input() -> None:
+    """Remember the posted form (never passwords or the token) for after signing in again."""
+    from flask import request, session
+
+    data = [(k, v) for k, v in request.form.items(multi=True) if k not in _NOT_KEPT]
+    if data:
+        session["kept_input"] = {"path": request.path, "data": data}
+
+
+def restore_input():
+    """The form data kept for this page before the user signed in again, or None."""
+    from flask import request, session
+    from werkzeug.datastructures import MultiDict
+
+    kept = session.get("kept_input")
+    if not kept or kept.get("path") != request.path:
+        return None
+    session.pop("kept_input")
+    return MultiDict([tuple(pair) for pair in kept["data"]])

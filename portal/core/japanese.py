@@ -1,0 +1,151 @@
+"""Japanese input hygiene: normalisation, kana, 法人番号, postal codes and 和暦.
+
+Pure Python on purpose: forms, operations and batch imports all call these, and tests run
+them without an application.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+
+# Characters people (and IMEs) type where they mean "-" between numbers: hyphens, dashes,
+# minus signs, box-drawing bars and the katakana long vowel mark, in full and half width.
+_DASHES = (
+    "\u002d\u00ad\u02d7\u2010\u2011\u2012\u2013\u2014\u2015\u2043\u2212"
+    "\u2500\u2501\u30fc\ufe58\ufe63\uff0d\uff70"
+)
+_DASH_CLASS = "[" + re.escape(_DASHES) + "]"
+_KANA = r"\u3041-\u3096\u309d\u309e\u30a1-\u30fa\u30fd\u30fe"
+
+# A dash next to a digit is a separator ("18ー1", "860―0806") ...
+_DIGIT_DASH = re.compile(rf"(?<=[0-9]){_DASH_CLASS}|{_DASH_CLASS}(?=[0-9])")
+# ... except ー straight after kana, which is a long vowel ("ビー1号館").
+_KANA_CHAR = re.compile(rf"[{_KANA}]")
+_WHITESPACE = re.compile(r"\s+")
+
+
+def normalize(text: str) -> str:
+    """NFKC, dashes between digits unified to "-", whitespace collapsed and stripped.
+
+    NFKC turns full-width digits/letters and half-width kana into their usual forms and the
+    ideographic space into " "; it leaves the dash lookalikes alone, hence the extra step.
+    """
+    text = unicodedata.normalize("NFKC", text)
+
+    def unify(match: re.Match[str]) -> str:
+        start = match.start()
+        if match.group() == "ー" and start > 0 and _KANA_CHAR.fullmatch(text[start - 1]):
+            return "ー"
+        return "-"
+
+    text = _DIGIT_DASH.sub(unify, text)
+    return _WHITESPACE.sub(" ", text).strip()
+
+
+# --- kana ----------------------------------------------------------------------------------
+
+_HIRAGANA_TO_KATAKANA = {code: code + 0x60 for code in (*range(0x3041, 0x3097), 0x309D, 0x309E)}
+_KATAKANA_TEXT = re.compile(r"[\u30a1-\u30fa\u30fb\u30fc\u30fd\u30fe ]+")
+
+
+def to_katakana(text: str) -> str:
+    """Hiragana (including ゝゞ) to katakana; everything else is left as it is."""
+    return text.translate(_HIRAGANA_TO_KATAKANA)
+
+
+def is_katakana(text: str) -> bool:
+    """Full-width katakana, ー, ・ and spaces only (checked after NFKC, so ｶﾀｶﾅ passes)."""
+    text = unicodedata.normalize("NFKC", text)
+    return bool(text.strip()) and _KATAKANA_TEXT.fullmatch(text) is not None
+
+
+def is_japanese_locale(locale: object) -> bool:
+    """True for "ja", "ja_JP", "ja-JP" or a babel Locale of Japanese; the reference data
+    uses it to pick a name, and str() makes babel's Locale objects work as well."""
+    return re.split(r"[-_]", str(locale), maxsplit=1)[0].lower() == "ja"
+
+
+# --- 法人番号 (corporate number) -------------------------------------------------------------
+
+_SEPARATORS = re.compile(rf"{_DASH_CLASS}|\s")
+_ASCII_DIGITS = re.compile(r"[0-9]*")
+
+
+def corporate_number_check_digit(base12: str) -> int:
+    """The check digit of a 12-digit base number (法人番号の指定等に関する省令 art. 2).
+
+    check = 9 − (Σ Pₙ·Qₙ mod 9), Pₙ the n-th digit counted from the right, Qₙ = 1 for odd n
+    and 2 for even n.
+    """
+    if len(base12) != 12 or not _ASCII_DIGITS.fullmatch(base12):
+        raise ValueError("base must be 12 digits")
+    total = sum(int(digit) * (1 if n % 2 else 2) for n, digit in enumerate(reversed(base12), 1))
+    return 9 - total % 9
+
+
+def normalize_corporate_number(s: str) -> str:
+    """NFKC, then hyphens and spaces dropped: "７０００-０１２０-５０００２" → "7000012050002"."""
+    return _SEPARATORS.sub("", unicodedata.normalize("NFKC", s))
+
+
+def validate_corporate_number(s: str) -> str:
+    """The normalised 13-digit number, or ValueError("digits" | "length" | "check_digit").
+
+    The check digit is the first of the 13 digits, followed by the 12-digit base.
+    """
+    number = normalize_corporate_number(s)
+    if not _ASCII_DIGITS.fullmatch(number):
+        raise ValueError("digits")
+    if len(number) != 13:
+        raise ValueError("length")
+    if int(number[0]) != corporate_number_check_digit(number[1:]):
+        raise ValueError("check_digit")
+    return number
+
+
+# --- postal codes --------------------------------------------------------------------------
+
+_POSTAL_CODE = re.compile(r"〒?\s*([0-9]{3})[- ]?([0-9]{4})")
+
+
+def normalize_postal_code(s: str) -> str:
+    """7 digits from "8600806", "860-0806", "〒860-0806", "８６０－０８０６", "860ー0806"...
+
+    Raises ValueError("format") for anything else.
+    """
+    match = _POSTAL_CODE.fullmatch(normalize(s))
+    if match is None:
+        raise ValueError("format")
+    return match.group(1) + match.group(2)
+
+
+def format_postal_code(s: str) -> str:
+    """"8600806" → "860-0806" (any accepted input form works)."""
+    code = normalize_postal_code(s)
+    return f"{code[:3]}-{code[3:]}"
+
+
+# --- 和暦 (Japanese calendar) ----------------------------------------------------------------
+
+# A table rather than japanera: japanera's strftime gives kanji numerals or zero-padded years
+# without 元, so producing "令和元年5月1日" would mean post-processing its output anyway.
+_ERAS: tuple[tuple[str, date], ...] = (
+    ("令和", date(2019, 5, 1)),
+    ("平成", date(1989, 1, 8)),
+    ("昭和", date(1926, 12, 25)),
+    ("大正", date(1912, 7, 30)),
+    ("明治", date(1868, 10, 23)),
+)
+# Japan adopted the Gregorian calendar on 明治6年1月1日; earlier dates were lunisolar, so a
+# Gregorian date before it has no faithful 和暦 rendering with this simple arithmetic.
+_GREGORIAN_ADOPTED = date(1873, 1, 1)
+
+
+def wareki(d: date) -> str:
+    """"令和3年8月25日"; the first year of an era is 元年 ("令和元年5月1日")."""
+    if d < _GREGORIAN_ADOPTED:
+        raise ValueError("dates before 1873-01-01 are not supported")
+    era, start = next((name, start) for name, start in _ERAS if d >= start)
+    year = d.year - start.year + 1
+    return f"{era}{'元' if year == 1 else year}年{d.month}月{d.day}日"

@@ -1,0 +1,210 @@
+"""Mail outbox: mails are queued in the same transaction as the change they report and sent
+after commit, with retries. A failed SMTP server loses nothing; `flask outbox send` retries.
+
+Without MAIL_SERVER, mails are written as .eml files to MAIL_FOLDER (instance/mail/).
+"""
+from __future__ import annotations
+
+import smtplib
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from enum import StrEnum
+from pathlib import Path
+
+from flask import current_app, g, render_template
+from flask_babel import force_locale
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, or_, select, update
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.core.db import str_enum, utcnow
+from portal.core.extensions import db
+
+MAX_ATTEMPTS = 8
+STALE_CLAIM = timedelta(minutes=15)
+
+
+class MailState(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class OutboxMail(db.Model):
+    """One mail to one person, kept until it has been handed to the mail server."""
+
+    __tablename__ = "outbox_mails"
+    __table_args__ = (Index("ix_outbox_mails_due", "state", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    recipient: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    locale: Mapped[str] = mapped_column(String(8))
+    state: Mapped[MailState] = mapped_column(str_enum(MailState, 16), default=MailState.PENDING)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    attachments: Mapped[list[OutboxAttachment]] = relationship(
+        back_populates="mail", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class OutboxAttachment(db.Model):
+    __tablename__ = "outbox_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mail_id: Mapped[int] = mapped_column(ForeignKey("outbox_mails.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    mail: Mapped[OutboxMail] = relationship(back_populates="attachments")
+
+
+def queue_mail(
+    recipient: str,
+    template: str,
+    locale: str,
+    attachments: list[tuple[str, str, bytes]] | None = None,
+    **context,
+) -> OutboxMail:
+    """Render `template` in the recipient's language and add it to the current transaction.
+
+    The template's top-level `{% set subject %}` is the subject; its body is the text.
+    It is sent once the transaction commits (see `init_app`), or by `flask outbox send`.
+    """
+    with force_locale(locale):
+        module = current_app.jinja_env.get_template(template).make_module(
+            {**current_app.jinja_env.globals, **_template_context(), **context}
+        )
+        subject = " ".join(str(module.subject).split())
+        body = str(module).strip() + "\n"
+    mail = OutboxMail(recipient=recipient, subject=subject, body=body, locale=locale)
+    for filename, content_type, data in attachments or ():
+        mail.attachments.append(OutboxAttachment(filename=filename, content_type=content_type, data=data))
+    db.session.add(mail)
+    db.session.flush()
+    g.setdefault("queued_mail_ids", []).append(mail.id)
+    return mail
+
+
+def _template_context() -> dict:
+    return {"base_url": current_app.config["PORTAL_BASE_URL"]}
+
+
+def send_pending(limit: int | None = None) -> tuple[int, int]:
+    """Send every due mail once; returns (sent, failed attempts). Safe in parallel processes."""
+    now = utcnow()
+    due = select(OutboxMail.id).where(
+        or_(
+            (OutboxMail.state == MailState.PENDING) & (OutboxMail.next_attempt_at <= now),
+            (OutboxMail.state == MailState.SENDING) & (OutboxMail.claimed_at < now - STALE_CLAIM),
+        )
+    ).order_by(OutboxMail.id)
+    if limit:
+        due = due.limit(limit)
+    ids = list(db.session.scalars(due))
+    db.session.commit()
+    return deliver(ids, include_stale=True)
+
+
+def deliver(ids: list[int], include_stale: bool = False) -> tuple[int, int]:
+    """Claim each mail (one process wins a claim), hand it to the transport, record the result."""
+    sent = failed = 0
+    for mail_id in ids:
+        if not _claim(mail_id, include_stale):
+            continue
+        mail = db.session.get(OutboxMail, mail_id)
+        try:
+            _transport(_message(mail))
+        except Exception as error:  # any transport failure is retried later, never lost
+            mail.attempts += 1
+            mail.last_error = f"{type(error).__name__}: {error}"[:2000]
+            mail.claimed_at = None
+            if mail.attempts >= MAX_ATTEMPTS:
+                mail.state = MailState.FAILED
+            else:
+                mail.state = MailState.PENDING
+                mail.next_attempt_at = utcnow() + timedelta(minutes=2**mail.attempts)
+            failed += 1
+            current_app.logger.warning("mail %s to %s not sent: %s", mail.id, mail.recipient, error)
+        else:
+            mail.state = MailState.SENT
+            mail.sent_at = utcnow()
+            mail.attempts += 1
+            sent += 1
+        db.session.commit()
+    return sent, failed
+
+
+def _claim(mail_id: int, include_stale: bool) -> bool:
+    claimable = OutboxMail.state == MailState.PENDING
+    if include_stale:
+        claimable = or_(
+            claimable,
+            (OutboxMail.state == MailState.SENDING) & (OutboxMail.claimed_at < utcnow() - STALE_CLAIM),
+        )
+    result = db.session.execute(
+        update(OutboxMail)
+        .where(OutboxMail.id == mail_id, claimable)
+        .values(state=MailState.SENDING, claimed_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def _message(mail: OutboxMail) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
+    message["To"] = mail.recipient
+    message["Subject"] = mail.subject
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(idstring=f"outbox{mail.id}")
+    message.set_content(mail.body)
+    for attachment in mail.attachments:
+        maintype, _, subtype = attachment.content_type.partition("/")
+        message.add_attachment(attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename)
+    return message
+
+
+def _transport(message: EmailMessage) -> None:
+    config = current_app.config
+    if not config["MAIL_SERVER"]:
+        folder = Path(config["MAIL_FOLDER"])
+        folder.mkdir(parents=True, exist_ok=True)
+        stamp = utcnow().strftime("%Y%m%dT%H%M%S")
+        name = f"{stamp}-{message['Message-ID'].strip('<>').split('@')[0]}.eml"
+        (folder / name).write_bytes(bytes(message))
+        return
+    with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=20) as smtp:
+        if config["MAIL_USE_TLS"]:
+            smtp.starttls()
+        if config["MAIL_USERNAME"]:
+            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+        smtp.send_message(message)
+
+
+def pending_counts() -> dict[str, int]:
+    rows = db.session.execute(select(OutboxMail.state, db.func.count()).group_by(OutboxMail.state))
+    return {state: count for state, count in rows}
+
+
+def init_app(app) -> None:
+    @app.teardown_appcontext
+    def send_after_commit(exc):
+        ids = g.pop("queued_mail_ids", None)
+        if not ids:
+            return
+        # Whatever the request left uncommitted is rolled back: only committed mails exist.
+        db.session.remove()
+        try:
+            deliver(ids)
+        except Exception:  # the outbox keeps them; `flask outbox send` retries
+            app.logger.exception("sending queued mail after commit failed")
+        finally:
+            db.session.remove()

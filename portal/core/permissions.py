@@ -1,0 +1,124 @@
+"""Every "may this user do this (to this object)?" answer lives here.
+
+Views declare the rule that guards them with `@access(...)` (or `@public`), and check
+object-level rules with `require(...)`; templates ask `may(...)`. A route without a declared
+rule fails the permission-matrix test.
+"""
+from __future__ import annotations
+
+from functools import wraps
+from typing import Any, Callable
+
+from flask import abort
+from flask_login import current_user
+
+from portal.core.extensions import login_manager
+from portal.core.roles import Role
+
+PUBLIC = "public"
+_rules: dict[str, Callable[[Any, Any], bool]] = {}
+
+
+def rule(action: str):
+    def register(fn):
+        _rules[action] = fn
+        return fn
+
+    return register
+
+
+def _signed_in(user) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_active)
+
+
+def may(user, action: str, obj: Any = None) -> bool:
+    if action == PUBLIC:
+        return True
+    if not _signed_in(user):
+        return False
+    return bool(_rules[action](user, obj))
+
+
+def require(action: str, obj: Any = None) -> None:
+    """Stop the request unless allowed. Denied objects answer 404: their existence is private."""
+    if not _signed_in(current_user):
+        abort(login_manager.unauthorized())
+    if not may(current_user, action, obj):
+        abort(404 if obj is not None else 403)
+
+
+def access(action: str):
+    """Guard a view with a route-level rule (no object)."""
+    if action != PUBLIC and action not in _rules:
+        raise KeyError(f"unknown permission rule {action!r}")
+
+    def decorate(view):
+        @wraps(view)
+        def guarded(*args, **kwargs):
+            if action != PUBLIC:
+                require(action)
+            return view(*args, **kwargs)
+
+        guarded.access_rule = action
+        return guarded
+
+    return decorate
+
+
+public = access(PUBLIC)
+
+
+# --- rules -----------------------------------------------------------------------------
+
+@rule("signed_in")
+def _any_account(user, obj) -> bool:
+    return True
+
+
+@rule("applicant")
+def _applicant(user, obj) -> bool:
+    return user.role == Role.APPLICANT
+
+
+@rule("organisation.create")
+def _create_organisation(user, obj) -> bool:
+    return user.role == Role.APPLICANT and user.membership is None
+
+
+@rule("organisation.member")
+def _has_organisation(user, obj) -> bool:
+    return user.role == Role.APPLICANT and user.membership is not None
+
+
+@rule("organisation.view")
+def _view_organisation(user, obj) -> bool:
+    return user.role.is_staff or _is_member(user, obj)
+
+
+@rule("organisation.edit")
+def _edit_organisation(user, obj) -> bool:
+    return _is_member(user, obj)
+
+
+@rule("organisation.invite")
+def _invite_members(user, obj) -> bool:
+    return _is_member(user, obj) and user.membership.is_owner
+
+
+@rule("staff")
+def _staff(user, obj) -> bool:
+    return user.role.is_staff
+
+
+@rule("staff.users")
+def _manage_users(user, obj) -> bool:
+    return user.role == Role.SECRETARIAT
+
+
+def _is_member(user, organisation) -> bool:
+    return (
+        user.role == Role.APPLICANT
+        and user.membership is not None
+        and organisation is not None
+        and user.membership.organisation_id == organisation.id
+    )

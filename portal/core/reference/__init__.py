@@ -1,0 +1,1 @@
+"""Reference data every feature shares: the SDGs, industries (JSIC) and municipalities."""

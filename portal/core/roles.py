@@ -1,0 +1,27 @@
+"""The four kinds of account."""
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+
+
+class Role(StrEnum):
+    APPLICANT = "applicant"
+    REVIEWER = "reviewer"
+    SECRETARIAT = "secretariat"
+    PARTNER = "partner"
+
+    @property
+    def title(self) -> str:
+        return str(_ROLE_TITLES[self])
+
+    @property
+    def is_staff(self) -> bool:
+        return self in (Role.REVIEWER, Role.SECRETARIAT)
+
+
+_ROLE_TITLES = {
+    Role.APPLICANT: _l("Applicant"),
+    Role.REVIEWER: _l("Reviewer"),
+    Role.SECRETARIAT: _l("Secretariat"),
+    Role.PARTNER: _l("Partner institution"),
+}

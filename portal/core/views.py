@@ -1,0 +1,35 @@
+"""The landing page, language switch and health check."""
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, render_template
+from sqlalchemy import text
+
+from portal.core.extensions import db, limiter
+from portal.core.permissions import access, public
+from portal.core.reference.sdgs import GOALS
+
+bp = Blueprint("core", __name__)
+
+
+@bp.get("/")
+@public
+def home():
+    return render_template("core/home.html", goals=GOALS)
+
+
+@bp.get("/healthz")
+@limiter.exempt
+@public
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception as error:  # the load balancer needs an answer, not a stack trace
+        db.session.rollback()
+        return jsonify(status="error", database=type(error).__name__), 503
+    return jsonify(status="ok")
+
+
+@bp.get("/staff/")
+@access("staff")
+def staff_home():
+    return render_template("core/staff_home.html")

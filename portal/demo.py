@@ -1,0 +1,101 @@
+"""`flask seed-demo`: idempotent demo data for trying the portal (never run in production).
+
+Later features extend it; every piece is created through the features' operations.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import click
+from sqlalchemy import select
+
+from portal.core.extensions import db
+from portal.core.i18n import JST
+
+DEMO_PASSWORD = "kumamoto-sdgs-demo"
+
+PARTNERS = (
+    ("higo-bank", "肥後銀行", "The Higo Bank", "bank"),
+    ("kumamoto-bank", "熊本銀行", "The Kumamoto Bank", "bank"),
+    ("ms-ad", "三井住友海上", "Mitsui Sumitomo Insurance", "insurer"),
+    ("kumamoto-ri", "地方経済総合研究所", "Regional Economic Research Institute", "think_tank"),
+)
+
+STAFF = (
+    ("reviewer@example.jp", "審査 花子", "reviewer", None),
+    ("secretariat@example.jp", "事務局 太郎", "secretariat", None),
+    ("partner@example.jp", "肥後 銀次", "partner", "higo-bank"),
+    ("partner2@example.jp", "熊本 銀子", "partner", "kumamoto-bank"),
+)
+
+COMPANIES = (
+    ("applicant@example.jp", "申請 一郎", {
+        "kind": "corporation", "corporate_number": "7999901000001", "name": "くまもと緑化産業株式会社",
+        "name_kana": "クマモトリョッカサンギョウ", "representative_title": "代表取締役",
+        "representative_name": "緑川 一郎", "postal_code": "8600806", "address": "熊本県熊本市中央区花畑町4-1",
+        "industry": "D", "employees": 48, "capital": 30_000_000, "website": "https://ryokka.example.jp",
+        "contact_name": "申請 一郎", "contact_department": "総務部", "contact_phone": "096-000-0001",
+        "contact_email": "applicant@example.jp",
+    }),
+    ("applicant2@example.jp", "申請 二郎", {
+        "kind": "corporation", "corporate_number": "6999901000002", "name": "阿蘇めぐみ食品有限会社",
+        "name_kana": "アソメグミショクヒン", "representative_title": "代表取締役",
+        "representative_name": "阿蘇 恵", "postal_code": "8692612", "address": "熊本県阿蘇市一の宮町宮地1000",
+        "industry": "E", "employees": 12, "capital": 5_000_000, "website": None,
+        "contact_name": "申請 二郎", "contact_department": None, "contact_phone": "0967-00-0002",
+        "contact_email": "applicant2@example.jp",
+    }),
+)
+
+
+@click.command("seed-demo")
+def seed_demo():
+    """Create the demo accounts, partners, cohorts and organisations (idempotent)."""
+    from portal.accounts import operations as accounts
+    from portal.accounts.models import User
+    from portal.cohorts import operations as cohorts
+    from portal.cohorts.models import Cohort, CohortState
+    from portal.core.roles import Role
+    from portal.organisations import operations as organisations
+    from portal.partners import operations as partners
+    from portal.partners.models import InstitutionKind, PartnerInstitution
+
+    institutions = {}
+    for code, name_ja, name_en, kind in PARTNERS:
+        found = db.session.scalar(select(PartnerInstitution).where(PartnerInstitution.code == code))
+        institutions[code] = found or partners.create_institution(code, name_ja, name_en, InstitutionKind(kind))
+
+    for email, name, role, partner_code in STAFF:
+        if accounts.find_by_email(email) is None:
+            accounts.create_account(email, name, Role(role), "ja", partner=institutions.get(partner_code),
+                                    password=DEMO_PASSWORD)
+
+    for email, name, profile in COMPANIES:
+        user = accounts.find_by_email(email)
+        if user is None:
+            user = accounts.create_account(email, name, Role.APPLICANT, "ja", password=DEMO_PASSWORD)
+        if user.membership is None:
+            organisations.create_organisation(user, _profile(profile))
+
+    today = datetime.now(JST).date()
+    open_number = 3
+    if db.session.scalar(select(Cohort).where(Cohort.number == open_number)) is None:
+        cohort = cohorts.plan_cohort(open_number, _jst(today - timedelta(days=10)), _jst(today + timedelta(days=21)),
+                                     decision_planned_on=today + timedelta(days=60))
+        cohorts.move_cohort(cohort, CohortState.OPEN)
+    if db.session.scalar(select(Cohort).where(Cohort.number == open_number + 1)) is None:
+        cohorts.plan_cohort(open_number + 1, _jst(today + timedelta(days=180)), _jst(today + timedelta(days=211)),
+                            decision_planned_on=today + timedelta(days=260))
+    db.session.commit()
+    count = db.session.scalar(select(db.func.count()).select_from(User))
+    click.echo(f"demo data ready: {count} accounts (password {DEMO_PASSWORD!r})")
+
+
+def _profile(data: dict) -> dict:
+    from portal.organisations.models import OrganisationKind
+
+    return {**data, "kind": OrganisationKind(data["kind"])}
+
+
+def _jst(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=JST)

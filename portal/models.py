@@ -1,0 +1,7 @@
+"""Every model of every feature, imported in one place for the metadata and migrations."""
+from portal.accounts.models import User  # noqa: F401
+from portal.cohorts.models import Cohort  # noqa: F401
+from portal.core.audit import AuditEntry  # noqa: F401
+from portal.core.outbox import OutboxAttachment, OutboxMail  # noqa: F401
+from portal.organisations.models import Invitation, Membership, Organisation  # noqa: F401
+from portal.partners.models import PartnerInstitution  # noqa: F401

@@ -1,0 +1,1 @@
+"""Organisations: the companies, groups and sole proprietors that apply, and their members."""

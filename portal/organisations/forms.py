@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+import re
+
+from flask_babel import lazy_gettext as _l
+from wtforms import EmailField, IntegerField, RadioField, SelectChoice, SelectField, StringField
+from wtforms.validators import URL, DataRequired, Email, Length, NumberRange, Optional, ValidationError
+
+from portal.core import location
+from portal.core.forms import CorporateNumber, Katakana, PortalForm, PostalCode, nfkc
+from portal.core.i18n import current_locale
+from portal.core.reference.industries import INDUSTRIES
+from portal.organisations.models import OrganisationKind
+
+
+def _phone(form, field):
+    digits = re.sub(r"[-()\s]", "", field.data or "")
+    if not re.fullmatch(r"0\d{9,10}", digits):
+        raise ValidationError(_l("Enter a phone number of 10 or 11 digits starting with 0 (e.g. 096-333-2111)."))
+
+
+class OrganisationForm(PortalForm):
+    """事業者情報 — the organisation's profile (DESIGN.md, application content §1)."""
+
+    kind = RadioField(_l("Kind of organisation"), validators=[DataRequired()], choices=[])
+    corporate_number = StringField(
+        _l("Corporate number (法人番号)"), filters=[nfkc], validators=[Optional(), CorporateNumber()],
+        description=_l("13 digits. Required for corporations; sole proprietors have none."),
+        render_kw={"inputmode": "numeric", "autocomplete": "off"},
+    )
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)],
+                       render_kw={"autocomplete": "organization"})
+    name_kana = StringField(_l("Name in katakana (フリガナ)"), validators=[DataRequired(), Length(max=200), Katakana()])
+    representative_title = StringField(_l("Representative's title"), validators=[DataRequired(), Length(max=100)],
+                                       description=_l("e.g. 代表取締役"))
+    representative_name = StringField(_l("Representative's name"), validators=[DataRequired(), Length(max=100)])
+    postal_code = StringField(_l("Postal code"), filters=[nfkc], validators=[DataRequired(), PostalCode()],
+                              description=_l("7 digits, e.g. 860-8570. The address is filled in from it."),
+                              render_kw={"inputmode": "numeric", "autocomplete": "postal-code"})
+    address = StringField(_l("Address"), validators=[DataRequired(), Length(max=300)],
+                          description=_l("The office in Kumamoto Prefecture, including the building name."),
+                          render_kw={"autocomplete": "street-address"})
+    industry = SelectField(_l("Industry (Japan Standard Industrial Classification)"),
+                           validators=[DataRequired()], choices=[])
+    employees = IntegerField(_l("Number of employees"), validators=[Optional(), NumberRange(min=0, max=10_000_000)],
+                             render_kw={"inputmode": "numeric"})
+    capital = IntegerField(_l("Capital (yen)"), validators=[Optional(), NumberRange(min=0, max=10**15)],
+                           render_kw={"inputmode": "numeric"})
+    website = StringField(_l("Website"), validators=[Optional(), Length(max=300),
+                                                     URL(message=_l("Enter an address starting with https://"))],
+                          render_kw={"inputmode": "url", "autocomplete": "url"})
+    contact_name = StringField(_l("Contact person"), validators=[DataRequired(), Length(max=100)])
+    contact_department = StringField(_l("Department"), validators=[Optional(), Length(max=100)])
+    contact_phone = StringField(_l("Phone"), filters=[nfkc], validators=[DataRequired(), Length(max=30), _phone],
+                                render_kw={"inputmode": "tel", "autocomplete": "tel"})
+    contact_email = EmailField(_l("Contact e-mail address"),
+                               validators=[DataRequired(), Length(max=254),
+                                           Email(message=_l("Enter a valid e-mail address."))],
+                               render_kw={"autocomplete": "email"})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind.choices = [SelectChoice(k.value, k.title) for k in OrganisationKind]
+        locale = current_locale()
+        self.industry.choices = [SelectChoice("", _l("Choose…"))] + [
+            SelectChoice(i.code, f"{i.code} {i.name(locale)}") for i in INDUSTRIES
+        ]
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        # Cross-field rules: Optional() ends the field's own chain when it is empty.
+        number = self.corporate_number
+        if self.kind.data == OrganisationKind.CORPORATION and not number.data and not number.errors:
+            number.errors = [*number.errors, str(_l("A corporation needs its 13-digit corporate number."))]
+            valid = False
+        if self.kind.data == OrganisationKind.SOLE_PROPRIETOR and number.data:
+            number.errors = [*number.errors, str(_l("Sole proprietors have no corporate number: leave this empty."))]
+            valid = False
+        return valid
+
+    def validate_postal_code(self, field):
+        if field.data and not field.errors and location.lookup_postal_code(field.data) is None:
+            raise ValidationError(_l("This postal code was not found. Please check it."))
+
+    def validate_address(self, field):
+        if self.postal_code.errors or not field.data:
+            return
+        found = location.derive_location(field.data, self.postal_code.data)
+        if not found.in_prefecture:
+            raise ValidationError(_l("The office must be in Kumamoto Prefecture."))
+
+    def profile_data(self) -> dict:
+        """The fields as the organisation stores them."""
+        data = {name: self[name].data for name in PROFILE_FIELDS}
+        data["kind"] = OrganisationKind(data["kind"])
+        for name in ("corporate_number", "website", "contact_department"):
+            data[name] = data[name] or None
+        return data
+
+
+PROFILE_FIELDS = (
+    "kind", "corporate_number", "name", "name_kana", "representative_title", "representative_name",
+    "postal_code", "address", "industry", "employees", "capital", "website", "contact_name",
+    "contact_department", "contact_phone", "contact_email",
+)
+
+
+class InvitationForm(PortalForm):
+    email = EmailField(_l("E-mail address of the person to invite"),
+                       validators=[DataRequired(), Length(max=254), Email(message=_l("Enter a valid e-mail address."))],
+                       filters=[lambda v: v.lower() if isinstance(v, str) else v])
+
+
+class AcceptInvitationForm(PortalForm):
+    pass

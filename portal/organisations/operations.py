@@ -1,0 +1,93 @@
+"""Organisation operations: the only place organisations and their members change."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from portal.accounts.models import User
+from portal.accounts import tokens
+from portal.core import audit, location
+from portal.core.db import utcnow
+from portal.core.extensions import db
+from portal.core.links import external_url
+from portal.core.outbox import queue_mail
+from portal.core.roles import Role
+from portal.organisations.models import Invitation, Membership, Organisation
+
+INVITATION_MAX_AGE = 14 * 24 * 3600
+
+
+class OrganisationError(ValueError):
+    """An organisation operation that cannot be done; the code names the reason."""
+
+
+def _with_location(data: dict) -> dict:
+    """The profile plus where it is: municipality, in-city flag, address/postal-code mismatch."""
+    found = location.derive_location(data["address"], data["postal_code"])
+    return {
+        **data,
+        "municipality_code": found.municipality_code,
+        "in_city": found.in_city,
+        "location_mismatch": found.mismatch,
+    }
+
+
+def create_organisation(owner: User, data: dict) -> Organisation:
+    """Create an organisation from its profile with `owner` as its owner member."""
+    if owner.role != Role.APPLICANT or owner.membership is not None:
+        raise OrganisationError("has_organisation")
+    organisation = Organisation(**_with_location(data))
+    organisation.memberships.append(Membership(user=owner, is_owner=True))
+    db.session.add(organisation)
+    db.session.flush()
+    audit.record("organisation.created", organisation,
+                 {"name": organisation.name, "municipality_code": organisation.municipality_code},
+                 actor=owner)
+    return organisation
+
+
+def update_organisation(organisation: Organisation, data: dict, actor: User) -> dict:
+    """Save a changed profile; the location is derived again. Returns the changed fields."""
+    changes = audit.diff(organisation, _with_location(data))
+    if changes:
+        audit.record("organisation.updated", organisation, changes, actor=actor)
+    return changes
+
+
+def invite_member(organisation: Organisation, email: str, actor: User) -> Invitation:
+    """Record an invitation and mail `email` a link to join the organisation."""
+    invitation = Invitation(organisation=organisation, email=email.lower(), invited_by=actor)
+    db.session.add(invitation)
+    db.session.flush()
+    audit.record("organisation.member_invited", organisation, {"email": invitation.email}, actor=actor)
+    existing = db.session.scalar(select(User).where(User.email == invitation.email))
+    queue_mail(invitation.email, "organisations/mail/invitation.txt", existing.locale if existing else actor.locale,
+               organisation=organisation, inviter=actor,
+               link=external_url("organisations.invitation", token=tokens.make("invite", invitation.id)))
+    return invitation
+
+
+def invitation_for(token: str) -> Invitation | None:
+    invitation_id = tokens.read("invite", token, INVITATION_MAX_AGE)
+    invitation = db.session.get(Invitation, invitation_id) if isinstance(invitation_id, int) else None
+    if invitation is None or invitation.accepted_at is not None:
+        return None
+    return invitation
+
+
+def accept_invitation(invitation: Invitation, user: User) -> Membership:
+    """Make `user` a member. The invitation must be for their address, and they may belong to
+    no other organisation. Following the mailed link proves the address."""
+    if invitation.accepted_at is not None:
+        raise OrganisationError("used")
+    if user.email != invitation.email:
+        raise OrganisationError("other_address")
+    if user.role != Role.APPLICANT or user.membership is not None:
+        raise OrganisationError("has_organisation")
+    membership = Membership(organisation=invitation.organisation, user=user, is_owner=False)
+    db.session.add(membership)
+    invitation.accepted_at = utcnow()
+    invitation.accepted_by_id = user.id
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+    audit.record("organisation.member_joined", invitation.organisation, {"email": user.email}, actor=user)
+    return membership

@@ -1,0 +1,173 @@
+"""The organisation profile, its members and invitations; the postal-code lookup; staff list."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import or_, select
+
+from portal.core import japanese, location
+from portal.core.extensions import db, limiter
+from portal.core.forms import restore_input
+from portal.core.permissions import access, may, public, require
+from portal.core.security import form_view
+from portal.organisations import operations
+from portal.organisations.forms import AcceptInvitationForm, InvitationForm, OrganisationForm
+from portal.organisations.models import Organisation
+
+bp = Blueprint("organisations", __name__)
+PAGE_SIZE = 50
+
+
+def _status(form) -> int:
+    return 400 if form.csrf_failed else 200
+
+
+def _fill_address_from_postal_code(form: OrganisationForm) -> None:
+    """The no-JavaScript path of the address lookup button."""
+    try:
+        code = japanese.normalize_postal_code(form.postal_code.data or "")
+    except ValueError:
+        form.postal_code.errors = [_("Enter a 7-digit postal code (e.g. 860-8570).")]
+        return
+    area = location.lookup_postal_code(code)
+    if area is None:
+        form.postal_code.errors = [_("This postal code was not found. Please check it.")]
+        return
+    form.postal_code.data = code
+    prefix = area.prefecture + area.city + area.town
+    if not (form.address.data or "").startswith(prefix):
+        form.address.data = prefix
+
+
+def _profile_form(organisation: Organisation | None) -> OrganisationForm:
+    kept = restore_input() if request.method == "GET" else None
+    if kept is not None:
+        flash(_("Your session had ended; here is what you typed. Please check it and save."), "warning")
+        return OrganisationForm(formdata=kept)
+    return OrganisationForm(obj=organisation)
+
+
+@bp.get("/organisation")
+@access("applicant")
+def mine():
+    if current_user.membership is None:
+        return redirect(url_for("organisations.create"))
+    return redirect(url_for("organisations.show", organisation_id=current_user.membership.organisation_id))
+
+
+@bp.route("/organisations/new", methods=["GET", "POST"])
+@form_view
+@access("organisation.create")
+def create():
+    form = _profile_form(None)
+    if request.method == "POST" and "lookup" in request.form:
+        _fill_address_from_postal_code(form)
+    elif form.validate_on_submit():
+        organisation = operations.create_organisation(current_user, form.profile_data())
+        db.session.commit()
+        flash(_("Your organisation's profile has been saved."), "success")
+        return redirect(url_for("organisations.show", organisation_id=organisation.id))
+    return render_template("organisations/form.html", form=form, organisation=None), _status(form)
+
+
+@bp.get("/organisations/<int:organisation_id>")
+@access("signed_in")
+def show(organisation_id: int):
+    organisation = db.get_or_404(Organisation, organisation_id)
+    require("organisation.view", organisation)
+    return render_template("organisations/show.html", organisation=organisation,
+                           invitation_form=InvitationForm() if may(current_user, "organisation.invite",
+                                                                   organisation) else None)
+
+
+@bp.route("/organisations/<int:organisation_id>/edit", methods=["GET", "POST"])
+@form_view
+@access("signed_in")
+def edit(organisation_id: int):
+    organisation = db.get_or_404(Organisation, organisation_id)
+    require("organisation.edit", organisation)
+    form = _profile_form(organisation)
+    if request.method == "POST" and "lookup" in request.form:
+        _fill_address_from_postal_code(form)
+    elif form.validate_on_submit():
+        changes = operations.update_organisation(organisation, form.profile_data(), current_user)
+        db.session.commit()
+        flash(_("Your organisation's profile has been saved.") if changes else _("Nothing was changed."), "success")
+        return redirect(url_for("organisations.show", organisation_id=organisation.id))
+    return render_template("organisations/form.html", form=form, organisation=organisation), _status(form)
+
+
+@bp.post("/organisations/<int:organisation_id>/invitations")
+@form_view
+@access("signed_in")
+def invite(organisation_id: int):
+    organisation = db.get_or_404(Organisation, organisation_id)
+    require("organisation.invite", organisation)
+    form = InvitationForm()
+    if form.validate_on_submit():
+        operations.invite_member(organisation, form.email.data, current_user)
+        db.session.commit()
+        flash(_("An invitation was sent to %(email)s.", email=form.email.data), "success")
+        return redirect(url_for("organisations.show", organisation_id=organisation.id))
+    return render_template("organisations/show.html", organisation=organisation, invitation_form=form), _status(form)
+
+
+@bp.route("/invitations/<token>", methods=["GET", "POST"])
+@form_view
+@public
+def invitation(token: str):
+    found = operations.invitation_for(token)
+    if found is None:
+        return render_template("accounts/link_invalid.html", kind="invitation"), 400
+    form = AcceptInvitationForm()
+    problem = None
+    if current_user.is_authenticated and form.validate_on_submit():
+        try:
+            operations.accept_invitation(found, current_user)
+        except operations.OrganisationError as error:
+            problem = str(error)
+        else:
+            db.session.commit()
+            flash(_("You have joined %(name)s.", name=found.organisation.name), "success")
+            return redirect(url_for("organisations.show", organisation_id=found.organisation_id))
+    return render_template("organisations/invitation.html", invitation=found, form=form, problem=problem)
+
+
+@bp.get("/postal-codes/<code>")
+@limiter.limit("120 per minute")
+@public
+def postal_code(code: str):
+    """Address parts for a postal code, for the profile form's address lookup."""
+    try:
+        normalised = japanese.normalize_postal_code(code)
+    except ValueError:
+        return jsonify(error=_("Enter a 7-digit postal code (e.g. 860-8570).")), 400
+    area = location.lookup_postal_code(normalised)
+    if area is None:
+        return jsonify(error=_("This postal code was not found. Please check it.")), 404
+    return jsonify(
+        postal_code=area.postal_code, prefecture=area.prefecture, city=area.city, town=area.town,
+        address=area.prefecture + area.city + area.town, municipality_code=area.municipality_code,
+        in_prefecture=area.prefecture == "熊本県",
+    )
+
+
+@bp.get("/staff/organisations/")
+@access("staff")
+def staff_index():
+    query = select(Organisation).order_by(Organisation.id.desc())
+    q = (request.args.get("q") or "").strip()
+    if q:
+        like = f"%{japanese.normalize(q)}%"
+        query = query.where(or_(Organisation.name.ilike(like), Organisation.name_kana.ilike(
+            f"%{japanese.to_katakana(japanese.normalize(q))}%"), Organisation.corporate_number == q))
+    where = request.args.get("where")
+    if where == "in_city":
+        query = query.where(Organisation.in_city.is_(True))
+    elif where == "outside":
+        query = query.where(Organisation.in_city.is_(False))
+    elif where == "mismatch":
+        query = query.where(Organisation.location_mismatch.is_(True))
+    page = db.paginate(query, per_page=PAGE_SIZE, error_out=False)
+    return render_template("organisations/staff_index.html", page=page, q=q, where=where)

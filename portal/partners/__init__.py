@@ -1,0 +1,1 @@
+"""Financial-institution partners (支援機関) and their users."""

@@ -1,0 +1,224 @@
+"""Shared fixtures: an app on SQLite (or PostgreSQL with TEST_DATABASE_URL), a client,
+builders for users and organisations, and the mails the portal sent.
+
+In CI (CI=true) nothing may be skipped for a missing dependency: `require_or_skip` fails instead.
+"""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from portal import create_app
+from portal.core.extensions import db, limiter
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+PASSWORD = "correct-horse-battery"
+
+
+def require_or_skip(condition: bool, reason: str) -> None:
+    """Skip a test whose dependency is missing here, but fail it in CI, where it must run."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"required in CI: {reason}")
+    pytest.skip(reason)
+
+
+def _database_url(tmp_root: Path, worker: str) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        return f"sqlite:///{tmp_root / f'portal-{worker}.db'}"
+    url = url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url
+    base = make_url(url)
+    name = f"{base.database}_portal_{worker}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        if not connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory, worker_id):
+    root = tmp_path_factory.mktemp("portal")
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": _database_url(root, worker_id),
+        "MAIL_FOLDER": str(root / "mail"),
+        "UPLOAD_FOLDER": str(root / "uploads"),
+        "PORTAL_BASE_URL": "http://portal.test",
+        "RATELIMIT_STORAGE_URI": "memory://",
+    }
+    app = create_app(config)
+    with app.app_context():
+        _fresh_schema(app)
+    return app
+
+
+def _fresh_schema(app) -> None:
+    """Drop whatever an earlier run left and build the schema from the migrations."""
+    from flask_migrate import upgrade
+
+    db.drop_all()
+    with db.engine.begin() as connection:
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    upgrade()
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(request, app):
+    """Every test starts with empty tables and fresh rate-limit counters."""
+    yield
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as connection:
+            for table in reversed(db.metadata.sorted_tables):
+                connection.execute(table.delete())
+    limiter.reset()
+
+
+@pytest.fixture
+def ctx(app):
+    with app.test_request_context():
+        yield
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+# --- builders ------------------------------------------------------------------------------
+
+_hash_cache: dict[str, str] = {}
+
+
+def _password_hash(password: str) -> str:
+    # scrypt is slow on purpose; tests hash each distinct password once.
+    if password not in _hash_cache:
+        from werkzeug.security import generate_password_hash
+
+        _hash_cache[password] = generate_password_hash(password, method="scrypt")
+    return _hash_cache[password]
+
+
+@pytest.fixture
+def make_user(app):
+    """make_user(role="applicant", email=None, verified=True, partner=None) -> user id."""
+    from portal.accounts.models import User
+    from portal.core.db import utcnow
+    from portal.core.roles import Role
+
+    counter = iter(range(1, 10_000))
+
+    def build(role: str = "applicant", email: str | None = None, verified: bool = True,
+              partner: str | None = None, name: str = "試験 太郎", locale: str = "ja") -> int:
+        from sqlalchemy import select
+
+        from portal.partners.models import InstitutionKind, PartnerInstitution
+
+        with app.app_context():
+            institution = None
+            if partner:
+                institution = db.session.scalar(select(PartnerInstitution).where(PartnerInstitution.code == partner))
+                if institution is None:
+                    institution = PartnerInstitution(code=partner, name_ja=partner, name_en=partner,
+                                                     kind=InstitutionKind.BANK)
+                    db.session.add(institution)
+            user = User(email=email or f"{role}{next(counter)}@example.jp", name=name, role=Role(role),
+                        locale=locale, partner=institution,
+                        email_verified_at=utcnow() if verified else None)
+            user.password_hash = _password_hash(PASSWORD)
+            db.session.add(user)
+            db.session.commit()
+            return user.id
+
+    return build
+
+
+ORGANISATION = {
+    "kind": "corporation", "corporate_number": "7000012050002", "name": "株式会社テスト熊本",
+    "name_kana": "カブシキガイシャテストクマモト", "representative_title": "代表取締役",
+    "representative_name": "熊本 花子", "postal_code": "8600806", "address": "熊本県熊本市中央区花畑町1-1",
+    "industry": "E", "employees": 10, "capital": 10_000_000, "website": "https://example.jp",
+    "contact_name": "担当 次郎", "contact_department": "総務課", "contact_phone": "096-000-0000",
+    "contact_email": "contact@example.jp",
+}
+
+
+@pytest.fixture
+def make_organisation(app):
+    """make_organisation(owner_id, **fields) -> organisation id, created by the operation."""
+    from portal.accounts.models import User
+    from portal.organisations import operations
+    from portal.organisations.models import OrganisationKind
+
+    def build(owner_id: int, **fields) -> int:
+        data = {**ORGANISATION, **fields}
+        data["kind"] = OrganisationKind(data["kind"])
+        with app.test_request_context():
+            organisation = operations.create_organisation(db.session.get(User, owner_id), data)
+            db.session.commit()
+            return organisation.id
+
+    return build
+
+
+def login(client, user_id: int) -> None:
+    """Sign `client` in as the user, the way Flask-Login's session does."""
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user_id)
+        session["_fresh"] = True
+
+
+def login_with_form(client, email: str, password: str = PASSWORD):
+    token = csrf_token(client, "/login")
+    return client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+
+
+_TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+
+def csrf_token(client, path: str) -> str:
+    """The CSRF token of the first form on the page at `path`."""
+    page = client.get(path).get_data(as_text=True)
+    match = _TOKEN.search(page)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1) or match.group(2)
+
+
+@pytest.fixture
+def mails(app):
+    """The mails queued so far, newest last: a list of OutboxMail rows (detached)."""
+    from portal.core.outbox import OutboxMail
+
+    def read(to: str | None = None):
+        with app.app_context():
+            query = db.select(OutboxMail).order_by(OutboxMail.id)
+            if to:
+                query = query.where(OutboxMail.recipient == to)
+            rows = db.session.scalars(query).all()
+            db.session.expunge_all()
+            return rows
+
+    return read
+
+
+def link_in(body: str) -> str:
+    """The first portal link in a mail body, as a path."""
+    match = re.search(r"http://portal\.test(/\S+)", body)
+    assert match, body
+    return match.group(1)

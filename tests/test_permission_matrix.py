@@ -1,0 +1,107 @@
+"""Every route × every role. A route added without an access rule and an entry here fails.
+
+Personas: anonymous; applicant A (owner of organisation A) and B (owner of B); a newcomer
+applicant without organisation; reviewer; secretariat; partner X and partner Y.
+"""
+import re
+
+import pytest
+
+from conftest import login
+
+ALL = {"anonymous", "applicant_a", "applicant_b", "newcomer", "reviewer", "secretariat", "partner_x", "partner_y"}
+SIGNED_IN = ALL - {"anonymous"}
+STAFF = {"reviewer", "secretariat"}
+APPLICANTS = {"applicant_a", "applicant_b", "newcomer"}
+
+# endpoint: (method, who may, denial answer for signed-in users: 403 route-level, 404 object-level)
+MATRIX = {
+    "core.home": ("GET", ALL, None),
+    "core.healthz": ("GET", ALL, None),
+    "core.staff_home": ("GET", STAFF, 403),
+    "accounts.signup": ("GET", ALL, None),
+    "accounts.verify_email": ("GET", ALL, None),
+    "accounts.resend_verification": ("POST", SIGNED_IN, 403),
+    "accounts.login": ("GET", ALL, None),
+    "accounts.logout": ("POST", ALL, None),
+    "accounts.forgot_password": ("GET", ALL, None),
+    "accounts.reset_password": ("GET", ALL, None),
+    "accounts.profile": ("GET", SIGNED_IN, 403),
+    "accounts.change_password": ("POST", SIGNED_IN, 403),
+    "staff_accounts.index": ("GET", {"secretariat"}, 403),
+    "staff_accounts.create": ("GET", {"secretariat"}, 403),
+    "staff_accounts.set_active": ("POST", {"secretariat"}, 403),
+    "organisations.mine": ("GET", APPLICANTS, 403),
+    "organisations.create": ("GET", {"newcomer"}, 403),
+    "organisations.show": ("GET", {"applicant_a"} | STAFF, 404),
+    "organisations.edit": ("GET", {"applicant_a"}, 404),
+    "organisations.invite": ("POST", {"applicant_a"}, 404),
+    "organisations.invitation": ("GET", ALL, None),
+    "organisations.postal_code": ("GET", ALL, None),
+    "organisations.staff_index": ("GET", STAFF, 403),
+}
+
+
+@pytest.fixture
+def world(app, make_user, make_organisation):
+    users = {
+        "applicant_a": make_user(email="a@example.jp"),
+        "applicant_b": make_user(email="b@example.jp"),
+        "newcomer": make_user(email="new@example.jp"),
+        "reviewer": make_user("reviewer"),
+        "secretariat": make_user("secretariat"),
+        "partner_x": make_user("partner", partner="bank-x"),
+        "partner_y": make_user("partner", partner="bank-y"),
+    }
+    organisation_a = make_organisation(users["applicant_a"])
+    make_organisation(users["applicant_b"], kind="group", corporate_number=None, name="B")
+    values = {"organisation_id": organisation_a, "user_id": make_user("reviewer", email="target@example.jp"),
+              "token": "not-a-valid-token", "code": "8600806"}
+    return users, values
+
+
+def test_every_route_has_an_access_rule_and_a_matrix_entry(app):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        view = app.view_functions[rule.endpoint]
+        assert hasattr(view, "access_rule"), f"{rule.endpoint} has no @access/@public rule"
+        assert rule.endpoint in MATRIX, f"{rule.endpoint} is missing from the permission matrix"
+    assert set(MATRIX) <= set(app.view_functions)
+
+
+def _url(app, endpoint, values):
+    rule = next(app.url_map.iter_rules(endpoint))
+    with app.test_request_context():
+        from flask import url_for
+
+        return url_for(endpoint, **{arg: values[arg] for arg in rule.arguments})
+
+
+_TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+@pytest.mark.parametrize("persona", sorted(ALL))
+def test_the_matrix(app, world, persona):
+    users, values = world
+    failures = []
+    for endpoint, (method, allowed, denial) in MATRIX.items():
+        client = app.test_client()
+        if persona != "anonymous":
+            login(client, users[persona])
+        url = _url(app, endpoint, values)
+        if method == "GET":
+            response = client.get(url)
+        else:
+            token = _TOKEN.search(client.get("/login" if persona == "anonymous" else "/account").get_data(as_text=True))
+            response = client.post(url, data={"csrf_token": token.group(1) if token else ""})
+        location = response.headers.get("Location", "")
+        if persona in allowed:
+            ok = response.status_code < 500 and response.status_code not in (403, 404) and "/login?next" not in location
+        elif persona == "anonymous":
+            ok = response.status_code == 302 and "/login?next" in location
+        else:
+            ok = response.status_code == denial
+        if not ok:
+            failures.append(f"{endpoint} {method} → {response.status_code} {location}")
+    assert not failures, f"{persona}: " + "; ".join(failures)
