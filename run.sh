@@ -32,7 +32,7 @@ python_packages() {  # $1: requirements file; reinstalls only when it changed
   fi
 }
 
-compile_translations() { "$VENV/bin/pybabel" compile -q -d translations; }
+compile_translations() { "$VENV/bin/pybabel" compile -d translations >/dev/null; }
 
 case "${1:-}" in
   serve)

@@ -25,6 +25,11 @@ def create_app(config: dict | None = None) -> Flask:
     if app.config["PRODUCTION"] and app.config["SECRET_KEY"] in ("", settings.DEV_SECRET_KEY):
         raise RuntimeError("PORTAL_ENV=production needs a real SECRET_KEY in the environment")
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if app.config["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     _init_extensions(app)
     _register_features(app)

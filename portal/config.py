@@ -43,6 +43,9 @@ def from_environment(instance_path: str) -> dict:
         "MAIL_DEFAULT_SENDER": os.environ.get(
             "MAIL_DEFAULT_SENDER", "熊本県SDGs登録制度事務局 <no-reply@sdgs.example.jp>"
         ),
+        # How many reverse proxies (nginx, load balancer) stand before the app: their
+        # X-Forwarded-For/-Proto headers are trusted, so rate limits see the real client.
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "PDF_FONT_GOTHIC": os.environ.get(

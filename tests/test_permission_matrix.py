@@ -8,6 +8,7 @@ import re
 import pytest
 
 from conftest import login
+from pages import structure_problems
 
 ALL = {"anonymous", "applicant_a", "applicant_b", "newcomer", "reviewer", "secretariat", "partner_x", "partner_y"}
 SIGNED_IN = ALL - {"anonymous"}
@@ -104,4 +105,6 @@ def test_the_matrix(app, world, persona):
             ok = response.status_code == denial
         if not ok:
             failures.append(f"{endpoint} {method} → {response.status_code} {location}")
+        elif response.mimetype == "text/html" and response.status_code != 302:
+            failures.extend(f"{endpoint}: {p}" for p in structure_problems(response.get_data(as_text=True)))
     assert not failures, f"{persona}: " + "; ".join(failures)

@@ -142,7 +142,8 @@ def deliver(ids: list[int], include_stale: bool = False) -> tuple[int, int]:
 
 
 def _claim(mail_id: int, include_stale: bool) -> bool:
-    claimable = OutboxMail.state == MailState.PENDING
+    # Only a due mail: one that another sender has just tried and rescheduled is left alone.
+    claimable = (OutboxMail.state == MailState.PENDING) & (OutboxMail.next_attempt_at <= utcnow())
     if include_stale:
         claimable = or_(
             claimable,

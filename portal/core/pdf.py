@@ -66,13 +66,18 @@ def _fetcher():
 def render_pdf(template: str, **data) -> bytes:
     """Render `template` (HTML extending `pdf/base.html`) with plain `data` to PDF bytes."""
     from weasyprint import HTML
+    from weasyprint.urls import FatalURLFetchingError
 
     problems = check_fonts()
     if problems:
         raise FontMissingError("; ".join(problems))
     html = render_template(template, font_scheme=FONT_SCHEME, **data)
     base_url = Path(current_app.static_folder).resolve().as_uri() + "/"
-    return HTML(string=html, base_url=base_url, url_fetcher=_fetcher()).write_pdf()
+    try:
+        return HTML(string=html, base_url=base_url, url_fetcher=_fetcher()).write_pdf()
+    except FatalURLFetchingError as error:
+        # WeasyPrint wraps the refusal in a BaseException, which `except Exception` misses.
+        raise (error.__cause__ or ForbiddenResource(str(error))) from None
 
 
 def embedded_fonts(pdf: bytes) -> set[str]:

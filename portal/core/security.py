@@ -19,8 +19,6 @@ CSP = {
     "frame-ancestors": "'none'",
 }
 
-talisman = Talisman()
-
 
 def form_view(view):
     """Mark a view whose FlaskForm checks the CSRF token itself, so that a stale token
@@ -31,7 +29,8 @@ def form_view(view):
 
 def init_app(app: Flask) -> None:
     production = app.config["PRODUCTION"]
-    talisman.init_app(
+    # One Talisman per app: it keeps its options on the instance, not on the app.
+    Talisman(
         app,
         force_https=production,
         strict_transport_security=production,

@@ -1,0 +1,58 @@
+"""Japanese first, English complete: the switch, the catalogues, dates."""
+import re
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+
+from conftest import login
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def lang_of(response) -> str:
+    return re.search(r'<html lang="(\w+)"', response.get_data(as_text=True)).group(1)
+
+
+def test_japanese_by_default_and_the_switch_is_remembered(client):
+    assert lang_of(client.get("/")) == "ja"
+    assert "熊本県SDGs登録制度" in client.get("/").get_data(as_text=True)
+    assert lang_of(client.get("/?lang=en")) == "en"
+    assert lang_of(client.get("/login")) == "en"
+    assert lang_of(client.get("/login?lang=ja")) == "ja"
+    assert lang_of(client.get("/")) == "ja"
+
+
+def test_the_browser_language_is_used_until_the_user_chooses(client):
+    assert lang_of(client.get("/", headers={"Accept-Language": "en-GB,en;q=0.8"})) == "en"
+    assert lang_of(client.get("/", headers={"Accept-Language": "fr"})) == "ja"
+
+
+def test_a_signed_in_user_gets_their_preference(client, make_user):
+    login(client, make_user(locale="en"))
+    assert lang_of(client.get("/account")) == "en"
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_catalogues_are_complete_and_keep_placeholders(lang):
+    with (ROOT / "translations" / lang / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        catalog = read_po(handle)
+    with (ROOT / "translations" / "messages.pot").open("rb") as handle:
+        template = read_po(handle)
+    assert {m.id for m in template if m.id} <= {m.id for m in catalog if m.id}, "run `flask translate update`"
+    for message in catalog:
+        if not message.id:
+            continue
+        assert message.string and not message.fuzzy, f"untranslated: {message.id!r}"
+        wanted = set(re.findall(r"%\(\w+\)s", message.id))
+        assert set(re.findall(r"%\(\w+\)s", message.string)) == wanted, f"placeholders differ: {message.id!r}"
+
+
+def test_dates_in_jst_and_the_japanese_calendar(app):
+    with app.test_request_context("/?lang=ja"):
+        app.preprocess_request()
+        render = app.jinja_env.from_string("{{ t | datetime }} / {{ d | date }} / {{ d | wareki }}").render
+        # 15:30 UTC on 31 March is already 1 April in Japan.
+        text = render(t=datetime(2024, 3, 31, 15, 30, tzinfo=timezone.utc), d=date(2019, 5, 1))
+    assert text == "2024年4月1日 00:30 / 2019年5月1日 / 令和元年5月1日"
