@@ -1,16 +1,13 @@
 """Command-line interface: `flask --app app <command>`."""
 from __future__ import annotations
 
-import copy
 import subprocess
 import sys
 from pathlib import Path
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 from flask.cli import AppGroup, with_appcontext
-
-from portal.core.extensions import db
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -23,15 +20,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(outbox)
     app.cli.add_command(translate)
     app.cli.add_command(users)
-    app.cli.add_command(_with_appcontext(seed_demo))
-
-
-def _with_appcontext(command: click.Command) -> click.Command:
-    """A plain click command that pushes the app context itself, as AppGroup commands do: only
-    the `flask` script pushes one for it, `app.cli` alone (FlaskCliRunner, scripts) does not."""
-    command = copy.copy(command)
-    command.callback = with_appcontext(command.callback)
-    return command
+    app.cli.add_command(seed_demo)
 
 
 @click.command()

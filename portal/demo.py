@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import click
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from portal.core.extensions import db
@@ -49,6 +50,7 @@ COMPANIES = (
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo():
     """Create the demo accounts, partners, cohorts and organisations (idempotent)."""
     from portal.accounts import operations as accounts

@@ -48,7 +48,7 @@ def create():
             flash(_("The account for %(email)s was created; a link to set the password was mailed.",
                     email=user.email), "success")
             return redirect(url_for("staff_accounts.index"))
-    return render_template("accounts/staff_user_form.html", form=form), 400 if form.csrf_failed else 200
+    return render_template("accounts/staff_user_form.html", form=form), form.status_code
 
 
 @bp.post("/<int:user_id>/active")

@@ -46,9 +46,6 @@ def _login_key() -> str:
     return "login:" + (request.form.get("email") or "").strip().lower()[:254]
 
 
-def _form_status(form) -> int:
-    return 400 if form.csrf_failed else 200
-
 
 @bp.route("/signup", methods=["GET", "POST"])
 @limiter.limit("20 per hour", methods=["POST"])
@@ -62,7 +59,7 @@ def signup():
         operations.sign_up(form.email.data, form.name.data, form.password.data, current_locale())
         db.session.commit()
         return render_template("accounts/check_mail.html", email=form.email.data)
-    return render_template("accounts/signup.html", form=form), _form_status(form)
+    return render_template("accounts/signup.html", form=form), form.status_code
 
 
 @bp.get("/account/verify/<token>")
@@ -108,7 +105,7 @@ def login():
             return redirect(_safe_next(url_for("organisations.mine") if user.role == "applicant"
                                        else url_for("core.home")))
         form.password.errors.append(_("The e-mail address or the password is not correct."))
-    return render_template("accounts/login.html", form=form), _form_status(form)
+    return render_template("accounts/login.html", form=form), form.status_code
 
 
 @bp.post("/logout")
@@ -130,7 +127,7 @@ def forgot_password():
         operations.request_password_reset(form.email.data)
         db.session.commit()
         return render_template("accounts/check_mail.html", email=form.email.data, reset=True)
-    return render_template("accounts/forgot_password.html", form=form), _form_status(form)
+    return render_template("accounts/forgot_password.html", form=form), form.status_code
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
@@ -148,7 +145,7 @@ def reset_password(token: str):
         flash(_("Your password has been set. Please sign in."), "success")
         logout_user()
         return redirect(url_for("accounts.login"))
-    return render_template("accounts/reset_password.html", form=form), _form_status(form)
+    return render_template("accounts/reset_password.html", form=form), form.status_code
 
 
 @bp.route("/account", methods=["GET", "POST"])
@@ -163,7 +160,7 @@ def profile():
         session["lang"] = form.locale.data
         flash(_("Your profile has been saved."), "success")
         return redirect(url_for("accounts.profile"))
-    return render_template("accounts/profile.html", form=form, password_form=password_form), _form_status(form)
+    return render_template("accounts/profile.html", form=form, password_form=password_form), form.status_code
 
 
 @bp.post("/account/password")
@@ -180,5 +177,5 @@ def change_password():
             return redirect(url_for("accounts.profile"))
         password_form.current_password.errors.append(_("The current password is not correct."))
     return render_template("accounts/profile.html", form=form, password_form=password_form), \
-        _form_status(password_form)
+        password_form.status_code
 

@@ -46,6 +46,11 @@ class PortalForm(FlaskForm):
     def csrf_failed(self) -> bool:
         return "csrf_token" in self.errors
 
+    @property
+    def status_code(self) -> int:
+        """The status of a page showing this form: 400 when its token was stale or missing."""
+        return 400 if self.csrf_failed else 200
+
     def error_list(self) -> list[tuple[Field, str]]:
         """(field, message) pairs for the error summary at the top of the page."""
         return [(field, message) for field in self for message in field.errors]

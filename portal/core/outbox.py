@@ -12,7 +12,7 @@ from email.utils import formatdate, make_msgid
 from enum import StrEnum
 from pathlib import Path
 
-from flask import current_app, g, render_template
+from flask import current_app, g
 from flask_babel import force_locale
 from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, or_, select, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship

@@ -28,7 +28,7 @@ class OrganisationForm(PortalForm):
         description=_l("13 digits. Required for corporations; sole proprietors have none."),
         render_kw={"inputmode": "numeric", "autocomplete": "off"},
     )
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)],
+    name = StringField(_l("Name of the organisation"), validators=[DataRequired(), Length(max=200)],
                        render_kw={"autocomplete": "organization"})
     name_kana = StringField(_l("Name in katakana (フリガナ)"), validators=[DataRequired(), Length(max=200), Katakana()])
     representative_title = StringField(_l("Representative's title"), validators=[DataRequired(), Length(max=100)],

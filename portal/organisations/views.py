@@ -1,7 +1,7 @@
 """The organisation profile, its members and invitations; the postal-code lookup; staff list."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
@@ -18,9 +18,6 @@ from portal.organisations.models import Organisation
 bp = Blueprint("organisations", __name__)
 PAGE_SIZE = 50
 
-
-def _status(form) -> int:
-    return 400 if form.csrf_failed else 200
 
 
 def _fill_address_from_postal_code(form: OrganisationForm) -> None:
@@ -68,7 +65,7 @@ def create():
         db.session.commit()
         flash(_("Your organisation's profile has been saved."), "success")
         return redirect(url_for("organisations.show", organisation_id=organisation.id))
-    return render_template("organisations/form.html", form=form, organisation=None), _status(form)
+    return render_template("organisations/form.html", form=form, organisation=None), form.status_code
 
 
 @bp.get("/organisations/<int:organisation_id>")
@@ -95,7 +92,7 @@ def edit(organisation_id: int):
         db.session.commit()
         flash(_("Your organisation's profile has been saved.") if changes else _("Nothing was changed."), "success")
         return redirect(url_for("organisations.show", organisation_id=organisation.id))
-    return render_template("organisations/form.html", form=form, organisation=organisation), _status(form)
+    return render_template("organisations/form.html", form=form, organisation=organisation), form.status_code
 
 
 @bp.post("/organisations/<int:organisation_id>/invitations")
@@ -110,7 +107,7 @@ def invite(organisation_id: int):
         db.session.commit()
         flash(_("An invitation was sent to %(email)s.", email=form.email.data), "success")
         return redirect(url_for("organisations.show", organisation_id=organisation.id))
-    return render_template("organisations/show.html", organisation=organisation, invitation_form=form), _status(form)
+    return render_template("organisations/show.html", organisation=organisation, invitation_form=form), form.status_code
 
 
 @bp.route("/invitations/<token>", methods=["GET", "POST"])

@@ -88,13 +88,15 @@ def test_bad_input_is_explained_and_nothing_is_stored(app, client, newcomer, cha
     assert organisations(app) == []
 
 
-def test_script_in_text_fields_is_shown_escaped(app, client, newcomer):
+def test_script_in_every_text_field_is_shown_escaped(app, client, newcomer):
     script = "<script>alert('x')</script>"
-    response = post_profile(client, name=script, representative_name=script, contact_department=script)
+    text_fields = ("name", "representative_title", "representative_name", "contact_name", "contact_department")
+    response = post_profile(client, address="熊本市中央区花畑町" + script, **{f: script for f in text_fields})
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert script not in page
-    assert "&lt;script&gt;" in page
+    assert page.count("&lt;script&gt;") >= len(text_fields) + 1
+    assert organisations(app)[0].representative_title == script  # stored as typed, escaped when shown
 
 
 def test_a_sole_proprietor_needs_no_corporate_number(app, client, newcomer):

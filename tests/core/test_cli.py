@@ -1,0 +1,134 @@
+"""`flask seed-demo`, `flask doctor`, `flask users create` and `flask outbox status`."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from conftest import login_with_form
+from portal.accounts.models import User
+from portal.cohorts.models import Cohort
+from portal.core import diagnostics
+from portal.core.extensions import db
+from portal.core.outbox import MailState, OutboxMail
+from portal.organisations.models import Organisation
+from portal.partners.models import PartnerInstitution
+
+DEMO_PASSWORD = "kumamoto-sdgs-demo"
+DEMO_ACCOUNTS = {
+    "applicant@example.jp": "applicant",
+    "applicant2@example.jp": "applicant",
+    "reviewer@example.jp": "reviewer",
+    "secretariat@example.jp": "secretariat",
+    "partner@example.jp": "partner",
+    "partner2@example.jp": "partner",
+}
+
+
+def _counts(app) -> dict[str, int]:
+    with app.app_context():
+        return {model.__tablename__: db.session.scalar(select(func.count()).select_from(model))
+                for model in (User, Organisation, PartnerInstitution, Cohort)}
+
+
+def test_seed_demo_is_idempotent_and_its_accounts_sign_in(app, runner):
+    first = runner.invoke(args=["seed-demo"])
+    assert first.exit_code == 0, first.output
+    assert "demo data ready" in first.output
+    counts = _counts(app)
+    assert counts["users"] == 6
+    assert counts["organisations"] == 2
+    assert counts["partner_institutions"] >= 2
+    assert counts["cohorts"] >= 1
+
+    second = runner.invoke(args=["seed-demo"])
+    assert second.exit_code == 0, second.output
+    assert _counts(app) == counts
+
+    with app.app_context():
+        users = {u.email: u for u in db.session.scalars(select(User))}
+        assert {email: str(u.role) for email, u in users.items()} == DEMO_ACCOUNTS
+        assert all(u.email_verified_at is not None and u.is_active for u in users.values())
+
+        partner, partner2 = users["partner@example.jp"], users["partner2@example.jp"]
+        assert partner.partner_id is not None and partner2.partner_id is not None
+        assert partner.partner_id != partner2.partner_id
+        assert all(users[e].partner_id is None for e in DEMO_ACCOUNTS if DEMO_ACCOUNTS[e] != "partner")
+
+        owned = []
+        for email in ("applicant@example.jp", "applicant2@example.jp"):
+            membership = users[email].membership
+            assert membership is not None and membership.is_owner, email
+            owned.append(membership.organisation_id)
+        assert len(set(owned)) == 2
+
+    # Every demo account signs in through the login form with the demo password.
+    # The form does refuse a wrong password (scrypt is slow: checked for one account only).
+    assert login_with_form(app.test_client(), "secretariat@example.jp", "not-the-demo-password").status_code == 200
+    for email in DEMO_ACCOUNTS:
+        client = app.test_client()
+        response = login_with_form(client, email, DEMO_PASSWORD)
+        assert response.status_code == 302, email
+        assert client.get("/account").status_code == 200, email
+
+
+def test_doctor_passes_here_and_prints_every_check(runner):
+    result = runner.invoke(args=["doctor"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    checks = [line for line in lines if line.startswith(("ok      ", "PROBLEM "))]
+    assert len(checks) == len(diagnostics.checks())
+    assert all(line.startswith("ok      ") for line in checks), result.output
+    for expected in ("database answers", "migrations at head", "Japanese fonts present",
+                     "a test PDF renders with IPAex embedded", "harfbuzz-subset", "SECRET_KEY"):
+        assert any(expected in line for line in checks), expected
+    assert lines[-1] == "All checks passed."
+
+
+def test_doctor_reports_a_problem_and_exits_non_zero(app, runner, monkeypatch):
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "smtp.example.jp")
+    monkeypatch.setitem(app.config, "MAIL_DEFAULT_SENDER", "")
+    result = runner.invoke(args=["doctor"])
+    assert result.exit_code == 1
+    assert "PROBLEM MAIL_SERVER is set but MAIL_DEFAULT_SENDER is empty" in result.output
+    assert "1 problem(s) found." in result.output
+
+
+def test_users_create_makes_a_secretariat_who_can_sign_in(app, runner, client):
+    args = ["users", "create", "boss@example.jp", "--name", "事務局長", "--role", "secretariat",
+            "--password", "long-enough-password"]
+    result = runner.invoke(args=args)
+    assert result.exit_code == 0, result.output
+    assert "created secretariat account boss@example.jp" in result.output
+    with app.app_context():
+        boss = db.session.scalar(select(User).where(User.email == "boss@example.jp"))
+        assert (boss.name, str(boss.role)) == ("事務局長", "secretariat")
+
+    response = login_with_form(client, "boss@example.jp", "long-enough-password")
+    assert response.status_code == 302
+    assert client.get("/staff/").status_code == 200
+
+    again = runner.invoke(args=args)
+    assert again.exit_code != 0
+    assert "already exists" in again.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User)) == 1
+
+
+def test_users_create_refuses_a_short_password(app, runner):
+    result = runner.invoke(args=["users", "create", "boss@example.jp", "--name", "事務局長",
+                                 "--role", "secretariat", "--password", "short"])
+    assert result.exit_code != 0
+    assert "at least 10 characters" in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User)) == 0
+
+
+def test_outbox_status_prints_the_counts(app, runner):
+    with app.app_context():
+        states = [MailState.PENDING, MailState.PENDING, MailState.SENT, MailState.FAILED, MailState.PENDING]
+        db.session.add_all(OutboxMail(recipient="a@example.jp", subject="s", body="b\n", locale="ja", state=state)
+                           for state in states)
+        db.session.commit()
+    result = runner.invoke(args=["outbox", "status"])
+    assert result.exit_code == 0, result.output
+    counts = dict(line.split() for line in result.output.splitlines())
+    assert counts == {"pending": "3", "sending": "0", "sent": "1", "failed": "1"}
