@@ -61,7 +61,8 @@ def _register_features(app: Flask) -> None:
     from portal.accounts.staff_views import bp as staff_accounts
     from portal.core.views import bp as core
     from portal.organisations.views import bp as organisations
+    from portal.applications.views import bp as applications
 
-    for blueprint in (core, accounts, staff_accounts, organisations):
+    for blueprint in (core, accounts, staff_accounts, organisations, applications):
         app.register_blueprint(blueprint)
     cli.init_app(app)

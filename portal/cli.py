@@ -100,8 +100,8 @@ def _fill_english() -> None:
     with path.open("rb") as handle:
         catalog = read_po(handle)
     for message in catalog:
-        if message.id and not message.string:
-            message.string = message.id
+        if message.id and not all(message.string if isinstance(message.string, tuple) else (message.string,)):
+            message.string = message.id  # for a plural, the (singular, plural) pair
         message.flags.discard("fuzzy")
     with path.open("wb") as handle:
         write_po(handle, catalog, width=100)

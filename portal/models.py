@@ -4,4 +4,6 @@ from portal.cohorts.models import Cohort  # noqa: F401
 from portal.core.audit import AuditEntry  # noqa: F401
 from portal.core.outbox import OutboxAttachment, OutboxMail  # noqa: F401
 from portal.organisations.models import Invitation, Membership, Organisation  # noqa: F401
-from portal.partners.models import PartnerInstitution  # noqa: F401
+from portal.partners.models import PartnerConsent, PartnerInstitution  # noqa: F401
+from portal.applications.models import Application, ApplicationRevision, Attachment  # noqa: F401
+from portal.registrations.models import Registration  # noqa: F401

@@ -6,7 +6,6 @@ In CI (CI=true) nothing may be skipped for a missing dependency: `require_or_ski
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
 import pytest
@@ -15,18 +14,9 @@ from sqlalchemy.engine import make_url
 
 from portal import create_app
 from portal.core.extensions import db, limiter
+from support import (IN_CI, ORGANISATION, PASSWORD, csrf_token, link_in, login,  # noqa: F401  (re-exported)
+                     login_with_form, require_or_skip)
 
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-PASSWORD = "correct-horse-battery"
-
-
-def require_or_skip(condition: bool, reason: str) -> None:
-    """Skip a test whose dependency is missing here, but fail it in CI, where it must run."""
-    if condition:
-        return
-    if IN_CI:
-        pytest.fail(f"required in CI: {reason}")
-    pytest.skip(reason)
 
 
 def _database_url(tmp_root: Path, worker: str) -> str:
@@ -42,6 +32,13 @@ def _database_url(tmp_root: Path, worker: str) -> str:
             connection.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     return base.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def worker_id(request) -> str:
+    """pytest-xdist's worker name ("gw0", …), also when xdist is off (`-p no:xdist`)."""
+    workerinput = getattr(request.config, "workerinput", None)
+    return workerinput["workerid"] if workerinput else "master"
 
 
 @pytest.fixture(scope="session")
@@ -149,16 +146,6 @@ def make_user(app):
     return build
 
 
-ORGANISATION = {
-    "kind": "corporation", "corporate_number": "7000012050002", "name": "株式会社テスト熊本",
-    "name_kana": "カブシキガイシャテストクマモト", "representative_title": "代表取締役",
-    "representative_name": "熊本 花子", "postal_code": "8600806", "address": "熊本県熊本市中央区花畑町1-1",
-    "industry": "E", "employees": 10, "capital": 10_000_000, "website": "https://example.jp",
-    "contact_name": "担当 次郎", "contact_department": "総務課", "contact_phone": "096-000-0000",
-    "contact_email": "contact@example.jp",
-}
-
-
 @pytest.fixture
 def make_organisation(app):
     """make_organisation(owner_id, **fields) -> organisation id, created by the operation."""
@@ -175,29 +162,6 @@ def make_organisation(app):
             return organisation.id
 
     return build
-
-
-def login(client, user_id: int) -> None:
-    """Sign `client` in as the user, the way Flask-Login's session does."""
-    with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
-        session["_fresh"] = True
-
-
-def login_with_form(client, email: str, password: str = PASSWORD):
-    token = csrf_token(client, "/login")
-    return client.post("/login", data={"email": email, "password": password, "csrf_token": token})
-
-
-_TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
-
-
-def csrf_token(client, path: str) -> str:
-    """The CSRF token of the first form on the page at `path`."""
-    page = client.get(path).get_data(as_text=True)
-    match = _TOKEN.search(page)
-    assert match, f"no CSRF token on {path}"
-    return match.group(1) or match.group(2)
 
 
 @pytest.fixture
@@ -217,8 +181,3 @@ def mails(app):
     return read
 
 
-def link_in(body: str) -> str:
-    """The first portal link in a mail body, as a path."""
-    match = re.search(r"http://portal\.test(/\S+)", body)
-    assert match, body
-    return match.group(1)

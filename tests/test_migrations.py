@@ -7,7 +7,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from conftest import require_or_skip
+from support import require_or_skip
 from portal import create_app
 from portal.core.extensions import db
 

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from conftest import login
+from support import login
 from pages import structure_problems
 
 ALL = {"anonymous", "applicant_a", "applicant_b", "newcomer", "reviewer", "secretariat", "partner_x", "partner_y"}
@@ -19,6 +19,7 @@ APPLICANTS = {"applicant_a", "applicant_b", "newcomer"}
 MATRIX = {
     "core.home": ("GET", ALL, None),
     "core.healthz": ("GET", ALL, None),
+    "core.terms": ("GET", ALL, None),
     "core.staff_home": ("GET", STAFF, 403),
     "accounts.signup": ("GET", ALL, None),
     "accounts.verify_email": ("GET", ALL, None),
@@ -40,7 +41,77 @@ MATRIX = {
     "organisations.invitation": ("GET", ALL, None),
     "organisations.postal_code": ("GET", ALL, None),
     "organisations.staff_index": ("GET", STAFF, 403),
+    "organisations.revoke_consent": ("POST", {"applicant_a"}, 404),
+    "applications.start": ("GET", {"applicant_a", "applicant_b"}, 403),
+    "applications.status": ("GET", {"applicant_a"} | STAFF, 404),
+    "applications.step": ("GET", {"applicant_a"} | STAFF, 404),
+    "applications.upload": ("POST", {"applicant_a"}, 404),
+    "applications.remove_upload": ("POST", {"applicant_a"}, 404),
+    "applications.download": ("GET", {"applicant_a"} | STAFF, 404),
+    "applications.submit": ("POST", {"applicant_a"}, 404),
+    "applications.revision": ("GET", {"applicant_a"} | STAFF, 404),
+    "applications.copy_pdf": ("GET", {"applicant_a"} | STAFF, 404),
+    "applications.withdraw": ("GET", {"applicant_a"}, 404),
+    "applications.renew": ("GET", {"applicant_a"}, 404),
 }
+
+# Endpoints whose object is not the default one of the world below.
+OVERRIDES = {
+    "applications.revision": {"application_id": "submitted_application", "number": 1},
+    "applications.copy_pdf": {"application_id": "submitted_application", "number": 1},
+}
+
+
+def _applications_of(app, owner_id, organisation_id):
+    """A draft with a file, a submitted application, a registration due for renewal, a consent."""
+    import io
+    from datetime import date, datetime, timedelta, timezone
+
+    from werkzeug.datastructures import FileStorage
+
+    from portal.accounts.models import User
+    from portal.applications import operations
+    from portal.applications.checklist import load_checklist
+    from portal.applications.content import DECLARATIONS
+    from portal.cohorts import operations as cohorts
+    from portal.cohorts.models import CohortState
+    from portal.core.extensions import db
+    from portal.partners import operations as partners
+    from portal.partners.models import InstitutionKind
+    from portal.registrations.models import Registration
+
+    checklist = load_checklist("1")
+    complete = {
+        "vision": "v", "declarations": {k: True for k in DECLARATIONS},
+        "actions": [{"area": a, "description": "d", "goals": [13], "targets": [], "indicator": "i",
+                     "current_value": "1", "target_value": "2", "unit": ""} for a in ("economy", "society", "environment")],
+        "checklist": {"version": "1", "basic": [i.id for i in checklist.basic],
+                      "challenge": [i.id for i in checklist.challenge[:5]]},
+    }
+    now = datetime.now(timezone.utc)
+    with app.test_request_context():
+        owner = db.session.get(User, owner_id)
+        organisation = owner.organisation
+        earlier = cohorts.plan_cohort(1, now - timedelta(days=1200), now - timedelta(days=1100))
+        current = cohorts.plan_cohort(2, now - timedelta(days=5), now + timedelta(days=20))
+        cohorts.move_cohort(current, CohortState.OPEN)
+        submitted = operations.start_application(organisation, current, owner)
+        for key, value in complete.items():
+            operations.save_section(submitted, key, value, owner)
+        operations.submit_application(submitted, owner)
+        later = cohorts.plan_cohort(3, now + timedelta(days=100), now + timedelta(days=130))
+        draft = operations.start_application(organisation, later, owner)
+        attachment = operations.add_attachment(draft, FileStorage(io.BytesIO(b"%PDF-1.4 test"), "a.pdf"), owner)
+        registration = Registration(number="KS01-0001", cohort_id=earlier.id, sequence=1, organisation_id=organisation.id,
+                                    registered_on=date.today() - timedelta(days=1000),
+                                    valid_until=date.today() + timedelta(days=90))
+        db.session.add(registration)
+        bank = partners.create_institution("bank-z", "銀行", "Bank", InstitutionKind.BANK)
+        partners.set_consents(organisation, {bank.id}, owner)
+        db.session.commit()
+        consent = partners.live_consents(organisation.id)[0]
+        return {"application_id": draft.id, "submitted_application": submitted.id, "attachment_id": attachment.id,
+                "registration_id": registration.id, "consent_id": consent.id, "step": "profile"}
 
 
 @pytest.fixture
@@ -57,7 +128,8 @@ def world(app, make_user, make_organisation):
     organisation_a = make_organisation(users["applicant_a"])
     make_organisation(users["applicant_b"], kind="group", corporate_number=None, name="B")
     values = {"organisation_id": organisation_a, "user_id": make_user("reviewer", email="target@example.jp"),
-              "token": "not-a-valid-token", "code": "8600806"}
+              "token": "not-a-valid-token", "code": "8600806",
+              **_applications_of(app, users["applicant_a"], organisation_a)}
     return users, values
 
 
@@ -72,6 +144,7 @@ def test_every_route_has_an_access_rule_and_a_matrix_entry(app):
 
 
 def _url(app, endpoint, values):
+    values = {**values, **{k: values.get(v, v) for k, v in OVERRIDES.get(endpoint, {}).items()}}
     rule = next(app.url_map.iter_rules(endpoint))
     with app.test_request_context():
         from flask import url_for

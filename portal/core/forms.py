@@ -5,8 +5,9 @@ import unicodedata
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, StringField, TextAreaField
-from wtforms.validators import ValidationError
+from wtforms import DecimalField, Field, StringField, TextAreaField
+from wtforms.validators import StopValidation, ValidationError
+from wtforms.widgets import TextInput
 
 from portal.core import japanese
 
@@ -52,12 +53,56 @@ class PortalForm(FlaskForm):
         return 400 if self.csrf_failed else 200
 
     def error_list(self) -> list[tuple[Field, str]]:
-        """(field, message) pairs for the error summary at the top of the page."""
-        return [(field, message) for field in self for message in field.errors]
+        """(field, message) pairs for the error summary at the top of the page, looking inside
+        lists of subforms (key actions) so that each message links to its own field."""
+        return list(_field_errors(self))
+
+
+def _field_errors(fields):
+    from wtforms import FieldList, FormField
+
+    for field in fields:
+        if isinstance(field, FieldList):
+            yield from _field_errors(field.entries)
+        elif isinstance(field, FormField):
+            yield from _field_errors(field.form)
+        else:
+            for message in field.errors:
+                yield field, message
 
 
 def _has_control_characters(text: str) -> bool:
     return any(unicodedata.category(c) == "Cc" and c not in "\r\n\t" for c in text)
+
+
+class NumberField(DecimalField):
+    """A number as people type it here: full-width digits (１２０．５) and thousands separators
+    (1,200) are accepted; anything else gets a message that says what is expected. A text input
+    (with a decimal keypad on phones), so that what was typed is shown back, not blanked."""
+
+    widget = TextInput()
+
+    def pre_validate(self, form):
+        if self.process_errors:  # not a number: range checks would only add noise
+            raise StopValidation()
+
+    def process_formdata(self, valuelist):
+        if valuelist:
+            valuelist = [unicodedata.normalize("NFKC", v).replace(",", "").strip() for v in valuelist]
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(str(_l("Enter a number (e.g. 120.5)."))) from None
+
+
+class RequiredToSubmit:
+    """Marks a field required (the form shows 「必須」) without refusing to save a draft without
+    it: what is still missing is listed, and checked, when the whole application is submitted."""
+
+    field_flags = {"required": True}
+
+    def __call__(self, form, field):
+        return None
 
 
 class Katakana:

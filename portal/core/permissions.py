@@ -122,3 +122,37 @@ def _is_member(user, organisation) -> bool:
         and organisation is not None
         and user.membership.organisation_id == organisation.id
     )
+
+
+@rule("application.view")
+def _view_application(user, application) -> bool:
+    return user.role.is_staff or _is_member(user, application.organisation)
+
+
+@rule("application.edit")
+def _edit_application(user, application) -> bool:
+    from portal.applications.workflow import EDITABLE
+
+    return _is_member(user, application.organisation) and application.state in EDITABLE
+
+
+@rule("application.submit")
+def _submit_application(user, application) -> bool:
+    from portal.applications.workflow import SUBMITTABLE
+
+    return _is_member(user, application.organisation) and application.state in SUBMITTABLE
+
+
+@rule("application.withdraw")
+def _withdraw_application(user, application) -> bool:
+    from portal.applications.workflow import WITHDRAWABLE
+
+    return _is_member(user, application.organisation) and application.state in WITHDRAWABLE
+
+
+@rule("registration.renew")
+def _renew_registration(user, registration) -> bool:
+    from portal.core.i18n import today_jst
+    from portal.registrations.terms import may_renew_on
+
+    return _is_member(user, registration.organisation) and may_renew_on(registration, today_jst())

@@ -33,3 +33,9 @@ def healthz():
 @access("staff")
 def staff_home():
     return render_template("core/staff_home.html")
+
+
+@bp.get("/terms")
+@public
+def terms():
+    return render_template("core/terms.html")

@@ -49,7 +49,7 @@ class OrganisationForm(PortalForm):
     website = StringField(_l("Website"), validators=[Optional(), Length(max=300),
                                                      URL(message=_l("Enter an address starting with https://"))],
                           render_kw={"inputmode": "url", "autocomplete": "url"})
-    contact_name = StringField(_l("Contact person"), validators=[DataRequired(), Length(max=100)])
+    contact_name = StringField(_l("Contact person's name"), validators=[DataRequired(), Length(max=100)])
     contact_department = StringField(_l("Department"), validators=[Optional(), Length(max=100)])
     contact_phone = StringField(_l("Phone"), filters=[nfkc], validators=[DataRequired(), Length(max=30), _phone],
                                 render_kw={"inputmode": "tel", "autocomplete": "tel"})
@@ -88,6 +88,28 @@ class OrganisationForm(PortalForm):
         found = location.derive_location(field.data, self.postal_code.data)
         if not found.in_prefecture:
             raise ValidationError(_l("The office must be in Kumamoto Prefecture."))
+
+    def fill_address_from_postal_code(self) -> bool:
+        """The no-JavaScript path of the address lookup button: fill the address from the
+        postal code (or say what is wrong with the code). True when the address was filled."""
+        from portal.core import japanese
+
+        try:
+            code = japanese.normalize_postal_code(self.postal_code.data or "")
+        except ValueError:
+            self.postal_code.errors = [str(_l("Enter a 7-digit postal code (e.g. 860-8570)."))]
+            return False
+        area = location.lookup_postal_code(code)
+        if area is None:
+            self.postal_code.errors = [str(_l("This postal code was not found. Please check it."))]
+            return False
+        self.postal_code.data = japanese.format_postal_code(code)
+        prefix = area.prefecture + area.city + area.town
+        if not (self.address.data or "").startswith(prefix):
+            self.address.data = prefix
+        # Take the user back to the address after the page reloads, to add the street number.
+        self.address.render_kw = {**(self.address.render_kw or {}), "autofocus": True}
+        return True
 
     def profile_data(self) -> dict:
         """The fields as the organisation stores them."""

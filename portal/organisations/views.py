@@ -1,7 +1,7 @@
 """The organisation profile, its members and invitations; the postal-code lookup; staff list."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
@@ -18,23 +18,6 @@ from portal.organisations.models import Organisation
 bp = Blueprint("organisations", __name__)
 PAGE_SIZE = 50
 
-
-
-def _fill_address_from_postal_code(form: OrganisationForm) -> None:
-    """The no-JavaScript path of the address lookup button."""
-    try:
-        code = japanese.normalize_postal_code(form.postal_code.data or "")
-    except ValueError:
-        form.postal_code.errors = [_("Enter a 7-digit postal code (e.g. 860-8570).")]
-        return
-    area = location.lookup_postal_code(code)
-    if area is None:
-        form.postal_code.errors = [_("This postal code was not found. Please check it.")]
-        return
-    form.postal_code.data = code
-    prefix = area.prefecture + area.city + area.town
-    if not (form.address.data or "").startswith(prefix):
-        form.address.data = prefix
 
 
 def _profile_form(organisation: Organisation | None) -> OrganisationForm:
@@ -58,14 +41,16 @@ def mine():
 @access("organisation.create")
 def create():
     form = _profile_form(None)
+    filled = False
     if request.method == "POST" and "lookup" in request.form:
-        _fill_address_from_postal_code(form)
+        filled = form.fill_address_from_postal_code()
     elif form.validate_on_submit():
         organisation = operations.create_organisation(current_user, form.profile_data())
         db.session.commit()
         flash(_("Your organisation's profile has been saved."), "success")
         return redirect(url_for("organisations.show", organisation_id=organisation.id))
-    return render_template("organisations/form.html", form=form, organisation=None), form.status_code
+    return render_template("organisations/form.html", form=form, organisation=None, address_filled=filled), \
+        form.status_code
 
 
 @bp.get("/organisations/<int:organisation_id>")
@@ -73,9 +58,38 @@ def create():
 def show(organisation_id: int):
     organisation = db.get_or_404(Organisation, organisation_id)
     require("organisation.view", organisation)
-    return render_template("organisations/show.html", organisation=organisation,
-                           invitation_form=InvitationForm() if may(current_user, "organisation.invite",
-                                                                   organisation) else None)
+    return _show(organisation, InvitationForm() if may(current_user, "organisation.invite", organisation) else None)
+
+
+def _show(organisation: Organisation, invitation_form):
+    from portal.applications.models import Application
+    from portal.partners.operations import live_consents
+    from portal.registrations.models import Registration
+
+    applications = db.session.scalars(select(Application).where(Application.organisation_id == organisation.id)
+                                      .order_by(Application.id.desc())).all()
+    registrations = db.session.scalars(select(Registration).where(Registration.organisation_id == organisation.id)
+                                       .order_by(Registration.id.desc())).all()
+    return render_template("organisations/show.html", organisation=organisation, invitation_form=invitation_form,
+                           applications=applications, registrations=registrations,
+                           consents=live_consents(organisation.id))
+
+
+@bp.post("/organisations/<int:organisation_id>/consents/<int:consent_id>/revoke")
+@access("signed_in")
+def revoke_consent(organisation_id: int, consent_id: int):
+    from portal.partners import operations as partner_operations
+    from portal.partners.models import PartnerConsent
+
+    organisation = db.get_or_404(Organisation, organisation_id)
+    require("organisation.edit", organisation)
+    consent = db.session.get(PartnerConsent, consent_id)
+    if consent is None or consent.organisation_id != organisation.id:
+        abort(404)
+    partner_operations.revoke_consent(consent, current_user)
+    db.session.commit()
+    flash(_("%(name)s can no longer see your organisation's information.", name=consent.institution.name_ja), "success")
+    return redirect(url_for("organisations.show", organisation_id=organisation.id))
 
 
 @bp.route("/organisations/<int:organisation_id>/edit", methods=["GET", "POST"])
@@ -85,14 +99,16 @@ def edit(organisation_id: int):
     organisation = db.get_or_404(Organisation, organisation_id)
     require("organisation.edit", organisation)
     form = _profile_form(organisation)
+    filled = False
     if request.method == "POST" and "lookup" in request.form:
-        _fill_address_from_postal_code(form)
+        filled = form.fill_address_from_postal_code()
     elif form.validate_on_submit():
         changes = operations.update_organisation(organisation, form.profile_data(), current_user)
         db.session.commit()
         flash(_("Your organisation's profile has been saved.") if changes else _("Nothing was changed."), "success")
         return redirect(url_for("organisations.show", organisation_id=organisation.id))
-    return render_template("organisations/form.html", form=form, organisation=organisation), form.status_code
+    return render_template("organisations/form.html", form=form, organisation=organisation,
+                           address_filled=filled), form.status_code
 
 
 @bp.post("/organisations/<int:organisation_id>/invitations")
@@ -107,7 +123,7 @@ def invite(organisation_id: int):
         db.session.commit()
         flash(_("An invitation was sent to %(email)s.", email=form.email.data), "success")
         return redirect(url_for("organisations.show", organisation_id=organisation.id))
-    return render_template("organisations/show.html", organisation=organisation, invitation_form=form), form.status_code
+    return _show(organisation, form), form.status_code
 
 
 @bp.route("/invitations/<token>", methods=["GET", "POST"])

@@ -3,10 +3,12 @@ from __future__ import annotations
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import String
-from sqlalchemy.orm import Mapped, mapped_column
+from datetime import datetime
 
-from portal.core.db import str_enum
+from sqlalchemy import ForeignKey, Index, String, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.core.db import str_enum, utcnow
 from portal.core.extensions import db
 
 
@@ -46,3 +48,25 @@ class PartnerInstitution(db.Model):
 
     def name(self, locale: str) -> str:
         return self.name_ja if locale == "ja" else self.name_en
+
+
+class PartnerConsent(db.Model):
+    """An organisation's choice of a supporting institution and its consent to share its
+    application and registration with it. Revoking ends the institution's access at once."""
+
+    __tablename__ = "partner_consents"
+    __table_args__ = (
+        Index("uq_partner_consents_live", "organisation_id", "institution_id", unique=True,
+              sqlite_where=text("revoked_at IS NULL"), postgresql_where=text("revoked_at IS NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("partner_institutions.id"), index=True)
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id", ondelete="SET NULL"))
+    granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    revoked_at: Mapped[datetime | None]
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    institution: Mapped[PartnerInstitution] = relationship(lazy="joined", innerjoin=True)

@@ -4,7 +4,7 @@ import time
 import itsdangerous
 from sqlalchemy import select
 
-from conftest import PASSWORD, csrf_token, link_in, login, login_with_form
+from support import PASSWORD, csrf_token, link_in, login, login_with_form
 from portal.accounts.models import User
 from portal.core.extensions import db
 

@@ -1,7 +1,7 @@
 """Sign-up with e-mail verification, through the real HTTP stack."""
 from sqlalchemy import select
 
-from conftest import csrf_token, link_in
+from support import csrf_token, link_in
 from portal.accounts.models import User
 from portal.core.extensions import db
 

@@ -1,7 +1,7 @@
 """The secretariat creates staff and partner accounts; they set their password by link."""
 from sqlalchemy import select
 
-from conftest import csrf_token, link_in, login, login_with_form
+from support import csrf_token, link_in, login, login_with_form
 from portal.accounts.models import User
 from portal.core.audit import AuditEntry
 from portal.core.extensions import db

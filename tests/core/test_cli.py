@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from conftest import login_with_form
+from support import login_with_form
 from portal.accounts.models import User
 from portal.cohorts.models import Cohort
 from portal.core import diagnostics
 from portal.core.extensions import db
+from portal.demo.applications import DEMO_ORGANISATIONS
 from portal.core.outbox import MailState, OutboxMail
 from portal.organisations.models import Organisation
 from portal.partners.models import PartnerInstitution
@@ -34,8 +35,8 @@ def test_seed_demo_is_idempotent_and_its_accounts_sign_in(app, runner):
     assert first.exit_code == 0, first.output
     assert "demo data ready" in first.output
     counts = _counts(app)
-    assert counts["users"] == 6
-    assert counts["organisations"] == 2
+    assert counts["users"] == 6 + len(DEMO_ORGANISATIONS)
+    assert counts["organisations"] == 2 + len(DEMO_ORGANISATIONS)
     assert counts["partner_institutions"] >= 2
     assert counts["cohorts"] >= 1
 
@@ -45,7 +46,8 @@ def test_seed_demo_is_idempotent_and_its_accounts_sign_in(app, runner):
 
     with app.app_context():
         users = {u.email: u for u in db.session.scalars(select(User))}
-        assert {email: str(u.role) for email, u in users.items()} == DEMO_ACCOUNTS
+        assert {email: str(u.role) for email, u in users.items() if email in DEMO_ACCOUNTS} == DEMO_ACCOUNTS
+        assert {email for email in users if email not in DEMO_ACCOUNTS} == {o[0] for o in DEMO_ORGANISATIONS}
         assert all(u.email_verified_at is not None and u.is_active for u in users.values())
 
         partner, partner2 = users["partner@example.jp"], users["partner2@example.jp"]

@@ -11,7 +11,7 @@ import weasyprint
 from flask import current_app
 from weasyprint.urls import FatalURLFetchingError
 
-from conftest import require_or_skip
+from support import require_or_skip
 from portal.core import pdf
 from portal.core.pdf import FontMissingError, ForbiddenResource, embedded_fonts, render_pdf
 

@@ -1,7 +1,7 @@
 """Security baseline: headers, cookies, CSRF, production settings."""
 import pytest
 
-from conftest import csrf_token, login
+from support import csrf_token, login
 from portal import create_app
 
 
@@ -54,7 +54,7 @@ def test_a_token_from_another_session_is_refused(app, client, make_user):
 
 
 def test_signing_in_starts_a_new_session(client, make_user):
-    from conftest import login_with_form
+    from support import login_with_form
 
     make_user(email="hanako@example.jp")
     client.get("/?lang=en")

@@ -1,7 +1,7 @@
 """An owner invites colleagues by e-mail; they join with the link."""
 from sqlalchemy import select
 
-from conftest import csrf_token, link_in, login
+from support import csrf_token, link_in, login
 from portal.core.extensions import db
 from portal.organisations.models import Membership
 

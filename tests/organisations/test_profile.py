@@ -2,7 +2,7 @@
 import pytest
 from sqlalchemy import select
 
-from conftest import ORGANISATION, csrf_token, login
+from support import ORGANISATION, csrf_token, login
 from portal.core.extensions import db
 from portal.organisations.models import Membership, Organisation
 
@@ -49,7 +49,8 @@ def test_the_address_is_found_from_the_postal_code_without_javascript(client, ne
                                                        "csrf_token": token})
     text = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert 'value="8628570"' in text
+    assert 'value="862-8570"' in text
+    assert "郵便番号から住所を入力しました" in text and "autofocus" in text
     assert "熊本県熊本市中央区水前寺" in text
 
 

@@ -88,6 +88,14 @@ def seed_demo():
     if db.session.scalar(select(Cohort).where(Cohort.number == open_number + 1)) is None:
         cohorts.plan_cohort(open_number + 1, _jst(today + timedelta(days=180)), _jst(today + timedelta(days=211)),
                             decision_planned_on=today + timedelta(days=260))
+    open_cohort = db.session.scalar(select(Cohort).where(Cohort.number == open_number))
+    from portal.demo.applications import seed_applications, seed_draft
+
+    seed_draft(accounts.find_by_email("applicant@example.jp"), open_cohort)
+    seed_applications(open_cohort, DEMO_PASSWORD, accounts.find_by_email("reviewer@example.jp"))
+    applicant2 = accounts.find_by_email("applicant2@example.jp")
+    if not partners.live_consents(applicant2.organisation.id):
+        partners.set_consents(applicant2.organisation, {institutions["higo-bank"].id}, applicant2)
     db.session.commit()
     count = db.session.scalar(select(db.func.count()).select_from(User))
     click.echo(f"demo data ready: {count} accounts (password {DEMO_PASSWORD!r})")

@@ -1,0 +1,1 @@
+"""Applications: drafts, submission as frozen revisions, corrections, withdrawal, renewal."""

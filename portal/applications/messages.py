@@ -1,0 +1,65 @@
+"""What applicants and staff are told: error messages of the operations, and the timeline."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from portal.core.audit import AuditEntry
+from portal.core.extensions import db
+
+ERRORS = {
+    "cohort_closed": _l("This cohort no longer accepts new applications."),
+    "exists": _l("Your organisation already has an application in this cohort."),
+    "not_editable": _l("This application cannot be changed now: it has been submitted and is being reviewed."),
+    "too_many_files": _l("An application can have at most 5 files. Remove one first."),
+    "file_type": _l("This file is not a PDF, PNG or JPEG file (its content was checked, not its name)."),
+    "file_size": _l("The file is larger than 10 MB."),
+    "file_empty": _l("The file is empty."),
+    "unverified": _l("Please confirm your e-mail address first: use the link we sent you (or ask for a new one "
+                     "on your account page)."),
+    "not_submittable": _l("This application has already been submitted."),
+    "outside_window": _l("Applications for this cohort can be submitted only while it is open."),
+    "past_deadline": _l("The deadline for corrections has passed. Please contact the secretariat."),
+    "incomplete": _l("Some information is still missing: see the list below."),
+    "changed": _l("This application was changed or submitted meanwhile. Please check it."),
+    "not_returnable": _l("Only a submitted application under review can be returned."),
+    "deadline_past": _l("The correction deadline cannot be in the past."),
+    "not_withdrawable": _l("This application can no longer be withdrawn."),
+    "not_submitted": _l("Only a submitted application can be reviewed."),
+}
+
+
+def error_text(error) -> str:
+    return str(ERRORS.get(error.code, _l("This cannot be done now.")))
+
+
+# The applicant's words for what happened.
+EVENTS = {
+    "application.started": _l("Draft started"),
+    "application.submitted": _l("Submitted (revision %(revision)s) — received"),
+    "application.review_started": _l("Review started"),
+    "application.returned": _l("Correction requested"),
+    "application.withdrawn": _l("Withdrawn"),
+    "application.approved": _l("Registered"),
+    "application.rejected": _l("Not registered"),
+}
+
+
+@dataclass(frozen=True)
+class Event:
+    at: datetime
+    text: str
+
+
+def timeline(application) -> list[Event]:
+    entries = db.session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.object_type == "applications", AuditEntry.object_id == application.id,
+               AuditEntry.action.in_(EVENTS))
+        .order_by(AuditEntry.id)
+    )
+    return [Event(e.created_at, str(EVENTS[e.action] % {"revision": e.changes.get("revision", "")}))
+            for e in entries]

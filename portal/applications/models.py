@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.applications.workflow import ApplicationState
+from portal.cohorts.models import Cohort
+from portal.core.db import str_enum, utcnow
+from portal.core.extensions import db
+from portal.organisations.models import Organisation
+
+
+class ApplicationKind(StrEnum):
+    NEW = "new"
+    RENEWAL = "renewal"
+
+    @property
+    def title(self) -> str:
+        return str(_l("New registration") if self is ApplicationKind.NEW else _l("Renewal"))
+
+
+class Application(db.Model):
+    """登録申請 — one organisation's application in one cohort, new or renewal.
+
+    `content` is the working draft; each submission freezes it into an ApplicationRevision.
+    """
+
+    __tablename__ = "applications"
+    __table_args__ = (
+        # One live application per organisation per cohort (a withdrawn one may be followed).
+        Index("uq_applications_live_per_cohort", "organisation_id", "cohort_id", unique=True,
+              sqlite_where=text("state <> 'withdrawn'"), postgresql_where=text("state <> 'withdrawn'")),
+        Index("ix_applications_cohort_state", "cohort_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id"))
+    kind: Mapped[ApplicationKind] = mapped_column(str_enum(ApplicationKind, 16), default=ApplicationKind.NEW)
+    state: Mapped[ApplicationState] = mapped_column(str_enum(ApplicationState, 32), default=ApplicationState.DRAFT)
+    content: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    revision_count: Mapped[int] = mapped_column(default=0)
+    submitted_at: Mapped[datetime | None]
+    return_message: Mapped[str | None] = mapped_column(Text)
+    return_notes: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    correction_deadline: Mapped[date | None]
+    # The registration this application is about: the one a new application created when it
+    # was approved, or the one a renewal renews.
+    registration_id: Mapped[int | None] = mapped_column(ForeignKey("registrations.id"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Optimistic locking: two people saving the same draft cannot overwrite each other silently.
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    organisation: Mapped[Organisation] = relationship(lazy="joined", innerjoin=True)
+    cohort: Mapped[Cohort] = relationship(lazy="joined", innerjoin=True)
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="application", lazy="selectin", order_by="Attachment.id",
+        primaryjoin="and_(Attachment.application_id == Application.id, Attachment.removed_at.is_(None))",
+        viewonly=True,
+    )
+    revisions: Mapped[list[ApplicationRevision]] = relationship(
+        back_populates="application", order_by="ApplicationRevision.number", lazy="select"
+    )
+
+    def section(self, name: str) -> Any:
+        return (self.content or {}).get(name)
+
+
+class ApplicationRevision(db.Model):
+    """A submitted application, frozen: revision N is never overwritten."""
+
+    __tablename__ = "application_revisions"
+    __table_args__ = (UniqueConstraint("application_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    application: Mapped[Application] = relationship(back_populates="revisions")
+
+
+class Attachment(db.Model):
+    """添付書類 — a PDF or image uploaded with an application, stored under a random name.
+
+    Removing one from a draft only marks it, so earlier revisions keep what they listed.
+    """
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    original_name: Mapped[str] = mapped_column(String(255))
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    content_type: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    removed_at: Mapped[datetime | None]
+
+    application: Mapped[Application] = relationship(back_populates="attachments", viewonly=True)

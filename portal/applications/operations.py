@@ -1,0 +1,213 @@
+"""Application operations: the only place applications change. Each checks the workflow,
+writes the audit log and queues the mails it names (sent after commit)."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from portal.applications import files
+from portal.applications.checklist import load_checklist
+from portal.applications.content import missing_items
+from portal.applications.models import Application, ApplicationKind, ApplicationRevision, Attachment
+from portal.applications.snapshot import profile_of, snapshot
+from portal.applications.workflow import EDITABLE, SUBMITTABLE, WITHDRAWABLE, ApplicationState
+from portal.core import audit
+from portal.core.db import utcnow
+from portal.core.extensions import db
+from portal.core.i18n import JST
+from portal.core.links import external_url
+from portal.core.outbox import queue_mail
+
+S = ApplicationState
+
+
+class ApplicationError(ValueError):
+    """An application operation that is not allowed now; `code` names why."""
+
+    def __init__(self, code: str, **details):
+        super().__init__(code)
+        self.code = code
+        self.details = details
+
+
+def start_application(organisation, cohort, user, kind: ApplicationKind = ApplicationKind.NEW,
+                      content: dict | None = None, registration=None) -> Application:
+    """Open a draft for `organisation` in `cohort` (any time before the cohort is closed)."""
+    if cohort.state not in ("planned", "open"):
+        raise ApplicationError("cohort_closed")
+    live = db.session.scalar(select(Application.id).where(
+        Application.organisation_id == organisation.id, Application.cohort_id == cohort.id,
+        Application.state != S.WITHDRAWN))
+    if live is not None:
+        raise ApplicationError("exists", application_id=live)
+    application = Application(organisation=organisation, cohort=cohort, kind=kind, content=content or {},
+                              created_by_id=user.id, registration_id=registration.id if registration else None)
+    try:
+        with db.session.begin_nested():  # two clicks at once: the unique index decides
+            db.session.add(application)
+    except IntegrityError:
+        live = db.session.scalar(select(Application.id).where(
+            Application.organisation_id == organisation.id, Application.cohort_id == cohort.id,
+            Application.state != S.WITHDRAWN))
+        raise ApplicationError("exists", application_id=live) from None
+    audit.record("application.started", application, {"cohort": cohort.number, "kind": kind.value}, actor=user)
+    return application
+
+
+def _require_editable(application: Application) -> None:
+    if application.state not in EDITABLE:
+        raise ApplicationError("not_editable")
+
+
+def save_section(application: Application, section: str, value: Any, user) -> None:
+    """Save one step's answers into the draft (only a draft, or what review returned)."""
+    _require_editable(application)
+    content = dict(application.content or {})
+    if content.get(section) == value:
+        return
+    content[section] = value
+    application.content = content  # a new dict, so the JSON column sees the change
+    audit.record("application.saved", application, {"section": section}, actor=user)
+
+
+def add_attachment(application: Application, upload, user) -> Attachment:
+    """Check and store an uploaded file (PDF, PNG or JPEG by content; 10 MB; 5 at most)."""
+    _require_editable(application)
+    if len(application.attachments) >= files.MAX_PER_APPLICATION:
+        raise ApplicationError("too_many_files")
+    try:
+        stored = files.store(upload.stream)
+    except files.FileRejected as rejected:
+        raise ApplicationError(f"file_{rejected}") from None
+    attachment = Attachment(application_id=application.id, original_name=(upload.filename or "file")[:255],
+                            stored_name=stored.stored_name, content_type=stored.content_type, size=stored.size,
+                            sha256=stored.sha256, uploaded_by_id=user.id)
+    db.session.add(attachment)
+    db.session.flush()
+    db.session.expire(application, ["attachments"])
+    audit.record("application.attachment_added", application,
+                 {"attachment": attachment.id, "name": attachment.original_name}, actor=user)
+    return attachment
+
+
+def remove_attachment(application: Application, attachment: Attachment, user) -> None:
+    """Take a file off the draft; earlier revisions keep it."""
+    _require_editable(application)
+    attachment.removed_at = utcnow()
+    db.session.expire(application, ["attachments"])
+    audit.record("application.attachment_removed", application, {"attachment": attachment.id}, actor=user)
+
+
+def missing(application: Application) -> list:
+    checklist = load_checklist(application.cohort.checklist_version)
+    return missing_items(application.content or {}, profile_of(application.organisation), checklist,
+                         application.kind.value, len(application.attachments))
+
+
+def submit_application(application: Application, user, now: datetime | None = None) -> ApplicationRevision:
+    """Freeze the draft as revision N+1 and mark the application submitted; mail the submitter.
+
+    Refused unless the user is a verified member, the application is a draft (while the cohort
+    is open) or returned (before its correction deadline), and nothing is missing. Two
+    submissions at once make exactly one revision: the state change is a compare-and-set.
+    """
+    now = now or utcnow()
+    if not user.email_verified:
+        raise ApplicationError("unverified")
+    if application.state not in SUBMITTABLE:
+        raise ApplicationError("not_submittable")
+    if application.state == S.DRAFT and not application.cohort.accepts_applications(now):
+        raise ApplicationError("outside_window")
+    if (application.state == S.RETURNED and application.correction_deadline
+            and now.astimezone(JST).date() > application.correction_deadline):
+        raise ApplicationError("past_deadline")
+    problems = missing(application)
+    if problems:
+        raise ApplicationError("incomplete", missing=problems)
+
+    previous = application.state
+    claimed = db.session.execute(
+        update(Application)
+        .where(Application.id == application.id, Application.version == application.version,
+               Application.state.in_(SUBMITTABLE))
+        .values(state=S.SUBMITTED, revision_count=Application.revision_count + 1, submitted_at=now,
+                version=Application.version + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        db.session.rollback()
+        raise ApplicationError("changed")
+    frozen = snapshot(application)
+    db.session.refresh(application)
+    revision = ApplicationRevision(application_id=application.id, number=application.revision_count,
+                                   submitted_at=now, submitted_by_id=user.id, content=frozen)
+    db.session.add(revision)
+    application.return_message = None if previous == S.DRAFT else application.return_message
+    db.session.flush()
+    audit.record("application.submitted", application,
+                 {"state": [previous.value, S.SUBMITTED.value], "revision": revision.number}, actor=user)
+    queue_mail(user.email, "applications/mail/submitted.txt", user.locale, user=user, application=application,
+               revision=revision,
+               link=external_url("applications.status", application_id=application.id))
+    return revision
+
+
+def return_for_correction(application: Application, message: str, notes: dict[str, str],
+                          deadline: date | None, actor, today: date | None = None) -> None:
+    """Send the application back to the applicant with a message, notes per step and an
+    optional deadline; each member of the organisation is mailed."""
+    if application.state not in (S.SUBMITTED, S.UNDER_REVIEW):
+        raise ApplicationError("not_returnable")
+    today = today or datetime.now(JST).date()
+    if deadline is not None and deadline < today:
+        raise ApplicationError("deadline_past")
+    previous = application.state
+    application.state = S.RETURNED
+    application.return_message = message
+    application.return_notes = {k: v for k, v in notes.items() if v}
+    application.correction_deadline = deadline
+    audit.record("application.returned", application,
+                 {"state": [previous.value, S.RETURNED.value], "deadline": deadline.isoformat() if deadline else None},
+                 actor=actor)
+    _mail_members(application, "applications/mail/returned.txt")
+
+
+def start_review(application: Application, actor) -> None:
+    """Mark a submitted application as being reviewed (the applicant sees 審査中)."""
+    if application.state != S.SUBMITTED:
+        raise ApplicationError("not_submitted")
+    application.state = S.UNDER_REVIEW
+    audit.record("application.review_started", application,
+                 {"state": [S.SUBMITTED.value, S.UNDER_REVIEW.value]}, actor=actor)
+
+
+def withdraw_application(application: Application, user, reason: str = "") -> None:
+    """Withdraw before the decision (取下げ); the members are mailed."""
+    if application.state not in WITHDRAWABLE:
+        raise ApplicationError("not_withdrawable")
+    previous = application.state
+    application.state = S.WITHDRAWN
+    audit.record("application.withdrawn", application, {"state": [previous.value, S.WITHDRAWN.value],
+                                                         "reason": reason}, actor=user)
+    _mail_members(application, "applications/mail/withdrawn.txt")
+
+
+def _mail_members(application: Application, template: str) -> None:
+    for membership in application.organisation.memberships:
+        member = membership.user
+        queue_mail(member.email, template, member.locale, user=member, application=application,
+                   link=external_url("applications.status", application_id=application.id))
+
+
+def start_renewal(registration, cohort, user) -> Application:
+    """Open a renewal draft for `registration` in `cohort`, prefilled from its last approved
+    revision, listing each earlier commitment (key actions and chosen challenge items) to be
+    reported achieved or not."""
+    from portal.applications.renewal import prefill
+
+    content = prefill(registration)
+    return start_application(registration.organisation, cohort, user, kind=ApplicationKind.RENEWAL,
+                             content=content, registration=registration)

@@ -1,0 +1,347 @@
+"""The applicant's side: start, fill the steps in any order, attach files, submit, follow
+the status, withdraw. Views parse, ask permissions, call one operation, render."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from portal.applications import files, messages, operations
+from portal.applications.checklist import load_checklist
+from portal.applications.content import steps_for
+from portal.applications.content import AREAS, DECLARATIONS
+from portal.applications.forms import (ActionsForm, AttachmentForm, DeclarationsForm, PartnersForm,
+                                       StartForm, SubmitForm, VisionForm, WithdrawForm, actions_to_content,
+                                       checklist_form, checklist_to_content, report_form, report_to_content)
+from portal.applications.models import Application, ApplicationRevision, Attachment
+from portal.applications.workflow import EDITABLE
+from portal.cohorts.models import Cohort
+from portal.core.extensions import db
+from portal.core.forms import restore_input
+from portal.core.permissions import access, may, require
+from portal.core.reference.sdgs import GOALS
+from portal.core.security import form_view
+from portal.organisations import operations as organisation_operations
+from portal.organisations.forms import OrganisationForm
+from portal.partners.models import PartnerInstitution
+
+bp = Blueprint("applications", __name__, url_prefix="/applications")
+
+
+def _application(application_id: int, rule: str = "application.view") -> Application:
+    application = db.get_or_404(Application, application_id)
+    require(rule, application)
+    return application
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@form_view
+@access("organisation.member")
+def start():
+    organisation = current_user.organisation
+    cohorts = db.session.scalars(select(Cohort).where(Cohort.state.in_(("planned", "open"))).order_by(Cohort.number)).all()
+    form = StartForm()
+    form.cohort_id.choices = [(c.id, c.title) for c in cohorts]
+    if form.validate_on_submit():
+        cohort = next(c for c in cohorts if c.id == form.cohort_id.data)
+        try:
+            application = operations.start_application(organisation, cohort, current_user)
+        except operations.ApplicationError as error:
+            if error.code == "exists":
+                flash(messages.error_text(error), "info")
+                return redirect(url_for("applications.status", application_id=error.details["application_id"]))
+            raise
+        db.session.commit()
+        return redirect(url_for("applications.step", application_id=application.id, step="profile"))
+    return render_template("applications/start.html", form=form, cohorts=cohorts), form.status_code
+
+
+@bp.get("/<int:application_id>")
+@access("signed_in")
+def status(application_id: int):
+    application = _application(application_id)
+    return render_template("applications/status.html", application=application, steps=steps_for(application.kind.value),
+                           timeline=messages.timeline(application), missing=operations.missing(application)
+                           if application.state in EDITABLE else [])
+
+
+def _next_step(application: Application, step: str) -> str:
+    ids = [s.id for s in steps_for(application.kind.value)]
+    return ids[min(ids.index(step) + 1, len(ids) - 1)]
+
+
+@bp.route("/<int:application_id>/steps/<step>", methods=["GET", "POST"])
+@form_view
+@access("signed_in")
+def step(application_id: int, step: str):
+    application = _application(application_id)
+    if step not in {s.id for s in steps_for(application.kind.value)}:
+        abort(404)
+    editable = may(current_user, "application.edit", application)
+    if request.method == "POST" and not editable:
+        abort(409 if may(current_user, "application.view", application) else 404)
+    handler = STEP_HANDLERS[step]
+    form, context = handler(application, editable)
+    rearranging = {"add_action", "remove_action", "lookup"} & set(request.form)
+    if form is not None and request.method == "POST" and not rearranging and form.validate_on_submit():
+        # (Adding or removing a row, or looking up the address, shows the form again unsaved.)
+        try:
+            context["save"]()
+            db.session.commit()
+        except StaleDataError:
+            db.session.rollback()
+            flash(_("Someone else saved this application meanwhile. Please check the page and save again."), "error")
+            return redirect(request.path)
+        flash(_("Saved."), "success")
+        target = _next_step(application, step) if request.form.get("go") == "next" else step
+        return redirect(url_for("applications.step", application_id=application.id, step=target))
+    return render_template(f"applications/steps/{step}.html", application=application, step=step, form=form,
+                           editable=editable, steps=steps_for(application.kind.value),
+                           note=(application.return_notes or {}).get(step) if application.state == "returned" else None,
+                           **context), form.status_code if form is not None else 200
+
+
+def _profile(application, editable):
+    organisation = application.organisation
+    kept = restore_input() if request.method == "GET" else None
+    form = OrganisationForm(formdata=kept) if kept is not None else OrganisationForm(obj=organisation)
+    filled = request.method == "POST" and "lookup" in request.form and form.fill_address_from_postal_code()
+    return form, {"address_filled": filled, "save": lambda: organisation_operations.update_organisation(
+        organisation, form.profile_data(), current_user)}
+
+
+def _vision(application, editable):
+    form = VisionForm(data={"vision": application.section("vision") or ""})
+    return form, {"save": lambda: operations.save_section(application, "vision", form.vision.data, current_user)}
+
+
+def _actions(application, editable):
+    stored = application.section("actions") or []
+    if request.method == "POST":
+        form = ActionsForm()
+        if request.form.get("add_action") and len(form.actions.entries) < form.actions.max_entries:
+            form.actions.append_entry({"area": request.form["add_action"]})
+        removed = request.form.get("remove_action")
+        if removed is not None and removed.isdigit() and int(removed) < len(form.actions.entries):
+            _remove_entry(form.actions, int(removed))
+    else:
+        form = ActionsForm(data={"actions": stored})
+        if not stored:
+            for area in ("economy", "society", "environment"):
+                form.actions.append_entry({"area": area})
+    return form, {"goals": GOALS, "areas": AREAS,
+                  "save": lambda: operations.save_section(application, "actions", actions_to_content(form),
+                                                          current_user)}
+
+
+def _remove_entry(field_list, index: int) -> None:
+    """Drop row `index` and renumber the rest so that names stay actions-0, actions-1, …"""
+    kept = [entry.form.data for i, entry in enumerate(field_list.entries) if i != index]
+    while field_list.entries:
+        field_list.pop_entry()
+    for data in kept:
+        field_list.append_entry(data)
+
+
+def _checklist(application, editable):
+    checklist = load_checklist(application.cohort.checklist_version)
+    form = checklist_form(checklist, application.section("checklist"),
+                          formdata=request.form if request.method == "POST" else None)
+    return form, {"checklist": checklist, "save": lambda: operations.save_section(
+        application, "checklist", checklist_to_content(form, checklist), current_user)}
+
+
+def _report(application, editable):
+    commitments = application.section("commitments") or []
+    form = report_form(commitments, application.section("report"),
+                       formdata=request.form if request.method == "POST" else None)
+    return form, {"commitments": commitments, "save": lambda: operations.save_section(
+        application, "report", report_to_content(form, commitments), current_user)}
+
+
+def _declarations(application, editable):
+    form = DeclarationsForm(data=application.section("declarations") or {})
+    return form, {"save": lambda: operations.save_section(
+        application, "declarations", {key: bool(form[key].data) for key in DECLARATIONS}, current_user)}
+
+
+def _partners(application, editable):
+    institutions = db.session.scalars(select(PartnerInstitution).order_by(PartnerInstitution.id)).all()
+    stored = application.section("partners") or {}
+    form = PartnersForm(data={"institutions": stored.get("institutions", []), "consent": stored.get("consent", False)})
+    form.institutions.choices = [(i.id, i.name_ja if _ja() else i.name_en) for i in institutions]
+
+    def save():
+        chosen = sorted(form.institutions.data or [])
+        operations.save_section(application, "partners", {"institutions": chosen, "consent": form.consent.data},
+                                current_user)
+        from portal.partners import operations as partner_operations
+
+        partner_operations.set_consents(application.organisation, set(chosen) if form.consent.data else set(),
+                                        current_user, application)
+
+    return form, {"save": save}
+
+
+def _ja() -> bool:
+    from portal.core.i18n import current_locale
+
+    return current_locale() == "ja"
+
+
+def _attachments(application, editable):
+    return None, {"upload_form": AttachmentForm()}
+
+
+def _confirm(application, editable):
+    checklist = load_checklist(application.cohort.checklist_version)
+    return None, {"missing": operations.missing(application), "checklist": checklist, "areas": AREAS,
+                  "submit_form": SubmitForm()}
+
+
+STEP_HANDLERS = {
+    "profile": _profile, "vision": _vision, "actions": _actions, "checklist": _checklist, "report": _report,
+    "declarations": _declarations, "partners": _partners, "attachments": _attachments, "confirm": _confirm,
+}
+
+
+@bp.post("/<int:application_id>/attachments")
+@form_view
+@access("signed_in")
+def upload(application_id: int):
+    application = _application(application_id, "application.edit")
+    form = AttachmentForm()
+    if form.validate_on_submit():
+        try:
+            operations.add_attachment(application, form.file.data, current_user)
+        except operations.ApplicationError as error:
+            db.session.rollback()
+            form.file.errors.append(messages.error_text(error))
+        else:
+            db.session.commit()
+            flash(_("The file was added."), "success")
+            return redirect(url_for("applications.step", application_id=application.id, step="attachments"))
+    return render_template("applications/steps/attachments.html", application=application, step="attachments",
+                           form=None, upload_form=form, editable=True, steps=steps_for(application.kind.value),
+                           note=None), 400
+
+
+@bp.post("/<int:application_id>/attachments/<int:attachment_id>/remove")
+@access("signed_in")
+def remove_upload(application_id: int, attachment_id: int):
+    application = _application(application_id, "application.edit")
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None or attachment.application_id != application.id or attachment.removed_at:
+        abort(404)
+    operations.remove_attachment(application, attachment, current_user)
+    db.session.commit()
+    flash(_("The file was removed."), "success")
+    return redirect(url_for("applications.step", application_id=application.id, step="attachments"))
+
+
+@bp.get("/<int:application_id>/attachments/<int:attachment_id>")
+@access("signed_in")
+def download(application_id: int, attachment_id: int):
+    application = _application(application_id)
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None or attachment.application_id != application.id:
+        abort(404)
+    return send_file(files.path_of(attachment.stored_name), mimetype=attachment.content_type,
+                     as_attachment=True, download_name=attachment.original_name)
+
+
+@bp.post("/<int:application_id>/submit")
+@form_view
+@access("signed_in")
+def submit(application_id: int):
+    application = _application(application_id)
+    if not may(current_user, "application.submit", application):
+        if not may(current_user, "organisation.edit", application.organisation):
+            abort(404)  # staff and strangers: nothing to submit here
+        # A second click, or a colleague was quicker: say so instead of failing.
+        flash(messages.error_text(operations.ApplicationError("not_submittable")), "info")
+        return redirect(url_for("applications.status", application_id=application.id))
+    form = SubmitForm()
+    if form.validate_on_submit():
+        try:
+            revision = operations.submit_application(application, current_user)
+        except operations.ApplicationError as error:
+            db.session.rollback()
+            flash(messages.error_text(error), "error")
+        else:
+            db.session.commit()
+            flash(_("Your application was submitted (revision %(number)s). A confirmation mail is on its way.",
+                    number=revision.number), "success")
+            return redirect(url_for("applications.status", application_id=application.id))
+    else:
+        flash(_("The page had expired. Please submit again."), "error")
+    return redirect(url_for("applications.step", application_id=application.id, step="confirm"))
+
+
+@bp.get("/<int:application_id>/revisions/<int:number>")
+@access("signed_in")
+def revision(application_id: int, number: int):
+    application = _application(application_id)
+    frozen = _revision(application, number)
+    return render_template("applications/revision.html", application=application, revision=frozen, areas=AREAS,
+                           checklist=load_checklist(frozen.content["checklist_version"]))
+
+
+@bp.get("/<int:application_id>/revisions/<int:number>/copy.pdf")
+@access("signed_in")
+def copy_pdf(application_id: int, number: int):
+    from portal.applications.documents import application_copy
+
+    application = _application(application_id)
+    pdf = application_copy(application, _revision(application, number))
+    return send_file(pdf, mimetype="application/pdf", as_attachment=True,
+                     download_name=f"application-{application.id}-r{number}.pdf")
+
+
+def _revision(application: Application, number: int) -> ApplicationRevision:
+    found = db.session.scalar(select(ApplicationRevision).where(
+        ApplicationRevision.application_id == application.id, ApplicationRevision.number == number))
+    return found or abort(404)
+
+
+@bp.route("/<int:application_id>/withdraw", methods=["GET", "POST"])
+@form_view
+@access("signed_in")
+def withdraw(application_id: int):
+    application = _application(application_id, "application.withdraw")
+    form = WithdrawForm()
+    if form.validate_on_submit():
+        operations.withdraw_application(application, current_user, form.reason.data or "")
+        db.session.commit()
+        flash(_("The application was withdrawn."), "success")
+        return redirect(url_for("applications.status", application_id=application.id))
+    return render_template("applications/withdraw.html", application=application, form=form), form.status_code
+
+
+
+@bp.route("/renew/<int:registration_id>", methods=["GET", "POST"])
+@form_view
+@access("signed_in")
+def renew(registration_id: int):
+    from portal.registrations.models import Registration
+
+    registration = db.get_or_404(Registration, registration_id)
+    require("registration.renew", registration)
+    cohorts = db.session.scalars(select(Cohort).where(Cohort.state.in_(("planned", "open")),
+                                                      Cohort.number > registration.cohort.number)
+                                 .order_by(Cohort.number)).all()
+    form = StartForm()
+    form.cohort_id.choices = [(c.id, c.title) for c in cohorts]
+    if form.validate_on_submit():
+        cohort = next(c for c in cohorts if c.id == form.cohort_id.data)
+        try:
+            application = operations.start_renewal(registration, cohort, current_user)
+        except operations.ApplicationError as error:
+            flash(messages.error_text(error), "error")
+        else:
+            db.session.commit()
+            return redirect(url_for("applications.step", application_id=application.id, step="report"))
+    return render_template("applications/start.html", form=form, cohorts=cohorts, renewal=registration), \
+        form.status_code

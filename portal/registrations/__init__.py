@@ -1,0 +1,1 @@
+"""Registrations: created by a cohort decision, renewed every three years."""

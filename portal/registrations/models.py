@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.cohorts.models import Cohort
+from portal.core.db import str_enum, utcnow
+from portal.core.extensions import db
+from portal.organisations.models import Organisation
+
+
+class RegistrationState(StrEnum):
+    ACTIVE = "active"
+    WITHDRAWN = "withdrawn"
+    REVOKED = "revoked"
+
+    @property
+    def title(self) -> str:
+        return str(_STATE_TITLES[self])
+
+
+_STATE_TITLES = {
+    RegistrationState.ACTIVE: _l("Active"),
+    RegistrationState.WITHDRAWN: _l("Withdrawn by the registrant"),
+    RegistrationState.REVOKED: _l("Revoked"),
+}
+
+
+class Registration(db.Model):
+    """登録 — a registered organisation, numbered within the cohort that decided it
+    (KS02-0137). Active from `registered_on` through `valid_until`; expiry follows from the
+    dates, withdrawal (辞退) and revocation (取消) are states."""
+
+    __tablename__ = "registrations"
+    __table_args__ = (
+        UniqueConstraint("cohort_id", "sequence"),
+        CheckConstraint("sequence > 0", name="sequence_positive"),
+        CheckConstraint("valid_until > registered_on", name="term_order"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(16), unique=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id"))
+    sequence: Mapped[int]
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    state: Mapped[RegistrationState] = mapped_column(str_enum(RegistrationState, 16), default=RegistrationState.ACTIVE)
+    registered_on: Mapped[date]
+    valid_until: Mapped[date]
+    ended_on: Mapped[date | None]
+    end_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship(lazy="joined", innerjoin=True)
+    cohort: Mapped[Cohort] = relationship(lazy="joined", innerjoin=True)
+
+    def is_active_on(self, day: date) -> bool:
+        if self.ended_on is not None and day >= self.ended_on:
+            return False
+        return self.registered_on <= day <= self.valid_until
+
+    @staticmethod
+    def format_number(cohort_number: int, sequence: int) -> str:
+        return f"KS{cohort_number:02d}-{sequence:04d}"

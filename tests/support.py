@@ -1,0 +1,60 @@
+"""Helpers for tests: read like a user's story (sign in, post a form with its token, follow a
+mailed link). Imported by test modules as `from support import …`."""
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+PASSWORD = "correct-horse-battery"
+
+
+def require_or_skip(condition: bool, reason: str) -> None:
+    """Skip a test whose dependency is missing here, but fail it in CI, where it must run."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"required in CI: {reason}")
+    pytest.skip(reason)
+
+
+ORGANISATION = {
+    "kind": "corporation", "corporate_number": "7000012050002", "name": "株式会社テスト熊本",
+    "name_kana": "カブシキガイシャテストクマモト", "representative_title": "代表取締役",
+    "representative_name": "熊本 花子", "postal_code": "8600806", "address": "熊本県熊本市中央区花畑町1-1",
+    "industry": "E", "employees": 10, "capital": 10_000_000, "website": "https://example.jp",
+    "contact_name": "担当 次郎", "contact_department": "総務課", "contact_phone": "096-000-0000",
+    "contact_email": "contact@example.jp",
+}
+
+
+def login(client, user_id: int) -> None:
+    """Sign `client` in as the user, the way Flask-Login's session does."""
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user_id)
+        session["_fresh"] = True
+
+
+def login_with_form(client, email: str, password: str = PASSWORD):
+    token = csrf_token(client, "/login")
+    return client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+
+
+_TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+
+def csrf_token(client, path: str) -> str:
+    """The CSRF token of the first form on the page at `path`."""
+    page = client.get(path).get_data(as_text=True)
+    match = _TOKEN.search(page)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1) or match.group(2)
+
+
+def link_in(body: str) -> str:
+    """The first portal link in a mail body, as a path."""
+    match = re.search(r"http://portal\.test(/\S+)", body)
+    assert match, body
+    return match.group(1)
