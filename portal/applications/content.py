@@ -103,9 +103,11 @@ def missing_items(content: dict, profile: dict, checklist: Checklist, kind: str,
 
     answers = content.get("checklist") or {}
     evaluation = checklist.evaluate(answers.get("basic") or [], answers.get("challenge") or [])
-    for item in evaluation.missing_basic:
-        found.append(Missing("checklist", f"basic_{item.id}",
-                             str(_l("Basic item %(id)s is not met.", id=item.id))))
+    if evaluation.missing_basic:
+        # One line for all of them (an empty checklist would otherwise list 25).
+        ids = [item.id for item in evaluation.missing_basic]
+        found.append(Missing("checklist", f"basic_{ids[0]}", str(_l(
+            "Every basic item must be met; not yet: %(ids)s.", ids=", ".join(ids)))))
     if evaluation.challenge_chosen < evaluation.challenge_minimum:
         found.append(Missing("checklist", "challenge", str(_l(
             "Choose at least %(minimum)s challenge items (%(chosen)s chosen).",

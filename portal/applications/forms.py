@@ -38,7 +38,7 @@ class ActionForm(Form):
     description = TextAreaField(_l("What you will do"), validators=[RequiredToSubmit(), Length(max=1000)],
                                 render_kw={"rows": 4})
     goals = CheckboxesField(_l("Related goals"), coerce=int, validators=[RequiredToSubmit()],
-                            choices=[SelectChoice(g.number, f"{g.number}. {g.name_ja}") for g in GOALS])
+                            choices=[SelectChoice(g.number, str(g.number)) for g in GOALS])
     targets = CheckboxesField(_l("Related targets"),
                               choices=[SelectChoice(t, t) for g in GOALS for t in g.targets])
     indicator = StringField(_l("Indicator"), validators=[RequiredToSubmit(), Length(max=200)],

@@ -29,6 +29,8 @@ ERRORS = {
     "deadline_past": _l("The correction deadline cannot be in the past."),
     "not_withdrawable": _l("This application can no longer be withdrawn."),
     "not_submitted": _l("Only a submitted application can be reviewed."),
+    "not_under_review": _l("Only an application under review can be recommended."),
+    "reason_required": _l("Give the reason for recommending rejection."),
 }
 
 

@@ -211,3 +211,16 @@ def start_renewal(registration, cohort, user) -> Application:
     content = prefill(registration)
     return start_application(registration.organisation, cohort, user, kind=ApplicationKind.RENEWAL,
                              content=content, registration=registration)
+
+
+def recommend(application: Application, approve: bool, actor, reason: str = "") -> None:
+    """The reviewer's recommendation for the cohort decision (staff only; the applicant keeps
+    seeing 審査中 until the decision). A rejection needs a reason."""
+    if application.state != S.UNDER_REVIEW:
+        raise ApplicationError("not_under_review")
+    if not approve and not reason.strip():
+        raise ApplicationError("reason_required")
+    target = S.RECOMMENDED_APPROVAL if approve else S.RECOMMENDED_REJECTION
+    application.state = target
+    audit.record("application.recommended", application,
+                 {"state": [S.UNDER_REVIEW.value, target.value], "reason": reason}, actor=actor)

@@ -7,11 +7,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
+from wtforms import SelectChoice
 
 from portal.applications import files, messages, operations
 from portal.applications.checklist import load_checklist
-from portal.applications.content import steps_for
-from portal.applications.content import AREAS, DECLARATIONS
+from portal.applications.content import AREAS, DECLARATIONS, steps_for
 from portal.applications.forms import (ActionsForm, AttachmentForm, DeclarationsForm, PartnersForm,
                                        StartForm, SubmitForm, VisionForm, WithdrawForm, actions_to_content,
                                        checklist_form, checklist_to_content, report_form, report_to_content)
@@ -20,6 +20,7 @@ from portal.applications.workflow import EDITABLE
 from portal.cohorts.models import Cohort
 from portal.core.extensions import db
 from portal.core.forms import restore_input
+from portal.core.i18n import current_locale
 from portal.core.permissions import access, may, require
 from portal.core.reference.sdgs import GOALS
 from portal.core.security import form_view
@@ -43,16 +44,16 @@ def start():
     organisation = current_user.organisation
     cohorts = db.session.scalars(select(Cohort).where(Cohort.state.in_(("planned", "open"))).order_by(Cohort.number)).all()
     form = StartForm()
-    form.cohort_id.choices = [(c.id, c.title) for c in cohorts]
+    form.cohort_id.choices = [SelectChoice(c.id, c.title) for c in cohorts]
     if form.validate_on_submit():
         cohort = next(c for c in cohorts if c.id == form.cohort_id.data)
         try:
             application = operations.start_application(organisation, cohort, current_user)
         except operations.ApplicationError as error:
+            flash(messages.error_text(error), "info")
             if error.code == "exists":
-                flash(messages.error_text(error), "info")
                 return redirect(url_for("applications.status", application_id=error.details["application_id"]))
-            raise
+            return redirect(url_for("applications.start"))
         db.session.commit()
         return redirect(url_for("applications.step", application_id=application.id, step="profile"))
     return render_template("applications/start.html", form=form, cohorts=cohorts), form.status_code
@@ -171,7 +172,7 @@ def _partners(application, editable):
     institutions = db.session.scalars(select(PartnerInstitution).order_by(PartnerInstitution.id)).all()
     stored = application.section("partners") or {}
     form = PartnersForm(data={"institutions": stored.get("institutions", []), "consent": stored.get("consent", False)})
-    form.institutions.choices = [(i.id, i.name_ja if _ja() else i.name_en) for i in institutions]
+    form.institutions.choices = [SelectChoice(i.id, i.name(current_locale())) for i in institutions]
 
     def save():
         chosen = sorted(form.institutions.data or [])
@@ -183,12 +184,6 @@ def _partners(application, editable):
                                         current_user, application)
 
     return form, {"save": save}
-
-
-def _ja() -> bool:
-    from portal.core.i18n import current_locale
-
-    return current_locale() == "ja"
 
 
 def _attachments(application, editable):
@@ -333,7 +328,7 @@ def renew(registration_id: int):
                                                       Cohort.number > registration.cohort.number)
                                  .order_by(Cohort.number)).all()
     form = StartForm()
-    form.cohort_id.choices = [(c.id, c.title) for c in cohorts]
+    form.cohort_id.choices = [SelectChoice(c.id, c.title) for c in cohorts]
     if form.validate_on_submit():
         cohort = next(c for c in cohorts if c.id == form.cohort_id.data)
         try:

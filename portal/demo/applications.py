@@ -39,6 +39,18 @@ DEMO_ORGANISATIONS = (
         "postal_code": "8660862", "address": "熊本県八代市松江城町1-25", "industry": "R", "employees": 6,
         "capital": None, "website": None, "contact_name": "八代 四郎", "contact_department": None,
         "contact_phone": "0965-00-1004", "contact_email": "demo04@example.jp"}, "withdrawn"),
+    ("demo05@example.jp", "天草 五月", {
+        "kind": "corporation", "corporate_number": "3999901000005", "name": "天草マリンツーリズム株式会社",
+        "name_kana": "アマクサマリンツーリズム", "representative_title": "代表取締役", "representative_name": "天草 五月",
+        "postal_code": "8630023", "address": "熊本県天草市中央新町15-1", "industry": "N", "employees": 22,
+        "capital": 8_000_000, "website": None, "contact_name": "天草 五月", "contact_department": None,
+        "contact_phone": "0969-00-1005", "contact_email": "demo05@example.jp"}, "recommended_approval"),
+    ("demo06@example.jp", "菊陽 六郎", {
+        "kind": "corporation", "corporate_number": "2999901000006", "name": "菊陽精密工業株式会社",
+        "name_kana": "キクヨウセイミツコウギョウ", "representative_title": "代表取締役", "representative_name": "菊陽 六郎",
+        "postal_code": "8691102", "address": "熊本県菊池郡菊陽町原水1-1", "industry": "E", "employees": 60,
+        "capital": 50_000_000, "website": None, "contact_name": "菊陽 六郎", "contact_department": "総務部",
+        "contact_phone": "096-000-1006", "contact_email": "demo06@example.jp"}, "recommended_rejection"),
 )
 
 
@@ -77,8 +89,11 @@ def seed_applications(open_cohort, password: str, staff) -> None:
         for section, value in demo_content().items():
             operations.save_section(application, section, value, user)
         operations.submit_application(application, user)
-        if state in ("under_review", "returned"):
+        if state in ("under_review", "returned", "recommended_approval", "recommended_rejection"):
             operations.start_review(application, staff)
+        if state.startswith("recommended_"):
+            operations.recommend(application, state == "recommended_approval", staff,
+                                 "" if state == "recommended_approval" else "基本項目B05の根拠資料が確認できないため。")
         if state == "returned":
             operations.return_for_correction(
                 application, "重点的な取組（環境）の指標について、現状値の算定方法を補足してください。",

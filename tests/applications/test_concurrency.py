@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 
-import pytest
 from flask_babel import force_locale, gettext
 from markupsafe import escape
 from sqlalchemy import func, select
