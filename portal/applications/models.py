@@ -53,6 +53,9 @@ class Application(db.Model):
     # was approved, or the one a renewal renews.
     registration_id: Mapped[int | None] = mapped_column(ForeignKey("registrations.id"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Review: who reviews it, and why a rejection is recommended (internal to staff).
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    recommendation_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     # Optimistic locking: two people saving the same draft cannot overwrite each other silently.

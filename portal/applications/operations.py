@@ -222,5 +222,6 @@ def recommend(application: Application, approve: bool, actor, reason: str = "") 
         raise ApplicationError("reason_required")
     target = S.RECOMMENDED_APPROVAL if approve else S.RECOMMENDED_REJECTION
     application.state = target
+    application.recommendation_reason = reason.strip() or None
     audit.record("application.recommended", application,
                  {"state": [S.UNDER_REVIEW.value, target.value], "reason": reason}, actor=actor)

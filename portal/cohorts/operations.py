@@ -1,11 +1,19 @@
 """Cohort operations: the only place cohorts change."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
+
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.orm import selectinload
 
 from portal.cohorts.models import TRANSITIONS, Cohort, CohortState
 from portal.core import audit
+from portal.core.db import utcnow
 from portal.core.extensions import db
+
+# Applications in these states are decided by the cohort decision; any other live state blocks it.
+DECIDABLE = {"recommended_approval", "recommended_rejection", "withdrawn", "approved", "rejected"}
 
 
 class CohortError(ValueError):
@@ -42,3 +50,121 @@ def move_cohort(cohort: Cohort, to: CohortState, actor=None) -> None:
         raise CohortError(f"a {cohort.state} cohort cannot become {to}")
     audit.record("cohort.state", cohort, {"state": [cohort.state.value, to.value]}, actor=actor)
     cohort.state = to
+
+
+@dataclass(frozen=True)
+class Decision:
+    registered: int
+    renewed: int
+    rejected: int
+    already_decided: bool = False
+
+
+def decision_preview(cohort: Cohort) -> dict[str, int]:
+    """How many applications the decision would approve, reject, and how many are undecided."""
+    from portal.applications.models import Application
+    from portal.applications.workflow import ApplicationState as S
+
+    counts = dict(db.session.execute(
+        select(Application.state, func.count()).where(Application.cohort_id == cohort.id).group_by(Application.state)
+    ).all())
+    undecided = sum(n for state, n in counts.items() if state not in DECIDABLE)
+    return {"approve": counts.get(S.RECOMMENDED_APPROVAL, 0), "reject": counts.get(S.RECOMMENDED_REJECTION, 0),
+            "undecided": undecided}
+
+
+def decide_cohort(cohort: Cohort, decided_on: date, actor) -> Decision:
+    """決定 — decide a closed cohort in one act (all or nothing, in the caller's transaction).
+
+    Every application recommended for approval is approved: a new one becomes a registration
+    numbered KSnn-0001… without gaps, in order of first submission, valid three years; a
+    renewal extends its registration by three years under the same number. Every one
+    recommended for rejection is rejected. Each member of each organisation is mailed.
+    Deciding again changes nothing; of two people deciding at once, one decides.
+    """
+    from portal.applications.models import Application, ApplicationKind, ApplicationRevision
+    from portal.applications.workflow import ApplicationState as S
+    from portal.organisations.models import Membership, Organisation
+    from portal.registrations.models import Registration
+    from portal.registrations.terms import TERM_YEARS, add_months, term_end
+
+    if cohort.state == CohortState.DECIDED:
+        return Decision(0, 0, 0, already_decided=True)
+    if cohort.state != CohortState.CLOSED:
+        raise CohortError("not_closed")
+    if decision_preview(cohort)["undecided"]:
+        raise CohortError("undecided")
+    # The claim: only one transaction moves the cohort from closed to decided.
+    claimed = db.session.execute(
+        update(Cohort).where(Cohort.id == cohort.id, Cohort.state == CohortState.CLOSED)
+        .values(state=CohortState.DECIDED, decided_on=decided_on).execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        db.session.rollback()
+        return Decision(0, 0, 0, already_decided=True)
+
+    first_submitted = (select(func.min(ApplicationRevision.submitted_at))
+                       .where(ApplicationRevision.application_id == Application.id).scalar_subquery())
+    decided = db.session.scalars(
+        select(Application)
+        .where(Application.cohort_id == cohort.id,
+               Application.state.in_((S.RECOMMENDED_APPROVAL, S.RECOMMENDED_REJECTION)))
+        .order_by(first_submitted, Application.id)
+        .options(selectinload(Application.organisation).selectinload(Organisation.memberships)
+                 .selectinload(Membership.user))
+    ).all()
+    approved = [a for a in decided if a.state == S.RECOMMENDED_APPROVAL]
+    new = [a for a in approved if a.kind == ApplicationKind.NEW]
+    renewals = [a for a in approved if a.kind == ApplicationKind.RENEWAL]
+    rejected = [a for a in decided if a.state == S.RECOMMENDED_REJECTION]
+
+    valid_until = term_end(decided_on)
+    rows = [{"number": Registration.format_number(cohort.number, n), "cohort_id": cohort.id, "sequence": n,
+             "organisation_id": a.organisation_id, "state": "active", "registered_on": decided_on,
+             "valid_until": valid_until, "created_at": utcnow()} for n, a in enumerate(new, start=1)]
+    numbers = {}
+    if rows:
+        inserted = db.session.execute(insert(Registration).returning(Registration.id, Registration.sequence), rows)
+        numbers = {sequence: registration_id for registration_id, sequence in inserted}
+    registration_of = {a.id: numbers[n] for n, a in enumerate(new, start=1)}
+
+    if renewals:
+        terms = dict(db.session.execute(select(Registration.id, Registration.valid_until).where(
+            Registration.id.in_([a.registration_id for a in renewals]))).all())
+        db.session.execute(update(Registration), [
+            {"id": a.registration_id, "valid_until": add_months(terms[a.registration_id], 12 * TERM_YEARS)}
+            for a in renewals])
+    # One executemany; the version moves on, so a page loaded before the decision cannot save over it.
+    table = Application.__table__
+    db.session.execute(
+        table.update().where(table.c.id == bindparam("b_id"))
+        .values(state=bindparam("b_state"), registration_id=bindparam("b_registration"), version=table.c.version + 1),
+        [{"b_id": a.id, "b_state": S.APPROVED.value, "b_registration": registration_of.get(a.id, a.registration_id)}
+         for a in approved]
+        + [{"b_id": a.id, "b_state": S.REJECTED.value, "b_registration": a.registration_id} for a in rejected])
+
+    audit.record("cohort.decided", cohort, {"state": ["closed", "decided"], "registered": len(new),
+                                            "renewed": len(renewals), "rejected": len(rejected)}, actor=actor)
+    audit.record_many("application.approved", "applications",
+                      [(a.id, {"state": [S.RECOMMENDED_APPROVAL.value, S.APPROVED.value]}) for a in approved], actor)
+    audit.record_many("application.rejected", "applications",
+                      [(a.id, {"state": [S.RECOMMENDED_REJECTION.value, S.REJECTED.value]}) for a in rejected], actor)
+    _mail_decisions(cohort, approved, rejected, registration_of)
+    db.session.expire_all()
+    return Decision(len(new), len(renewals), len(rejected))
+
+
+def _mail_decisions(cohort, approved, rejected, registration_of) -> None:
+    from portal.core.links import external_url
+    from portal.core.outbox import queue_many
+
+    mails = []
+    for application, template in [(a, "cohorts/mail/approved.txt") for a in approved] + \
+            [(a, "cohorts/mail/rejected.txt") for a in rejected]:
+        for membership in application.organisation.memberships:
+            member = membership.user
+            mails.append({"recipient": member.email, "template": template, "locale": member.locale,
+                          "user": member, "organisation": application.organisation, "cohort": cohort,
+                          "renewal": application.kind == "renewal",
+                          "link": external_url("applications.status", application_id=application.id)})
+    queue_many(mails)

@@ -63,3 +63,18 @@ def _jsonable(value: Any) -> Any:
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     return str(value)
+
+
+def record_many(action: str, object_type: str, entries: list[tuple[int, dict[str, Any]]], actor: Any = None) -> None:
+    """Audit entries for a batch (one statement): (object id, changes) pairs of one action."""
+    from sqlalchemy import insert
+
+    if not entries:
+        return
+    now = utcnow()
+    actor_id = getattr(actor, "id", None)
+    db.session.execute(insert(AuditEntry), [
+        {"created_at": now, "actor_id": actor_id, "action": action, "object_type": object_type,
+         "object_id": object_id, "changes": changes}
+        for object_id, changes in entries
+    ])

@@ -209,3 +209,26 @@ def init_app(app) -> None:
             app.logger.exception("sending queued mail after commit failed")
         finally:
             db.session.remove()
+
+
+def queue_many(mails: list[dict]) -> int:
+    """Queue many mails in one statement (a cohort decision mails every applicant): each item
+    has recipient, template, locale and the template's context. Sent after commit like any."""
+    from sqlalchemy import insert
+
+    rows = []
+    for mail in mails:
+        context = {k: v for k, v in mail.items() if k not in ("recipient", "template", "locale")}
+        with force_locale(mail["locale"]):
+            module = current_app.jinja_env.get_template(mail["template"]).make_module(
+                {**current_app.jinja_env.globals, **_template_context(), **context}
+            )
+            rows.append({"recipient": mail["recipient"], "subject": " ".join(str(module.subject).split()),
+                         "body": str(module).strip() + "\n", "locale": mail["locale"],
+                         "state": MailState.PENDING, "attempts": 0, "created_at": utcnow(),
+                         "next_attempt_at": utcnow()})
+    if not rows:
+        return 0
+    ids = list(db.session.scalars(insert(OutboxMail).returning(OutboxMail.id), rows))
+    g.setdefault("queued_mail_ids", []).extend(ids)
+    return len(ids)

@@ -156,3 +156,20 @@ def _renew_registration(user, registration) -> bool:
     from portal.registrations.terms import may_renew_on
 
     return _is_member(user, registration.organisation) and may_renew_on(registration, today_jst())
+
+
+@rule("staff.cohorts")
+def _manage_cohorts(user, obj) -> bool:
+    """Plan, open, close and decide cohorts."""
+    return user.role == Role.SECRETARIAT
+
+
+@rule("application.review")
+def _review_application(user, application) -> bool:
+    """Reviewers and the secretariat act on submitted applications (never on drafts)."""
+    return user.role.is_staff and application.state != "draft"
+
+
+@rule("registration.view")
+def _view_registration(user, registration) -> bool:
+    return user.role.is_staff or _is_member(user, registration.organisation)

@@ -1,0 +1,156 @@
+"""The cohort decision: one act, gapless numbers in submission order, idempotent, bulk."""
+import threading
+import uuid
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import event, select
+
+from portal.accounts.models import User
+from portal.applications import operations as applications
+from portal.applications.models import Application
+from portal.cohorts import operations
+from portal.cohorts.models import Cohort, CohortState
+from portal.core.extensions import db
+from portal.core.outbox import OutboxMail
+from portal.registrations.models import Registration
+
+DECIDED_ON = date(2026, 12, 20)
+
+
+@pytest.fixture
+def build_cohort(app, make_user, make_organisation):
+    """build_cohort(approve=3, reject=1, undecided=0) -> (cohort id, application ids in submission order)."""
+    from portal.applications.checklist import load_checklist
+    from portal.applications.content import DECLARATIONS
+
+    checklist = load_checklist("1")
+    content = {
+        "vision": "v", "declarations": {k: True for k in DECLARATIONS},
+        "actions": [{"area": a, "description": "d", "goals": [13], "targets": [], "indicator": "i",
+                     "current_value": "1", "target_value": "2", "unit": ""} for a in ("economy", "society", "environment")],
+        "checklist": {"version": "1", "basic": [i.id for i in checklist.basic],
+                      "challenge": [i.id for i in checklist.challenge[:5]]},
+    }
+    reviewer_id = make_user("reviewer")
+
+    def build(approve: int = 3, reject: int = 1, undecided: int = 0, number: int = 7):
+        now = datetime.now(timezone.utc)
+        owners = [make_user() for _ in range(approve + reject + undecided)]
+        for index, owner in enumerate(owners):
+            make_organisation(owner, corporate_number=None, kind="group", name=f"団体{index}")
+        with app.test_request_context():
+            cohort = operations.plan_cohort(number, now - timedelta(days=10), now + timedelta(days=10))
+            operations.move_cohort(cohort, CohortState.OPEN)
+            reviewer = db.session.get(User, reviewer_id)
+            ids = []
+            for index, owner_id in enumerate(owners):
+                owner = db.session.get(User, owner_id)
+                application = applications.start_application(owner.organisation, cohort, owner)
+                for key, value in content.items():
+                    applications.save_section(application, key, value, owner)
+                # Later applications submitted earlier: numbers follow submission, not creation.
+                applications.submit_application(application, owner, now=now - timedelta(minutes=index))
+                ids.append(application.id)
+                if index < approve + reject:
+                    applications.start_review(application, reviewer)
+                    applications.recommend(application, index < approve, reviewer, "" if index < approve else "理由")
+            operations.move_cohort(cohort, CohortState.CLOSED)
+            db.session.commit()
+            return cohort.id, list(reversed(ids))
+
+    return build
+
+
+def _decide(app, cohort_id):
+    with app.test_request_context():
+        secretariat = User(email=f"secretariat-{uuid.uuid4().hex}@example.jp", name="事務局", role="secretariat")
+        db.session.add(secretariat)
+        result = operations.decide_cohort(db.session.get(Cohort, cohort_id), DECIDED_ON, secretariat)
+        db.session.commit()
+        return result
+
+
+def test_the_decision_registers_rejects_and_mails_once(app, build_cohort):
+    cohort_id, by_submission = build_cohort(approve=3, reject=1)
+    result = _decide(app, cohort_id)
+    assert (result.registered, result.rejected, result.already_decided) == (3, 1, False)
+    with app.app_context():
+        registrations = db.session.scalars(select(Registration).order_by(Registration.sequence)).all()
+        assert [r.number for r in registrations] == ["KS07-0001", "KS07-0002", "KS07-0003"]
+        approved = [a for a in by_submission if db.session.get(Application, a).state == "approved"]
+        # Numbers in order of first submission.
+        assert [db.session.get(Application, a).registration_id for a in approved] == [r.id for r in registrations]
+        assert {(r.registered_on, r.valid_until) for r in registrations} == {(DECIDED_ON, date(2029, 12, 19))}
+        assert db.session.get(Cohort, cohort_id).state == "decided"
+        subjects = [m.subject for m in db.session.scalars(select(OutboxMail))
+                    if m.subject in ("登録が決定しました", "申請の審査結果について")]
+        assert len(subjects) == 4
+
+    again = _decide(app, cohort_id)
+    assert again.already_decided
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count()).select_from(Registration)) == 3
+
+
+def test_undecided_applications_block_the_decision(app, build_cohort):
+    cohort_id, _ = build_cohort(approve=1, reject=0, undecided=1)
+    with pytest.raises(operations.CohortError, match="undecided"):
+        _decide(app, cohort_id)
+    with app.app_context():
+        assert db.session.get(Cohort, cohort_id).state == "closed"
+        assert db.session.scalar(select(db.func.count()).select_from(Registration)) == 0
+
+
+def test_an_open_cohort_cannot_be_decided(app, ctx):
+    now = datetime.now(timezone.utc)
+    cohort = operations.plan_cohort(9, now, now + timedelta(days=5))
+    operations.move_cohort(cohort, CohortState.OPEN)
+    with pytest.raises(operations.CohortError, match="not_closed"):
+        operations.decide_cohort(cohort, DECIDED_ON, None)
+
+
+def _queries(app, cohort_id) -> int:
+    count = 0
+
+    def counter(*args):
+        nonlocal count
+        count += 1
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", counter)
+        try:
+            _decide(app, cohort_id)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", counter)
+    return count
+
+
+def test_the_decision_costs_the_same_number_of_queries_for_3_or_30(app, build_cohort):
+    small = _queries(app, build_cohort(approve=2, reject=1, number=7)[0])
+    large = _queries(app, build_cohort(approve=25, reject=5, number=8)[0])
+    assert small == large
+    assert large < 50
+
+
+def test_two_decisions_at_once_make_one(app, build_cohort):
+    cohort_id, _ = build_cohort(approve=4, reject=0)
+    barrier = threading.Barrier(2)
+    results = []
+
+    def decide():
+        barrier.wait()
+        try:
+            results.append(_decide(app, cohort_id))
+        except Exception as error:  # a loser may also be told by the database
+            results.append(error)
+
+    threads = [threading.Thread(target=decide) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with app.app_context():
+        numbers = db.session.scalars(select(Registration.number).order_by(Registration.number)).all()
+    assert numbers == ["KS07-0001", "KS07-0002", "KS07-0003", "KS07-0004"]
+    assert sum(1 for r in results if isinstance(r, operations.Decision) and not r.already_decided) == 1
