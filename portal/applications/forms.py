@@ -144,13 +144,19 @@ def report_to_content(form, commitments: list[dict]) -> list[dict]:
     return answers
 
 
+class _FileChosen(FileRequired):
+    """A file must be chosen to upload, but attachments are optional: no 「必須」 badge."""
+
+    field_flags = {}
+
+
 class AttachmentForm(PortalForm):
     file = FileField(_l("File (PDF, PNG or JPEG, up to 10 MB)"),
-                     validators=[FileRequired(message=_l("Choose a file to upload."))])
+                     validators=[_FileChosen(message=_l("Choose a file to upload."))])
 
 
 class StartForm(PortalForm):
-    cohort_id = SelectField(_l("Cohort"), coerce=int, validators=[DataRequired()])
+    cohort_id = SelectField(_l("Cohort to apply in"), coerce=int, validators=[DataRequired()])
 
 
 class WithdrawForm(PortalForm):

@@ -192,8 +192,9 @@ def _attachments(application, editable):
 
 def _confirm(application, editable):
     checklist = load_checklist(application.cohort.checklist_version)
+    institutions = db.session.scalars(select(PartnerInstitution).order_by(PartnerInstitution.id)).all()
     return None, {"missing": operations.missing(application), "checklist": checklist, "areas": AREAS,
-                  "submit_form": SubmitForm()}
+                  "declarations": DECLARATIONS, "institutions": institutions, "submit_form": SubmitForm()}
 
 
 STEP_HANDLERS = {

@@ -62,6 +62,10 @@ class OrganisationForm(PortalForm):
         super().__init__(*args, **kwargs)
         self.kind.choices = [SelectChoice(k.value, k.title) for k in OrganisationKind]
         locale = current_locale()
+        if self.postal_code.data and len(self.postal_code.data) == 7 and self.postal_code.data.isdigit():
+            from portal.core.japanese import format_postal_code
+
+            self.postal_code.data = format_postal_code(self.postal_code.data)
         self.industry.choices = [SelectChoice("", _l("Choose…"))] + [
             SelectChoice(i.code, f"{i.code} {i.name(locale)}") for i in INDUSTRIES
         ]

@@ -354,21 +354,3 @@ def test_a_new_applicant_applies_online_on_a_phone(phone_page, live_server, mail
     assert ORGANISATION in text
     assert BANK in text and ATTACHMENT in text
 
-
-
-def test_scratch_enter_key(new_page, make_user, make_organisation, open_cohort_and_bank, app):
-    from support import PASSWORD as P
-    uid = make_user(email=EMAIL)
-    make_organisation(uid)
-    page = new_page(phone=True)
-    page.goto("/login")
-    page.get_by_label(label("メールアドレス")).fill(EMAIL)
-    page.get_by_label(label("パスワード")).fill(P)
-    page.get_by_role("button", name="ログイン", exact=True).click()
-    page.goto("/applications/new")
-    page.get_by_role("button", name="下書きを作成").click()
-    page.wait_for_load_state("load")
-    print("ADDR0", page.get_by_label(label("所在地")).input_value())
-    page.get_by_label(label("名称")).press("Enter")
-    page.wait_for_timeout(1000)
-    print("ADDR1", page.get_by_label(label("所在地")).input_value())
