@@ -31,6 +31,11 @@ ERRORS = {
     "not_submitted": _l("Only a submitted application can be reviewed."),
     "not_under_review": _l("Only an application under review can be recommended."),
     "reason_required": _l("Give the reason for recommending rejection."),
+    "not_assignable": _l("A reviewer can be assigned only while the application is being reviewed (not to a draft, "
+                         "or after the decision or a withdrawal)."),
+    "not_a_reviewer": _l("Only an active reviewer or secretariat member can be assigned."),
+    "already_assigned": _l("Another reviewer already has this application."),
+    "not_recommended": _l("Only a recommended application can be taken back to review."),
 }
 
 

@@ -225,3 +225,47 @@ def recommend(application: Application, approve: bool, actor, reason: str = "") 
     application.recommendation_reason = reason.strip() or None
     audit.record("application.recommended", application,
                  {"state": [S.UNDER_REVIEW.value, target.value], "reason": reason}, actor=actor)
+
+
+# States in which an application is in the reviewers' hands (a reviewer can be assigned).
+ASSIGNABLE = frozenset({S.SUBMITTED, S.UNDER_REVIEW, S.RETURNED, S.RECOMMENDED_APPROVAL, S.RECOMMENDED_REJECTION})
+RECOMMENDED = frozenset({S.RECOMMENDED_APPROVAL, S.RECOMMENDED_REJECTION})
+
+
+def assign_reviewer(application: Application, reviewer, actor, only_if_unassigned: bool = False) -> bool:
+    """Make `reviewer` (an active staff member; None: nobody) the application's reviewer.
+
+    Changes `reviewer_id` only; sends no mail (the assignment is internal to staff). Refused
+    once the application is decided or withdrawn, and, with `only_if_unassigned` (a reviewer
+    taking an application for themselves), when someone else already has it. Assigning the
+    current reviewer again changes nothing and returns False.
+    """
+    if application.state not in ASSIGNABLE:
+        raise ApplicationError("not_assignable")
+    if reviewer is not None and not (reviewer.role.is_staff and reviewer.active):
+        raise ApplicationError("not_a_reviewer")
+    new_id = reviewer.id if reviewer is not None else None
+    if only_if_unassigned and application.reviewer_id not in (None, new_id):
+        raise ApplicationError("already_assigned")
+    if application.reviewer_id == new_id:
+        return False
+    previous = application.reviewer_id
+    application.reviewer_id = new_id
+    audit.record("application.reviewer_assigned", application, {"reviewer": [previous, new_id]}, actor=actor)
+    return True
+
+
+def reset_recommendation(application: Application, actor) -> None:
+    """Take back a recommendation (for approval or rejection) before the cohort decision: the
+    application is under review again and the recommendation's reason is cleared.
+
+    Changes `state` and `recommendation_reason`; sends no mail (recommendations are internal,
+    the applicant saw 審査中 throughout).
+    """
+    if application.state not in RECOMMENDED:
+        raise ApplicationError("not_recommended")
+    previous = application.state
+    application.state = S.UNDER_REVIEW
+    application.recommendation_reason = None
+    audit.record("application.recommendation_reset", application,
+                 {"state": [previous.value, S.UNDER_REVIEW.value]}, actor=actor)

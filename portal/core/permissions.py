@@ -173,3 +173,20 @@ def _review_application(user, application) -> bool:
 @rule("registration.view")
 def _view_registration(user, registration) -> bool:
     return user.role.is_staff or _is_member(user, registration.organisation)
+
+
+@rule("application.assign")
+def _assign_reviewer(user, application) -> bool:
+    """Assign any staff member as an application's reviewer: the secretariat only."""
+    from portal.applications.operations import ASSIGNABLE
+
+    return user.role == Role.SECRETARIAT and (application is None or application.state in ASSIGNABLE)
+
+
+@rule("application.take")
+def _take_application(user, application) -> bool:
+    """Take an unassigned application for oneself: any staff member."""
+    from portal.applications.operations import ASSIGNABLE
+
+    return user.role.is_staff and (application is None or (
+        application.state in ASSIGNABLE and application.reviewer_id is None))

@@ -1,0 +1,158 @@
+"""The difference between two revisions of an application, section by section, for the
+review page (text differences marked with <ins>/<del>)."""
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
+
+from portal.applications.content import AREAS, DECLARATIONS
+
+# --- the difference between two revisions ----------------------------------------------------
+
+@dataclass
+class Change:
+    label: str
+    before: Any
+    after: Any
+    long: bool = False  # long text: shown as two blocks rather than on one line
+
+
+@dataclass
+class SectionDiff:
+    title: str
+    anchor: str
+    changes: list[Change] = field(default_factory=list)
+
+
+def text_diff(before: str | None, after: str | None) -> tuple[Markup, Markup]:
+    """Both texts with what changed marked: <del> in the old one, <ins> in the new one.
+
+    Compared character by character: Japanese has no spaces to split words on."""
+    before, after = before or "", after or ""
+    old, new = [], []
+    matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            old.append(escape(before[i1:i2]))
+            new.append(escape(after[j1:j2]))
+            continue
+        if i2 > i1:
+            old.append(Markup("<del>%s</del>") % before[i1:i2])
+        if j2 > j1:
+            new.append(Markup("<ins>%s</ins>") % after[j1:j2])
+    return Markup("").join(old) or Markup("—"), Markup("").join(new) or Markup("—")
+
+
+def set_diff(before, after, describe=str, separator: str = ", ") -> tuple[Markup, Markup]:
+    """Two lists: the removed members marked <del> in the old one, the added ones <ins> in the new one."""
+    before, after = list(before or []), list(after or [])
+    old = [Markup("<del>%s</del>") % describe(x) if x not in after else escape(describe(x)) for x in before]
+    new = [Markup("<ins>%s</ins>") % describe(x) if x not in before else escape(describe(x)) for x in after]
+    joiner = Markup(separator)
+    return joiner.join(old) or Markup("—"), joiner.join(new) or Markup("—")
+
+
+def _plain(value) -> str:
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    return str(value)
+
+
+ACTION_FIELDS = (
+    ("area", _l("Area")), ("description", _l("What you will do")), ("goals", _l("Related goals")),
+    ("targets", _l("Related targets")), ("indicator", _l("Indicator")), ("unit", _l("Unit")),
+    ("current_value", _l("Current value")), ("target_value", _l("2030 target value")),
+)
+
+
+def revision_diff(old: dict, new: dict, checklist, locale: str) -> list[SectionDiff]:
+    """What changed from one submitted revision to the next, section by section (only the
+    sections that changed, only the fields that differ)."""
+    from portal.organisations.forms import PROFILE_FIELDS, OrganisationForm
+
+    sections = []
+
+    profile = SectionDiff(str(_l("Organisation")), "profile")
+    old_profile, new_profile = old.get("profile") or {}, new.get("profile") or {}
+    for name in PROFILE_FIELDS:
+        if old_profile.get(name) != new_profile.get(name):
+            label = str(getattr(OrganisationForm, name).args[0])
+            profile.changes.append(Change(label, _plain(old_profile.get(name)), _plain(new_profile.get(name))))
+    sections.append(profile)
+
+    vision = SectionDiff(str(_l("2030 vision")), "vision")
+    if (old.get("vision") or "") != (new.get("vision") or ""):
+        vision.changes.append(Change(str(_l("2030 vision")), *text_diff(old.get("vision"), new.get("vision")),
+                                     long=True))
+    sections.append(vision)
+
+    actions = SectionDiff(str(_l("Key actions")), "actions")
+    old_actions, new_actions = old.get("actions") or [], new.get("actions") or []
+    for index in range(max(len(old_actions), len(new_actions))):
+        number = index + 1
+        before = old_actions[index] if index < len(old_actions) else None
+        after = new_actions[index] if index < len(new_actions) else None
+        if before is None:
+            actions.changes.append(Change(str(_l("Key action %(number)s (added)", number=number)), Markup("—"),
+                                          Markup("<ins>%s</ins>") % (after.get("description") or "—")))
+            continue
+        if after is None:
+            actions.changes.append(Change(str(_l("Key action %(number)s (removed)", number=number)),
+                                          Markup("<del>%s</del>") % (before.get("description") or "—"),
+                                          Markup("—")))
+            continue
+        for name, label in ACTION_FIELDS:
+            a, b = before.get(name), after.get(name)
+            if a == b:
+                continue
+            title = str(_l("Key action %(number)s: %(field)s", number=number, field=label))
+            if name in ("goals", "targets"):
+                actions.changes.append(Change(title, *set_diff(a, b)))
+            elif name == "area":
+                actions.changes.append(Change(title, str(AREAS.get(a, a or "—")), str(AREAS.get(b, b or "—"))))
+            elif name in ("description", "indicator"):
+                actions.changes.append(Change(title, *text_diff(a, b), long=name == "description"))
+            else:
+                actions.changes.append(Change(title, _plain(a), _plain(b)))
+    sections.append(actions)
+
+    answers = SectionDiff(str(_l("Checklist")), "checklist")
+    old_list, new_list = old.get("checklist") or {}, new.get("checklist") or {}
+
+    def item(identifier):
+        try:
+            return f"{identifier} {checklist.item(identifier).text(locale)}"
+        except (KeyError, LookupError):
+            return identifier
+
+    for kind, label in (("basic", _l("Basic items met")), ("challenge", _l("Challenge items chosen"))):
+        a, b = sorted(old_list.get(kind) or []), sorted(new_list.get(kind) or [])
+        if a != b:
+            answers.changes.append(Change(str(label), *set_diff(a, b, item, Markup("<br>")), long=True))
+    sections.append(answers)
+
+    declared = SectionDiff(str(_l("Declarations")), "declarations")
+    old_declared, new_declared = old.get("declarations") or {}, new.get("declarations") or {}
+    for key, text in DECLARATIONS.items():
+        if bool(old_declared.get(key)) != bool(new_declared.get(key)):
+            declared.changes.append(Change(str(text), _plain(bool(old_declared.get(key))),
+                                           _plain(bool(new_declared.get(key)))))
+    sections.append(declared)
+
+    attached = SectionDiff(str(_l("Attachments")), "attachments")
+    old_files = [a.get("name") for a in old.get("attachments") or []]
+    new_files = [a.get("name") for a in new.get("attachments") or []]
+    if old_files != new_files:
+        attached.changes.append(Change(str(_l("Files")), *set_diff(old_files, new_files)))
+    sections.append(attached)
+    return [s for s in sections if s.changes]
+
+
+# --- the actions ---------------------------------------------------------------------------

@@ -1,0 +1,160 @@
+"""The review actions' forms. Each carries the application's `version` as it was shown, so
+that an action on a page gone stale (someone else acted meanwhile) is refused, not applied."""
+from __future__ import annotations
+
+import re
+
+from flask_babel import lazy_gettext as _l
+from wtforms import (
+    DateField,
+    HiddenField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    Optional,
+    Regexp,
+    ValidationError,
+)
+
+from portal.core.forms import PortalForm
+from portal.core.i18n import today_jst
+
+# Reasons that come back again and again; choosing one fills the reason when none is typed.
+REJECTION_REASONS = {
+    "actions_not_concrete": _l("The key actions are not concrete enough to be checked: an indicator or a 2030 "
+                               "target value is missing or unclear."),
+    "checklist_unsupported": _l("The checklist answers are not supported by the activities described in the "
+                                "application."),
+    "not_eligible": _l("The applicant does not meet the eligibility requirements (an office doing business in "
+                       "Kumamoto Prefecture; not the state or a local government)."),
+    "declarations": _l("The declarations (taxes, organised crime, lawful conduct) could not be confirmed."),
+    "no_correction": _l("The corrections requested were not made by the deadline."),
+}
+
+_VERSION = Regexp(r"^[0-9]{1,9}$", message=_l("This page is out of date. Please reload it."))
+
+
+class VersionForm(PortalForm):
+    """An action without input of its own: start review, recommend approval, reset, take."""
+
+    version = HiddenField(validators=[InputRequired(message=_l("This page is out of date. Please reload it.")),
+                                      _VERSION])
+
+    @property
+    def version_number(self) -> int | None:
+        data = self.version.data or ""
+        return int(data) if data.isdigit() else None
+
+
+class ReturnForm(VersionForm):
+    """差戻し: a message to the applicant, optional notes per step and an optional deadline."""
+
+    message = TextAreaField(_l("Message to the applicant"), validators=[
+        DataRequired(message=_l("Write what the applicant should correct.")), Length(max=4000)],
+        description=_l("Sent by e-mail to every member of the organisation and shown on the application."),
+        render_kw={"rows": 6})
+    deadline = DateField(_l("Correction deadline"), validators=[Optional()],
+                         description=_l("Optional. The applicant can resubmit until the end of this day (JST)."))
+
+    note_prefix = "note_"
+
+    def validate_deadline(self, field):
+        if field.data is not None and field.data < today_jst():
+            raise ValidationError(_l("The correction deadline cannot be in the past."))
+
+    def notes(self) -> dict[str, str]:
+        return {name[len(self.note_prefix):]: field.data for name, field in self._fields.items()
+                if name.startswith(self.note_prefix) and field.data}
+
+    def note_fields(self):
+        return [field for name, field in self._fields.items() if name.startswith(self.note_prefix)]
+
+
+def return_form(steps, **kwargs) -> ReturnForm:
+    """A ReturnForm with one optional note per step of the application (its step ids)."""
+
+    class StepReturnForm(ReturnForm):
+        pass
+
+    for step in steps:
+        if step.id == "confirm":
+            continue
+        setattr(StepReturnForm, ReturnForm.note_prefix + step.id, TextAreaField(
+            _l("Note on “%(step)s”", step=step.title), validators=[Optional(), Length(max=1000)],
+            render_kw={"rows": 2}))
+    return StepReturnForm(**kwargs)
+
+
+class RejectForm(VersionForm):
+    """不登録推薦: a reason is required, typed or chosen from the reusable ones."""
+
+    preset = SelectField(_l("Reusable reason"), validators=[Optional()],
+                         description=_l("Used when the reason below is left empty."),
+                         choices=[SelectChoice("", _l("— choose a reason —")),
+                                  *(SelectChoice(key, text) for key, text in REJECTION_REASONS.items())])
+    reason = TextAreaField(_l("Reason for recommending rejection"), validators=[Length(max=2000)],
+                           description=_l("Internal to staff: the applicant does not see it before the decision."),
+                           render_kw={"rows": 4})
+
+    def validate_reason(self, field):
+        if not field.data and not self.preset.data:
+            raise ValidationError(_l("Give the reason for recommending rejection, or choose one."))
+
+    def chosen_reason(self) -> str:
+        return self.reason.data or str(REJECTION_REASONS.get(self.preset.data or "", ""))
+
+
+class AssignForm(VersionForm):
+    """The secretariat assigns one application to a staff member (or to nobody)."""
+
+    reviewer_id = SelectField(_l("Reviewer"), coerce=int, validators=[InputRequired()])
+
+
+def reviewer_choices(staff, placeholder: bool = False) -> list[SelectChoice]:
+    choices = [SelectChoice("", _l("— choose —"))] if placeholder else []
+    choices.append(SelectChoice(0, _l("Nobody (unassigned)")))
+    return choices + [SelectChoice(u.id, _l("%(name)s (%(role)s)", name=u.name, role=u.role.title)) for u in staff]
+
+
+def _optional_int(value):
+    if value is None or value == "":
+        return None
+    return int(value) if str(value).isdigit() else -1
+
+
+_SELECTED = re.compile(r"^([0-9]{1,9}):([0-9]{1,9})$")
+
+
+class BulkAssignForm(PortalForm):
+    """The secretariat assigns the checked applications of the queue to one staff member.
+    Each checkbox's value is "application id:version" as the row showed it."""
+
+    applications = SelectMultipleField(_l("Applications"), validate_choice=False,
+                                       validators=[DataRequired(message=_l("Check at least one application."))])
+    # Starts on "— choose —": assigning (or unassigning) many at once is never a default.
+    reviewer_id = SelectField(_l("Assign the checked applications to"), coerce=_optional_int, validate_choice=False)
+
+    def validate_reviewer_id(self, field):
+        if field.data is None:
+            raise ValidationError(_l("Choose whom to assign the checked applications to."))
+        if field.data not in {choice.value for choice in field.choices}:
+            raise ValidationError(_l("Not a valid choice."))
+
+    def validate_applications(self, field):
+        if any(not _SELECTED.match(value or "") for value in field.data or []):
+            raise ValidationError(_l("This page is out of date. Please reload it."))
+
+    def selected(self) -> dict[int, int]:
+        """{application id: version shown}."""
+        found = {}
+        for value in self.applications.data or []:
+            match = _SELECTED.match(value)
+            if match:
+                found[int(match.group(1))] = int(match.group(2))
+        return found

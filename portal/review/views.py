@@ -1,0 +1,449 @@
+"""Staff review views: the queue, the review page and the review actions.
+
+Reviewers and the secretariat (rule "staff"); every application is checked with
+`require("application.review", …)`, so a draft answers 404. Each action posts the
+application's `version` as it was shown: a page gone stale is refused ("changed meanwhile"),
+and so is a commit that loses the race (StaleDataError). Views parse, ask, call one
+operation, commit, flash.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from flask_login import current_user
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import contains_eager, defer, raiseload
+from sqlalchemy.orm.exc import StaleDataError
+
+from portal.accounts.models import User
+from portal.applications import messages, operations
+from portal.applications.checklist import load_checklist
+from portal.applications.content import AREAS, DECLARATIONS, steps_for
+from portal.applications.models import Application, ApplicationRevision
+from portal.applications.workflow import ApplicationState
+from portal.cohorts.models import Cohort
+from portal.core import japanese
+from portal.core.audit import AuditEntry
+from portal.core.extensions import db
+from portal.core.i18n import current_locale
+from portal.core.permissions import access, may, require
+from portal.core.reference.industries import INDUSTRIES
+from portal.core.reference.municipalities import KUMAMOTO_CITY, MUNICIPALITIES
+from portal.core.roles import Role
+from portal.core.security import form_view
+from portal.organisations.models import Organisation
+from portal.review.diff import revision_diff
+from portal.review.forms import (
+    AssignForm,
+    BulkAssignForm,
+    RejectForm,
+    VersionForm,
+    return_form,
+    reviewer_choices,
+)
+
+bp = Blueprint("review", __name__, url_prefix="/staff/review")
+
+PAGE_SIZE = 50
+S = ApplicationState
+QUEUE_STATES = tuple(s for s in ApplicationState if s is not S.DRAFT)
+SORTS = {
+    "submitted": (Application.submitted_at.asc(), Application.id.asc()),
+    "-submitted": (Application.submitted_at.desc(), Application.id.desc()),
+    "name": (Organisation.name_kana.asc(), Application.id.asc()),
+}
+FILTERS = ("cohort", "state", "reviewer", "where", "municipality", "industry", "q", "sort")
+
+
+def _stale_text() -> str:
+    return _("This application was changed by someone else meanwhile. Please reload the page and check it "
+             "before acting again.")
+
+
+# --- the queue -----------------------------------------------------------------------------
+
+@bp.get("/")
+@access("staff")
+def queue():
+    args = {name: (request.args.get(name) or "").strip() for name in FILTERS}
+    staff = _staff()
+    query = (select(Application)
+             .join(Application.organisation)
+             .options(contains_eager(Application.organisation), defer(Application.content, raiseload=True),
+                      defer(Application.return_notes, raiseload=True), raiseload(Application.attachments),
+                      raiseload(Application.revisions))
+             .where(Application.state != S.DRAFT))
+    cohort_id = int(args["cohort"]) if args["cohort"].isdigit() else None
+    if cohort_id:
+        query = query.where(Application.cohort_id == cohort_id)
+    if args["state"] in {s.value for s in QUEUE_STATES}:
+        query = query.where(Application.state == args["state"])
+    if args["reviewer"] == "mine":
+        query = query.where(Application.reviewer_id == current_user.id)
+    elif args["reviewer"] == "unassigned":
+        query = query.where(Application.reviewer_id.is_(None))
+    elif args["reviewer"].isdigit():
+        query = query.where(Application.reviewer_id == int(args["reviewer"]))
+    if args["where"] == "in_city":
+        query = query.where(Organisation.in_city.is_(True))
+    elif args["where"] == "outside":
+        query = query.where(Organisation.in_city.is_(False))
+    elif args["where"] == "mismatch":
+        query = query.where(Organisation.location_mismatch.is_(True))
+    if args["municipality"] == KUMAMOTO_CITY:
+        query = query.where(Organisation.in_city.is_(True))  # the city and its five wards
+    elif args["municipality"]:
+        query = query.where(Organisation.municipality_code == args["municipality"])
+    if args["industry"]:
+        query = query.where(Organisation.industry == args["industry"])
+    if args["q"]:
+        query = query.where(_search(args["q"]))
+    query = query.order_by(*SORTS.get(args["sort"], SORTS["submitted"]))
+    page = db.paginate(query, per_page=PAGE_SIZE, error_out=False)
+
+    counted = select(Application.state, func.count()).where(Application.state != S.DRAFT)
+    if cohort_id:
+        counted = counted.where(Application.cohort_id == cohort_id)
+    counts = dict(db.session.execute(counted.group_by(Application.state)).all())
+
+    reviewers = {u.id: u for u in staff}
+    missing = {a.reviewer_id for a in page.items if a.reviewer_id and a.reviewer_id not in reviewers}
+    if missing:  # a reviewer who is no longer staff: still named
+        reviewers.update({u.id: u for u in db.session.scalars(select(User).where(User.id.in_(missing)))})
+
+    bulk_form = None
+    if may(current_user, "application.assign"):
+        bulk_form = BulkAssignForm()
+        bulk_form.reviewer_id.choices = reviewer_choices([u for u in staff if u.active], placeholder=True)
+    cohorts = db.session.scalars(select(Cohort).order_by(Cohort.number.desc())).all()
+    locale = current_locale()
+    return render_template(
+        "review/queue.html", page=page, args=args, counts=counts, states=QUEUE_STATES, cohorts=cohorts,
+        staff=[u for u in staff if u.active], reviewers=reviewers, bulk_form=bulk_form,
+        municipalities=[(m.code, m.name(locale)) for m in MUNICIPALITIES],
+        industries=[(i.code, i.name(locale)) for i in INDUSTRIES],
+        back=request.full_path.rstrip("?"))
+
+
+def _search(q: str):
+    """Name (as typed), reading (hiragana or katakana, half- or full-width) or 法人番号."""
+    text = japanese.normalize(q)
+    kana = japanese.to_katakana(text)
+    conditions = [Organisation.name.ilike(_like(text), escape="\\"),
+                  Organisation.name_kana.ilike(_like(kana), escape="\\")]
+    digits = japanese.normalize_corporate_number(text)
+    if re.fullmatch(r"[0-9]{13}", digits):
+        conditions.append(Organisation.corporate_number == digits)
+    return or_(*conditions)
+
+
+def _like(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _staff() -> list[User]:
+    return list(db.session.scalars(select(User).where(User.role.in_((Role.REVIEWER, Role.SECRETARIAT)))
+                                   .order_by(User.name, User.id)))
+
+
+@bp.post("/assign")
+@form_view
+@access("application.assign")
+def assign_many():
+    """The secretariat assigns the checked applications (each as its row showed it) to one person."""
+    form = BulkAssignForm()
+    staff = [u for u in _staff() if u.active]
+    form.reviewer_id.choices = reviewer_choices(staff, placeholder=True)
+    back = _back(url_for("review.queue"))
+    if not form.validate_on_submit():
+        _flash_form_errors(form)
+        return redirect(back)
+    reviewer = next((u for u in staff if u.id == form.reviewer_id.data), None)
+    selected = form.selected()
+    applications = db.session.scalars(select(Application).where(Application.id.in_(selected))).all()
+    done, refused = 0, []
+    for application in applications:
+        if not may(current_user, "application.review", application):
+            continue
+        if application.version != selected[application.id]:
+            refused.append(_("%(name)s: changed meanwhile, reload the page.", name=application.organisation.name))
+            continue
+        try:
+            done += operations.assign_reviewer(application, reviewer, current_user)
+        except operations.ApplicationError as error:
+            refused.append(_("%(name)s: %(reason)s", name=application.organisation.name,
+                             reason=messages.error_text(error)))
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        flash(_stale_text(), "error")
+        return redirect(back)
+    if done:
+        flash(ngettext("%(num)s application was assigned.", "%(num)s applications were assigned.", done), "success")
+    elif not refused:
+        flash(_("Nothing was changed: the applications already had this reviewer."), "info")
+    for text in refused:
+        flash(text, "error")
+    return redirect(back)
+
+
+def _flash_form_errors(form) -> None:
+    if form.csrf_failed:
+        flash(_("The page had expired. Please try again."), "error")
+        return
+    for _field, message in form.error_list():
+        flash(message, "error")
+
+
+def _back(default: str) -> str:
+    """Where to go after an action: the page it was sent from (a review page or the queue with
+    its filters), never anywhere outside the review pages."""
+    target = request.form.get("back") or ""
+    prefix = url_for("review.queue")
+    if target.startswith(prefix) and not target.startswith("//") and "\\" not in target:
+        return target
+    return default
+
+
+# --- the review page -----------------------------------------------------------------------
+
+def _reviewable(application_id: int) -> Application:
+    application = db.get_or_404(Application, application_id)
+    require("application.review", application)
+    return application
+
+
+@bp.get("/<int:application_id>")
+@access("staff")
+def show(application_id: int):
+    application = _reviewable(application_id)
+    return _render(application)
+
+
+def _render(application: Application, status: int = 200, **forms):
+    revisions = db.session.scalars(
+        select(ApplicationRevision).where(ApplicationRevision.application_id == application.id)
+        .order_by(ApplicationRevision.number.desc()).limit(2)).all()
+    revision = revisions[0] if revisions else None
+    previous = revisions[1] if len(revisions) > 1 else None
+    content = revision.content if revision else dict(application.content or {})
+    checklist = load_checklist(content.get("checklist_version") or application.cohort.checklist_version)
+    locale = current_locale()
+    history = db.session.scalars(select(Application).where(
+        Application.organisation_id == application.organisation_id, Application.id != application.id)
+        .order_by(Application.id.desc())).all()
+    from portal.registrations.models import Registration
+
+    registrations = db.session.scalars(select(Registration).where(
+        Registration.organisation_id == application.organisation_id).order_by(Registration.id.desc())).all()
+    steps = steps_for(application.kind.value)
+    staff = [u for u in _staff() if u.active] if may(current_user, "application.assign", application) else []
+    reviewer = db.session.get(User, application.reviewer_id) if application.reviewer_id else None
+    return render_template(
+        "review/show.html", application=application, revision=revision, previous=previous, c=content,
+        checklist=checklist, areas=AREAS, steps=steps, declarations=DECLARATIONS,
+        changes=revision_diff(previous.content, content, checklist, locale) if previous else [],
+        history=history, registrations=registrations, events=staff_timeline(application), reviewer=reviewer,
+        forms=_action_forms(application, steps, staff, forms),
+        back=url_for("review.show", application_id=application.id)), status
+
+
+def _action_forms(application: Application, steps, staff, given: dict) -> dict[str, Any]:
+    """The forms this application's state offers (those passed in keep what was typed)."""
+    version = {"version": str(application.version)}
+    state = application.state
+    forms: dict[str, Any] = {}
+    if state == S.SUBMITTED:
+        forms["start"] = VersionForm(formdata=None, data=version)
+    if state in (S.SUBMITTED, S.UNDER_REVIEW):
+        forms["return"] = given.get("return") or return_form(steps, formdata=None, data=version)
+    if state == S.UNDER_REVIEW:
+        forms["approve"] = VersionForm(formdata=None, data=version)
+        forms["reject"] = given.get("reject") or RejectForm(formdata=None, data=version)
+    if state in operations.RECOMMENDED:
+        forms["reset"] = VersionForm(formdata=None, data=version)
+    if may(current_user, "application.take", application):
+        forms["take"] = VersionForm(formdata=None, data=version)
+    if staff:
+        assign = given.get("assign") or AssignForm(formdata=None, data={**version,
+                                                                         "reviewer_id": application.reviewer_id or 0})
+        assign.reviewer_id.choices = reviewer_choices(staff)
+        forms["assign"] = assign
+    return forms
+
+
+# --- what happened: the applicant's timeline and the staff's own events ---------------------
+
+STAFF_EVENTS = {
+    "application.reviewer_assigned": _l("Reviewer assigned: %(reviewer)s"),
+    "application.recommended": _l("Recommended: %(state)s"),
+    "application.recommendation_reset": _l("Recommendation taken back; under review again"),
+}
+
+
+@dataclass(frozen=True)
+class StaffEvent:
+    at: Any
+    text: str
+    actor: str | None
+    internal: bool
+    detail: str | None = None
+
+
+def staff_timeline(application: Application) -> list[StaffEvent]:
+    """Everything the applicant's timeline shows (portal.applications.messages.EVENTS) and the
+    events only staff see, oldest first, each with who did it (one query)."""
+    actor = db.aliased(User)
+    rows = db.session.execute(
+        select(AuditEntry, actor.name)
+        .outerjoin(actor, actor.id == AuditEntry.actor_id)
+        .where(AuditEntry.object_type == "applications", AuditEntry.object_id == application.id,
+               AuditEntry.action.in_([*messages.EVENTS, *STAFF_EVENTS]))
+        .order_by(AuditEntry.id)).all()
+    names = {u.id: u.name for u in _staff()} if any(
+        e.action == "application.reviewer_assigned" for e, _name in rows) else {}
+    events = []
+    for entry, actor_name in rows:
+        changes = entry.changes or {}
+        if entry.action in messages.EVENTS:
+            text = str(messages.EVENTS[entry.action] % {"revision": changes.get("revision", "")})
+            detail = None
+            if entry.action == "application.returned" and changes.get("deadline"):
+                detail = _("Deadline: %(date)s", date=changes["deadline"])
+            events.append(StaffEvent(entry.created_at, text, actor_name, False, detail))
+            continue
+        if entry.action == "application.reviewer_assigned":
+            new = (changes.get("reviewer") or [None, None])[1]
+            who = names.get(new, _("#%(id)s", id=new)) if new else _("nobody")
+            text = str(STAFF_EVENTS[entry.action] % {"reviewer": who})
+            detail = None
+        elif entry.action == "application.recommended":
+            target = (changes.get("state") or ["", ""])[1]
+            title = ApplicationState(target).title if target in {s.value for s in S} else target
+            text = str(STAFF_EVENTS[entry.action] % {"state": title})
+            detail = changes.get("reason") or None
+        else:
+            text, detail = str(STAFF_EVENTS[entry.action]), None
+        events.append(StaffEvent(entry.created_at, text, actor_name, True, detail))
+    return events
+
+
+def _act(application: Application, form, action, success: str, rerender: str | None = None):
+    """Check the form and the version shown, call the operation, commit, flash.
+
+    A form with typed text (`rerender`: its key on the page) is shown again with the text kept
+    when it does not validate or the page went stale; the others redirect with a message."""
+    page = url_for("review.show", application_id=application.id)
+    back = _back(page)
+    if form.validate_on_submit():
+        stale = form.version_number != application.version
+    elif not form.csrf_failed and _only_version_errors(form):
+        stale = True  # no version, or not a number: not sent from the current page
+    elif rerender:
+        return _render(application, form.status_code, **{rerender: form})
+    else:
+        _flash_form_errors(form)
+        return redirect(back)
+    if stale:
+        flash(_stale_text(), "error")
+        if rerender:
+            form.version.errors = []
+            form.version.data = str(application.version)  # the page now shows the current state
+            return _render(application, 409, **{rerender: form})
+        return redirect(back)
+    try:
+        action()
+        db.session.commit()
+    except operations.ApplicationError as error:
+        db.session.rollback()
+        flash(messages.error_text(error), "error")
+        return redirect(back)
+    except StaleDataError:
+        db.session.rollback()
+        flash(_stale_text(), "error")
+        return redirect(back)
+    flash(success, "success")
+    return redirect(back)
+
+
+def _only_version_errors(form) -> bool:
+    return all(f.name == "version" for f, _message in form.error_list())
+
+
+@bp.post("/<int:application_id>/start")
+@form_view
+@access("staff")
+def start(application_id: int):
+    application = _reviewable(application_id)
+    return _act(application, VersionForm(), lambda: operations.start_review(application, current_user),
+                _("Review started. The applicant now sees “Under review”."))
+
+
+@bp.post("/<int:application_id>/return", endpoint="return_for_correction")
+@form_view
+@access("staff")
+def return_(application_id: int):
+    application = _reviewable(application_id)
+    form = return_form(steps_for(application.kind.value))
+    return _act(application, form, lambda: operations.return_for_correction(
+        application, form.message.data, form.notes(), form.deadline.data, current_user),
+        _("The application was returned for correction; the applicant was notified by e-mail."), rerender="return")
+
+
+@bp.post("/<int:application_id>/approve")
+@form_view
+@access("staff")
+def approve(application_id: int):
+    application = _reviewable(application_id)
+    return _act(application, VersionForm(), lambda: operations.recommend(application, True, current_user),
+                _("Recommended for approval. Nobody is notified until the cohort is decided."))
+
+
+@bp.post("/<int:application_id>/reject")
+@form_view
+@access("staff")
+def reject(application_id: int):
+    application = _reviewable(application_id)
+    form = RejectForm()
+    return _act(application, form, lambda: operations.recommend(application, False, current_user,
+                                                                 form.chosen_reason()),
+                _("Recommended for rejection. Nobody is notified until the cohort is decided."), rerender="reject")
+
+
+@bp.post("/<int:application_id>/reset")
+@form_view
+@access("staff")
+def reset(application_id: int):
+    application = _reviewable(application_id)
+    return _act(application, VersionForm(), lambda: operations.reset_recommendation(application, current_user),
+                _("The recommendation was taken back; the application is under review again."))
+
+
+@bp.post("/<int:application_id>/take")
+@form_view
+@access("staff")
+def take(application_id: int):
+    application = _reviewable(application_id)
+    return _act(application, VersionForm(), lambda: operations.assign_reviewer(
+        application, current_user, current_user, only_if_unassigned=True),
+        _("You are now the reviewer of this application."))
+
+
+@bp.post("/<int:application_id>/assign")
+@form_view
+@access("application.assign")
+def assign(application_id: int):
+    application = _reviewable(application_id)
+    form = AssignForm()
+    staff = [u for u in _staff() if u.active]
+    form.reviewer_id.choices = reviewer_choices(staff)
+    reviewer = next((u for u in staff if u.id == form.reviewer_id.data), None)
+    return _act(application, form, lambda: operations.assign_reviewer(application, reviewer, current_user),
+                _("The reviewer was changed."))
