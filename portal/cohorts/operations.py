@@ -12,8 +12,9 @@ from portal.core import audit
 from portal.core.db import utcnow
 from portal.core.extensions import db
 
-# Applications in these states are decided by the cohort decision; any other live state blocks it.
-DECIDABLE = {"recommended_approval", "recommended_rejection", "withdrawn", "approved", "rejected"}
+# Applications in these states do not block the decision: recommended ones are decided by it,
+# the others are settled already, and a draft never submitted simply lapses with its cohort.
+DECIDABLE = {"recommended_approval", "recommended_rejection", "withdrawn", "approved", "rejected", "draft"}
 
 
 class CohortError(ValueError):

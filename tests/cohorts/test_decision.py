@@ -154,3 +154,20 @@ def test_two_decisions_at_once_make_one(app, build_cohort):
         numbers = db.session.scalars(select(Registration.number).order_by(Registration.number)).all()
     assert numbers == ["KS07-0001", "KS07-0002", "KS07-0003", "KS07-0004"]
     assert sum(1 for r in results if isinstance(r, operations.Decision) and not r.already_decided) == 1
+
+
+def test_a_draft_never_submitted_does_not_block_the_decision(app, build_cohort, make_user, make_organisation):
+    cohort_id, _ = build_cohort(approve=1, reject=0, number=5)
+    owner = make_user()
+    make_organisation(owner, corporate_number=None, kind="group", name="下書きのみ")
+    with app.test_request_context():
+        user = db.session.get(User, owner)
+        cohort = db.session.get(Cohort, cohort_id)
+        cohort.state = CohortState.OPEN  # drafts are started while a cohort is open
+        draft = applications.start_application(user.organisation, cohort, user)
+        cohort.state = CohortState.CLOSED
+        db.session.commit()
+        draft_id = draft.id
+    assert _decide(app, cohort_id).registered == 1
+    with app.app_context():
+        assert db.session.get(Application, draft_id).state == "draft"
