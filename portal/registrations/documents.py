@@ -1,0 +1,167 @@
+"""登録証 — the registration certificate — and the plain facts of a registration that the
+verification page, the registrant's page and the certificate show.
+
+The certificate is rendered from a plain dict (never ORM objects) and kept as a file named
+after a hash of that dict: a repeat download sends the same bytes without rendering again,
+and a change of name, term or status makes a new certificate.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+import unicodedata
+from datetime import date
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+
+from portal.core.links import external_url
+from portal.core.pdf import render_pdf
+from portal.registrations.models import RegistrationState
+
+# Bump when the certificate's template or layout changes: every cached certificate is redone.
+CERTIFICATE_LAYOUT = "1"
+CERTIFICATE_TEMPLATE = "registrations/pdf/certificate.html"
+
+NUMBER_PATTERN = re.compile(r"KS[0-9]{2}-[0-9]{4}", re.ASCII)
+_MAX_INPUT = 64
+# Dashes people type (or their input method produces) in place of the ASCII hyphen-minus.
+_DASHES = dict.fromkeys(map(ord, "‐‑‒–—―−ーｰ－"), "-")
+
+ACTIVE, UPCOMING, EXPIRED = "active", "upcoming", "expired"
+WITHDRAWN, REVOKED = RegistrationState.WITHDRAWN.value, RegistrationState.REVOKED.value
+
+STATUS_TITLES = {
+    ACTIVE: _l("Active"),
+    UPCOMING: _l("Registered (the term has not begun yet)"),
+    EXPIRED: _l("Expired"),
+    WITHDRAWN: _l("Withdrawn by the registrant"),
+    REVOKED: _l("Revoked"),
+}
+
+
+def normalise_number(text: str) -> str | None:
+    """The canonical registration number (KS02-0137) for what someone typed or scanned —
+    lowercase, full-width, with spaces or another dash — or None when it cannot be one."""
+    if not text or len(text) > _MAX_INPUT:
+        return None
+    candidate = unicodedata.normalize("NFKC", text).translate(_DASHES).strip().upper()
+    candidate = re.sub(r"\s+", "", candidate)
+    return candidate if NUMBER_PATTERN.fullmatch(candidate) else None
+
+
+def status_on(registration, day: date) -> str:
+    """active, upcoming, expired, withdrawn or revoked — the registration's status on `day`."""
+    state = RegistrationState(registration.state)
+    if state != RegistrationState.ACTIVE and (registration.ended_on is None or day >= registration.ended_on):
+        return state.value
+    if day > registration.valid_until:
+        return EXPIRED
+    if day < registration.registered_on:
+        return UPCOMING
+    return ACTIVE
+
+
+def facts(registration, today: date) -> dict:
+    """What anyone may know about a registration (the public verification page shows all of it)."""
+    status = status_on(registration, today)
+    organisation = registration.organisation
+    return {
+        "id": registration.id,
+        "number": registration.number,
+        "name": organisation.name,
+        "name_kana": organisation.name_kana,
+        "municipality_code": organisation.municipality_code,
+        "cohort": registration.cohort.number,
+        "registered_on": registration.registered_on,
+        "valid_until": registration.valid_until,
+        "status": status,
+        "status_title": str(STATUS_TITLES[status]),
+        "ended_on": registration.ended_on if status in (WITHDRAWN, REVOKED) else None,
+        "today": today,
+    }
+
+
+def certificate_data(registration, today: date) -> dict:
+    """The plain data the certificate is rendered from (and whose hash names the file)."""
+    status = status_on(registration, today)
+    return {
+        "number": registration.number,
+        "name": registration.organisation.name,
+        "cohort": registration.cohort.number,
+        "registered_on": registration.registered_on.isoformat(),
+        "valid_until": registration.valid_until.isoformat(),
+        # The certificate only changes when the registration stops being valid.
+        "status": ACTIVE if status == UPCOMING else status,
+        "ended_on": registration.ended_on.isoformat() if status in (WITHDRAWN, REVOKED) and registration.ended_on else None,
+        "verify_url": external_url("registrations.verify", number=registration.number),
+    }
+
+
+def certificate_hash(data: dict) -> str:
+    canonical = json.dumps({"layout": CERTIFICATE_LAYOUT, **data}, ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def certificate(registration, today: date) -> tuple[bytes, str]:
+    """The certificate PDF and its hash; rendered once per distinct content, then reused."""
+    data = certificate_data(registration, today)
+    digest = certificate_hash(data)
+    folder = _folder()
+    path = folder / f"{data['number']}-{digest}.pdf"
+    try:
+        return path.read_bytes(), digest
+    except FileNotFoundError:
+        pass
+    pdf = _render(data)
+    _store(path, pdf)
+    for stale in folder.glob(f"{data['number']}-*.pdf"):
+        if stale != path:
+            stale.unlink(missing_ok=True)
+    return pdf, digest
+
+
+def _folder() -> Path:
+    """Next to the attachments (a volume every worker shares), not in a worker's memory."""
+    folder = Path(current_app.config["UPLOAD_FOLDER"]) / "certificates"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _store(path: Path, content: bytes) -> None:
+    """Write atomically: a concurrent download reads the old file, the new one or none."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pdf")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(content)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _render(data: dict) -> bytes:
+    import segno
+
+    qr = segno.make(data["verify_url"], error="m")
+    view = {
+        **data,
+        "registered_on": date.fromisoformat(data["registered_on"]),
+        "valid_until": date.fromisoformat(data["valid_until"]),
+        "ended_on": date.fromisoformat(data["ended_on"]) if data["ended_on"] else None,
+        "qr_code": qr.svg_data_uri(border=4, omitsize=True, dark="#000", light="#fff"),
+    }
+    with force_locale("ja"):
+        return render_pdf(CERTIFICATE_TEMPLATE, **view)
+
+
+def qr_data_uri(url: str) -> str:
+    """A QR code of `url` for HTML pages (the CSP allows data: images)."""
+    import segno
+
+    return segno.make(url, error="m").svg_data_uri(border=4, omitsize=True, dark="#000", light="#fff")
