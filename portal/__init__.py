@@ -62,7 +62,10 @@ def _register_features(app: Flask) -> None:
     from portal.core.views import bp as core
     from portal.organisations.views import bp as organisations
     from portal.applications.views import bp as applications
+    from portal.cohorts.views import bp as cohorts
+    from portal.registrations.views import bp as registrations
+    from portal.review.views import bp as review
 
-    for blueprint in (core, accounts, staff_accounts, organisations, applications):
+    for blueprint in (core, accounts, staff_accounts, organisations, applications, review, cohorts, registrations):
         app.register_blueprint(blueprint)
     cli.init_app(app)

@@ -53,10 +53,32 @@ MATRIX = {
     "applications.copy_pdf": ("GET", {"applicant_a"} | STAFF, 404),
     "applications.withdraw": ("GET", {"applicant_a"}, 404),
     "applications.renew": ("GET", {"applicant_a"}, 404),
+    "cohorts.index": ("GET", {"secretariat"}, 403),
+    "cohorts.create": ("GET", {"secretariat"}, 403),
+    "cohorts.show": ("GET", {"secretariat"}, 403),
+    "cohorts.open": ("POST", {"secretariat"}, 403),
+    "cohorts.close": ("POST", {"secretariat"}, 403),
+    "cohorts.decide": ("POST", {"secretariat"}, 403),
+    "review.queue": ("GET", STAFF, 403),
+    "review.show": ("GET", STAFF, 403),
+    "review.start": ("POST", STAFF, 403),
+    "review.return_for_correction": ("POST", STAFF, 403),
+    "review.approve": ("POST", STAFF, 403),
+    "review.reject": ("POST", STAFF, 403),
+    "review.reset": ("POST", STAFF, 403),
+    "review.take": ("POST", STAFF, 403),
+    "review.assign": ("POST", {"secretariat"}, 403),
+    "review.assign_many": ("POST", {"secretariat"}, 403),
+    "registrations.verify": ("GET", ALL, None),
+    "registrations.show": ("GET", {"applicant_a"} | STAFF, 404),
+    "registrations.certificate": ("GET", {"applicant_a"} | STAFF, 404),
 }
 
 # Endpoints whose object is not the default one of the world below.
 OVERRIDES = {
+    **{f"review.{name}": {"application_id": "submitted_application"}
+       for name in ("show", "start", "return_for_correction", "approve", "reject", "reset", "take", "assign")},
+    "registrations.verify": {"number": "KS01-0001"},
     "applications.revision": {"application_id": "submitted_application", "number": 1},
     "applications.copy_pdf": {"application_id": "submitted_application", "number": 1},
 }
@@ -111,6 +133,7 @@ def _applications_of(app, owner_id, organisation_id):
         db.session.commit()
         consent = partners.live_consents(organisation.id)[0]
         return {"application_id": draft.id, "submitted_application": submitted.id, "attachment_id": attachment.id,
+                "cohort_id": current.id,
                 "registration_id": registration.id, "consent_id": consent.id, "step": "profile"}
 
 
