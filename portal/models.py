@@ -5,5 +5,5 @@ from portal.core.audit import AuditEntry  # noqa: F401
 from portal.core.outbox import OutboxAttachment, OutboxMail  # noqa: F401
 from portal.organisations.models import Invitation, Membership, Organisation  # noqa: F401
 from portal.partners.models import PartnerConsent, PartnerInstitution  # noqa: F401
-from portal.applications.models import Application, ApplicationRevision, Attachment  # noqa: F401
-from portal.registrations.models import Registration  # noqa: F401
+from portal.applications.models import Application, ApplicationRevision, Attachment, ReviewComment  # noqa: F401
+from portal.registrations.models import ChangeNotice, Registration  # noqa: F401

@@ -56,6 +56,8 @@ class Application(db.Model):
     # Review: who reviews it, and why a rejection is recommended (internal to staff).
     reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     recommendation_reason: Mapped[str | None] = mapped_column(Text)
+    # The reviewer's check of each checklist item: {item id: {"ok": bool, "note": str}}.
+    verification: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     # Optimistic locking: two people saving the same draft cannot overwrite each other silently.
@@ -114,3 +116,17 @@ class Attachment(db.Model):
     removed_at: Mapped[datetime | None]
 
     application: Mapped[Application] = relationship(back_populates="attachments", viewonly=True)
+
+
+class ReviewComment(db.Model):
+    """A comment on an application during review: internal to staff, or a message the
+    applicant sees."""
+
+    __tablename__ = "review_comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    body: Mapped[str] = mapped_column(Text)
+    to_applicant: Mapped[bool] = mapped_column(default=False)

@@ -4,7 +4,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.cohorts.models import Cohort
@@ -52,6 +52,9 @@ class Registration(db.Model):
     valid_until: Mapped[date]
     ended_on: Mapped[date | None]
     end_reason: Mapped[str | None] = mapped_column(Text)
+    # Reminders before the term ends are sent once each (`flask registrations remind`).
+    reminded_6m_at: Mapped[datetime | None]
+    reminded_1m_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     organisation: Mapped[Organisation] = relationship(lazy="joined", innerjoin=True)
@@ -65,3 +68,41 @@ class Registration(db.Model):
     @staticmethod
     def format_number(cohort_number: int, sequence: int) -> str:
         return f"KS{cohort_number:02d}-{sequence:04d}"
+
+
+class ChangeNoticeState(StrEnum):
+    FILED = "filed"
+    ACKNOWLEDGED = "acknowledged"
+    REVIEW_REQUESTED = "review_requested"
+
+    @property
+    def title(self) -> str:
+        return str(_NOTICE_TITLES[self])
+
+
+_NOTICE_TITLES = {
+    ChangeNoticeState.FILED: _l("Filed"),
+    ChangeNoticeState.ACKNOWLEDGED: _l("Acknowledged"),
+    ChangeNoticeState.REVIEW_REQUESTED: _l("A new review was requested"),
+}
+
+
+class ChangeNotice(db.Model):
+    """変更届 — a registrant's notice of a new name, address or representative. It updates the
+    public data at once (with an audit entry); the secretariat acknowledges it, or asks for a
+    new review."""
+
+    __tablename__ = "change_notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id", ondelete="CASCADE"), index=True)
+    filed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    filed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    changes: Mapped[dict] = mapped_column(JSON)
+    note: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[ChangeNoticeState] = mapped_column(str_enum(ChangeNoticeState, 20), default=ChangeNoticeState.FILED)
+    handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    handled_at: Mapped[datetime | None]
+    response: Mapped[str | None] = mapped_column(Text)
+
+    registration: Mapped[Registration] = relationship()
