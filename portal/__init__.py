@@ -63,9 +63,11 @@ def _register_features(app: Flask) -> None:
     from portal.organisations.views import bp as organisations
     from portal.applications.views import bp as applications
     from portal.cohorts.views import bp as cohorts
+    from portal.registrations.staff_views import bp as staff_registrations
     from portal.registrations.views import bp as registrations
     from portal.review.views import bp as review
 
-    for blueprint in (core, accounts, staff_accounts, organisations, applications, review, cohorts, registrations):
+    for blueprint in (core, accounts, staff_accounts, organisations, applications, review, cohorts, registrations,
+                      staff_registrations):
         app.register_blueprint(blueprint)
     cli.init_app(app)

@@ -15,12 +15,14 @@ ROOT = Path(__file__).resolve().parent.parent
 def init_app(app: Flask) -> None:
     from portal.accounts.cli import users
     from portal.demo import seed_demo
+    from portal.registrations.cli import registrations
 
     app.cli.add_command(doctor)
     app.cli.add_command(outbox)
     app.cli.add_command(translate)
     app.cli.add_command(users)
     app.cli.add_command(seed_demo)
+    app.cli.add_command(registrations)
 
 
 @click.command()

@@ -69,6 +69,13 @@ MATRIX = {
     "review.take": ("POST", STAFF, 403),
     "review.assign": ("POST", {"secretariat"}, 403),
     "review.assign_many": ("POST", {"secretariat"}, 403),
+    "registrations.withdraw": ("GET", {"applicant_a"}, 404),
+    "registrations.change_notice": ("GET", {"applicant_a"}, 404),
+    "staff_registrations.index": ("GET", STAFF, 403),
+    "staff_registrations.notices": ("GET", STAFF, 403),
+    "staff_registrations.show": ("GET", STAFF, 403),
+    "staff_registrations.revoke": ("GET", {"secretariat"}, 403),
+    "staff_registrations.answer_notice": ("POST", {"secretariat"}, 403),
     "registrations.verify": ("GET", ALL, None),
     "registrations.show": ("GET", {"applicant_a"} | STAFF, 404),
     "registrations.certificate": ("GET", {"applicant_a"} | STAFF, 404),
@@ -128,12 +135,16 @@ def _applications_of(app, owner_id, organisation_id):
                                     registered_on=date.today() - timedelta(days=1000),
                                     valid_until=date.today() + timedelta(days=90))
         db.session.add(registration)
+        from portal.registrations.models import ChangeNotice
+
+        notice = ChangeNotice(registration=registration, filed_by_id=owner.id, changes={"name": ["A", "B"]})
+        db.session.add(notice)
         bank = partners.create_institution("bank-z", "銀行", "Bank", InstitutionKind.BANK)
         partners.set_consents(organisation, {bank.id}, owner)
         db.session.commit()
         consent = partners.live_consents(organisation.id)[0]
         return {"application_id": draft.id, "submitted_application": submitted.id, "attachment_id": attachment.id,
-                "cohort_id": current.id,
+                "cohort_id": current.id, "notice_id": notice.id,
                 "registration_id": registration.id, "consent_id": consent.id, "step": "profile"}
 
 

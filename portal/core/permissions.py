@@ -190,3 +190,32 @@ def _take_application(user, application) -> bool:
 
     return user.role.is_staff and (application is None or (
         application.state in ASSIGNABLE and application.reviewer_id is None))
+
+
+# --- registrations: withdrawal (辞退), change notices (変更届), revocation (取消) ----------------
+
+def _registration_is_live(registration) -> bool:
+    """Active and not ended today (expiry follows from the dates: documents.status_on)."""
+    from portal.core.i18n import today_jst
+    from portal.registrations import documents
+
+    return registration.state == "active" and documents.status_on(registration, today_jst()) in (
+        documents.ACTIVE, documents.UPCOMING)
+
+
+@rule("registration.withdraw")
+def _withdraw_registration(user, registration) -> bool:
+    """辞退: a member of the registered organisation, while the registration is valid."""
+    return _is_member(user, registration.organisation) and _registration_is_live(registration)
+
+
+@rule("registration.change")
+def _file_change_notice(user, registration) -> bool:
+    """変更届: a member of the registered organisation, while the registration is valid."""
+    return _is_member(user, registration.organisation) and _registration_is_live(registration)
+
+
+@rule("registration.manage")
+def _manage_registrations(user, registration) -> bool:
+    """Revoke registrations (取消) and handle change notices: the secretariat only."""
+    return user.role == Role.SECRETARIAT

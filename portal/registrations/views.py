@@ -1,18 +1,32 @@
 """Registration pages: the public verification page (what the certificate's QR code opens),
-the registrant's page and the certificate (登録証)."""
+the registrant's page and the certificate (登録証), withdrawal (辞退) and change notices (変更届).
+
+Views parse, ask permissions, call one operation of `portal.registrations.operations`, render."""
 from __future__ import annotations
 
 import io
 
-from flask import Blueprint, render_template, send_file, url_for
+from flask import (
+    Blueprint,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import select
 
 from portal.core.extensions import db
 from portal.core.i18n import today_jst
 from portal.core.links import external_url
 from portal.core.permissions import access, public, require
-from portal.registrations import documents
-from portal.registrations.models import Registration
+from portal.core.security import form_view
+from portal.registrations import documents, operations
+from portal.registrations.forms import ChangeNoticeForm, WithdrawRegistrationForm
+from portal.registrations.models import ChangeNotice, Registration
 
 bp = Blueprint("registrations", __name__)
 
@@ -30,10 +44,16 @@ def verify(number: str):
                            canonical_url=external_url("registrations.verify", number=registration.number))
 
 
-def _registration(registration_id: int) -> Registration:
+def _registration(registration_id: int, action: str = "registration.view") -> Registration:
     registration = db.get_or_404(Registration, registration_id)
-    require("registration.view", registration)
+    require(action, registration)
     return registration
+
+
+def notices_of(registration: Registration) -> list[ChangeNotice]:
+    """The registration's change notices, newest first (one query)."""
+    return list(db.session.scalars(select(ChangeNotice).where(ChangeNotice.registration_id == registration.id)
+                                   .order_by(ChangeNotice.id.desc())))
 
 
 @bp.get("/registrations/<int:registration_id>")
@@ -45,7 +65,53 @@ def show(registration_id: int):
     return render_template("registrations/show.html", registration=documents.facts(registration, today_jst()),
                            record=registration, verify_url=verify_url,
                            verify_path=url_for("registrations.verify", number=registration.number),
-                           qr_code=documents.qr_data_uri(verify_url))
+                           qr_code=documents.qr_data_uri(verify_url), notices=notices_of(registration),
+                           change_rows=operations.change_rows)
+
+
+@bp.route("/registrations/<int:registration_id>/withdraw", methods=["GET", "POST"])
+@form_view
+@access("signed_in")
+def withdraw(registration_id: int):
+    """辞退 — a member withdraws the registration, after a confirmation."""
+    registration = _registration(registration_id, "registration.withdraw")
+    form = WithdrawRegistrationForm()
+    if form.validate_on_submit():
+        try:
+            operations.withdraw_registration(registration, current_user, form.reason.data or "")
+        except operations.RegistrationError as error:
+            db.session.rollback()
+            flash(operations.error_text(error), "error")
+        else:
+            db.session.commit()
+            flash(_("The registration was withdrawn. Every member of your organisation was notified by e-mail."),
+                  "success")
+        return redirect(url_for("registrations.show", registration_id=registration.id))
+    return render_template("registrations/withdraw.html", registration=registration, form=form), form.status_code
+
+
+@bp.route("/registrations/<int:registration_id>/change", methods=["GET", "POST"])
+@form_view
+@access("signed_in")
+def change_notice(registration_id: int):
+    """変更届 — a member reports a new name, address or representative; it applies at once."""
+    registration = _registration(registration_id, "registration.change")
+    organisation = registration.organisation
+    form = ChangeNoticeForm() if request.method == "POST" else ChangeNoticeForm(obj=organisation)
+    problem = None
+    if form.validate_on_submit():
+        try:
+            operations.file_change_notice(registration, current_user, **form.notice_data())
+        except operations.RegistrationError as error:
+            db.session.rollback()
+            problem = operations.error_text(error)
+        else:
+            db.session.commit()
+            flash(_("Your change notice was filed and your organisation's data was updated. "
+                    "A confirmation was sent to you by e-mail."), "success")
+            return redirect(url_for("registrations.show", registration_id=registration.id))
+    return render_template("registrations/change_notice.html", registration=registration, form=form,
+                           organisation=organisation, problem=problem), form.status_code
 
 
 @bp.get("/registrations/<int:registration_id>/certificate.pdf")

@@ -1,0 +1,292 @@
+"""Registration operations: the only place registrations and their change notices change.
+
+Each checks the state, changes it, writes the audit log and queues the mails it names (sent
+after commit, in each recipient's language). A single action and a batch call the same
+function. Expiry is not a state: it follows from the dates (`documents.status_on`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
+
+from portal.core import audit
+from portal.core.db import utcnow
+from portal.core.extensions import db
+from portal.core.i18n import JST, today_jst
+from portal.core.links import external_url
+from portal.core.outbox import queue_mail, queue_many
+from portal.registrations import documents
+from portal.registrations.models import (
+    ChangeNotice,
+    ChangeNoticeState,
+    Registration,
+    RegistrationState,
+)
+from portal.registrations.terms import add_months
+
+# What a change notice (変更届) may change, in the order it is shown; the municipality is
+# derived again from a new address and recorded with the notice when it changes.
+NOTICE_FIELDS = ("name", "representative_title", "representative_name", "postal_code", "address")
+FIELD_TITLES = {
+    "name": _l("Name of the organisation"),
+    "representative_title": _l("Representative's title"),
+    "representative_name": _l("Representative's name"),
+    "postal_code": _l("Postal code"),
+    "address": _l("Address"),
+    "municipality_code": _l("Municipality"),
+}
+
+# Reminders before the term ends: (months before valid_until, reminder key).
+REMINDERS = ((1, "1m"), (6, "6m"))
+
+
+class RegistrationError(ValueError):
+    """A registration operation that is not allowed now; `code` names why."""
+
+    def __init__(self, code: str, **details):
+        super().__init__(code)
+        self.code = code
+        self.details = details
+
+
+ERRORS = {
+    "not_active": _l("This registration is no longer valid, so this cannot be done."),
+    "changed": _l("This registration was changed meanwhile. Please check it."),
+    "reason_required": _l("Give the reason for the revocation."),
+    "no_change": _l("Nothing was changed: change at least one item, or go back."),
+    "notice_handled": _l("This change notice has already been handled."),
+    "response_required": _l("Say what the registrant should do when you ask for a new review."),
+}
+
+
+def error_text(error: RegistrationError) -> str:
+    return str(ERRORS.get(error.code, _l("This cannot be done now.")))
+
+
+def is_live(registration: Registration, today: date) -> bool:
+    """Active, not withdrawn or revoked, and within its term (or before it) on `today`."""
+    return registration.state == RegistrationState.ACTIVE and documents.status_on(registration, today) in (
+        documents.ACTIVE, documents.UPCOMING)
+
+
+# --- ending a registration ----------------------------------------------------------------------
+
+def _end(registration: Registration, to: RegistrationState, today: date, reason: str | None) -> None:
+    """Move an active registration to `to` (compare-and-set: of two clicks, one ends it)."""
+    if not is_live(registration, today):
+        raise RegistrationError("not_active")
+    claimed = db.session.execute(
+        update(Registration)
+        .where(Registration.id == registration.id, Registration.state == RegistrationState.ACTIVE)
+        .values(state=to, ended_on=today, end_reason=reason)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        raise RegistrationError("changed")
+    db.session.refresh(registration)
+
+
+def withdraw_registration(registration: Registration, user, reason: str = "", today: date | None = None) -> None:
+    """辞退 — the registrant withdraws: state withdrawn, ended_on today (JST), end_reason the
+    optional reason. Every member of the organisation is mailed; the secretariat is not
+    (the registration list and the audit log show it). Refused unless the registration is valid."""
+    today = today or today_jst()
+    reason = (reason or "").strip() or None
+    _end(registration, RegistrationState.WITHDRAWN, today, reason)
+    audit.record("registration.withdrawn", registration,
+                 {"state": [RegistrationState.ACTIVE.value, RegistrationState.WITHDRAWN.value],
+                  "ended_on": today.isoformat(), "reason": reason}, actor=user)
+    _mail_members(registration, "registrations/mail/withdrawn.txt")
+
+
+def revoke_registration(registration: Registration, actor, reason: str, today: date | None = None) -> None:
+    """取消 — the secretariat revokes a registration, with a reason (required): state revoked,
+    ended_on today (JST), end_reason the reason. Every member is mailed, with the reason."""
+    today = today or today_jst()
+    reason = (reason or "").strip()
+    if not reason:
+        raise RegistrationError("reason_required")
+    _end(registration, RegistrationState.REVOKED, today, reason)
+    audit.record("registration.revoked", registration,
+                 {"state": [RegistrationState.ACTIVE.value, RegistrationState.REVOKED.value],
+                  "ended_on": today.isoformat(), "reason": reason}, actor=actor)
+    _mail_members(registration, "registrations/mail/revoked.txt")
+
+
+def _mail_members(registration: Registration, template: str, **context) -> None:
+    link = external_url("registrations.show", registration_id=registration.id)
+    for membership in registration.organisation.memberships:
+        member = membership.user
+        queue_mail(member.email, template, member.locale, user=member, registration=registration,
+                   organisation=registration.organisation, link=link, **context)
+
+
+# --- change notices (変更届) ------------------------------------------------------------------
+
+def change_rows(changes: dict) -> list[dict]:
+    """A notice's changes in display order: field, its title, old and new value."""
+    order = (*NOTICE_FIELDS, "municipality_code")
+    return [{"field": field, "title": str(FIELD_TITLES.get(field, field)), "old": changes[field][0],
+             "new": changes[field][1]} for field in sorted(changes, key=lambda f: order.index(f) if f in order else 99)]
+
+
+def file_change_notice(registration: Registration, user, name: str, address: str, postal_code: str,
+                       representative_title: str, representative_name: str, note: str = "",
+                       today: date | None = None) -> ChangeNotice:
+    """変更届 — a member reports a new name, address or representative.
+
+    Only the fields that differ are recorded in the notice's `changes` ({field: [old, new]}, with
+    the municipality when a new address moves it). The organisation is updated at once through
+    `update_organisation` (which re-derives the municipality and writes its own audit entry), so
+    the public pages and the next certificate show the new data. The notice is audited; the
+    filer is mailed a confirmation; the secretariat is not mailed (they see the list of notices).
+    Refused unless the registration is valid, or when nothing changes.
+    """
+    from portal.organisations.operations import update_organisation
+
+    if not is_live(registration, today or today_jst()):
+        raise RegistrationError("not_active")
+    organisation = registration.organisation
+    proposed = {"name": name, "representative_title": representative_title,
+                "representative_name": representative_name, "postal_code": postal_code, "address": address}
+    proposed = {field: (value or "").strip() for field, value in proposed.items()}
+    if all(getattr(organisation, field) == value for field, value in proposed.items()):
+        raise RegistrationError("no_change")
+    applied = update_organisation(organisation, proposed, user)
+    changes = {field: applied[field] for field in (*NOTICE_FIELDS, "municipality_code") if field in applied}
+    notice = ChangeNotice(registration_id=registration.id, filed_by_id=user.id, changes=changes,
+                          note=(note or "").strip() or None, state=ChangeNoticeState.FILED)
+    db.session.add(notice)
+    db.session.flush()
+    audit.record("change_notice.filed", notice, {"registration": registration.id, "changes": changes}, actor=user)
+    queue_mail(user.email, "registrations/mail/change_filed.txt", user.locale, user=user,
+               registration=registration, organisation=organisation, notice=notice, rows=change_rows(changes),
+               link=external_url("registrations.show", registration_id=registration.id))
+    return notice
+
+
+def _handle(notice: ChangeNotice, to: ChangeNoticeState, actor, response: str | None) -> None:
+    """Move a filed notice to `to` (compare-and-set: a notice is handled once)."""
+    if notice.state != ChangeNoticeState.FILED:
+        raise RegistrationError("notice_handled")
+    claimed = db.session.execute(
+        update(ChangeNotice)
+        .where(ChangeNotice.id == notice.id, ChangeNotice.state == ChangeNoticeState.FILED)
+        .values(state=to, handled_by_id=actor.id, handled_at=utcnow(), response=response)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        raise RegistrationError("notice_handled")
+    db.session.refresh(notice)
+    audit.record(f"change_notice.{to.value}", notice,
+                 {"registration": notice.registration_id, "state": [ChangeNoticeState.FILED.value, to.value],
+                  "response": response}, actor=actor)
+
+
+def acknowledge_change_notice(notice: ChangeNotice, actor, response: str = "") -> None:
+    """The secretariat acknowledges a filed change notice (with an optional response): state
+    acknowledged, handled_by/at. The filer is mailed (the members, if the filer is gone)."""
+    _handle(notice, ChangeNoticeState.ACKNOWLEDGED, actor, (response or "").strip() or None)
+    _mail_filer(notice, "registrations/mail/change_acknowledged.txt")
+
+
+def request_review_for_change(notice: ChangeNotice, actor, response: str) -> None:
+    """The secretariat asks for a new review after a change notice; the response (required)
+    says what the registrant should do. State review_requested, handled_by/at. The filer is
+    mailed (the members, if the filer is gone)."""
+    response = (response or "").strip()
+    if not response:
+        raise RegistrationError("response_required")
+    _handle(notice, ChangeNoticeState.REVIEW_REQUESTED, actor, response)
+    _mail_filer(notice, "registrations/mail/change_review_requested.txt")
+
+
+def _mail_filer(notice: ChangeNotice, template: str) -> None:
+    from portal.accounts.models import User
+
+    registration = notice.registration
+    filer = db.session.get(User, notice.filed_by_id) if notice.filed_by_id else None
+    recipients = [filer] if filer is not None else [m.user for m in registration.organisation.memberships]
+    link = external_url("registrations.show", registration_id=registration.id)
+    for person in recipients:
+        queue_mail(person.email, template, person.locale, user=person, registration=registration,
+                   organisation=registration.organisation, notice=notice, rows=change_rows(notice.changes or {}),
+                   link=link)
+
+
+# --- reminders before the term ends ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Reminded:
+    six_months: int
+    one_month: int
+    mails: int
+
+
+def _reminded_for_this_term(stamp: datetime | None, window_start: date) -> bool:
+    """A reminder stamp counts only for the present term: one sent before the window opened
+    belongs to an earlier term (the registration has been renewed since)."""
+    return stamp is not None and stamp.astimezone(JST).date() >= window_start
+
+
+def send_term_reminders(today: date | None = None, now: datetime | None = None) -> Reminded:
+    """Remind every member of each valid registration whose term ends within six months, and
+    again within one month, in their language, with the renewal link.
+
+    Sets `reminded_6m_at` / `reminded_1m_at`; a registration first seen within one month gets
+    the one-month reminder only (both are marked). Safe to run daily and more than once: a
+    reminder already sent for the present term is not sent again. Withdrawn, revoked and
+    expired registrations get none. One query for the registrations, one for the members,
+    one insert for the mails and one for the audit entries.
+    """
+    from portal.organisations.models import Membership, Organisation
+
+    now = now or utcnow()
+    today = today or now.astimezone(JST).date()
+    stamp = datetime.combine(today, now.astimezone(JST).timetz()).astimezone(UTC)
+    candidates = db.session.scalars(
+        select(Registration)
+        .where(Registration.state == RegistrationState.ACTIVE,
+               Registration.valid_until >= today, Registration.valid_until <= add_months(today, 6))
+        .options(joinedload(Registration.organisation).selectinload(Organisation.memberships)
+                 .selectinload(Membership.user))
+        .order_by(Registration.id)
+        .with_for_update(skip_locked=True, of=Registration)
+    ).unique().all()
+
+    mails, entries = [], []
+    counts = {"6m": 0, "1m": 0}
+    for registration in candidates:
+        if documents.status_on(registration, today) != documents.ACTIVE:
+            continue
+        start_1m, start_6m = add_months(registration.valid_until, -1), add_months(registration.valid_until, -6)
+        sent_1m = _reminded_for_this_term(registration.reminded_1m_at, start_1m)
+        sent_6m = _reminded_for_this_term(registration.reminded_6m_at, start_6m)
+        if today >= start_1m and not sent_1m:
+            kind, months = "1m", 1
+            registration.reminded_1m_at = stamp
+            if not sent_6m:  # too late for the six-month reminder: it is not sent afterwards
+                registration.reminded_6m_at = stamp
+        elif today >= start_6m and not sent_6m:
+            kind, months = "6m", 6
+            registration.reminded_6m_at = stamp
+        else:
+            continue
+        counts[kind] += 1
+        link = external_url("applications.renew", registration_id=registration.id)
+        members = [m.user for m in registration.organisation.memberships]
+        for member in members:
+            mails.append({"recipient": member.email, "template": "registrations/mail/reminder.txt",
+                          "locale": member.locale, "user": member, "registration": registration,
+                          "organisation": registration.organisation, "months": months, "link": link,
+                          "page": external_url("registrations.show", registration_id=registration.id)})
+        entries.append((registration.id, {"reminder": kind, "valid_until": registration.valid_until.isoformat(),
+                                          "recipients": len(members)}))
+    db.session.flush()
+    sent = queue_many(mails)
+    audit.record_many("registration.reminded", Registration.__tablename__, entries)
+    return Reminded(six_months=counts["6m"], one_month=counts["1m"], mails=sent)

@@ -1,0 +1,329 @@
+"""Staff pages of registrations: the list, a registration with its audit timeline and change
+notices, revocation (取消) and the answer to a change notice.
+
+Every staff member (rule "staff") reads; only the secretariat ("registration.manage") revokes
+and answers change notices. Views parse, ask permissions, call one operation of
+`portal.registrations.operations`, commit, flash.
+"""
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from flask_login import current_user
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import contains_eager
+
+from portal.accounts.models import User
+from portal.cohorts.models import Cohort
+from portal.core import japanese
+from portal.core.audit import AuditEntry
+from portal.core.extensions import db
+from portal.core.i18n import display_date, today_jst
+from portal.core.permissions import access, may
+from portal.core.security import form_view
+from portal.organisations.models import Organisation
+from portal.registrations import documents, operations
+from portal.registrations.forms import ACKNOWLEDGE, NoticeResponseForm, RevokeForm
+from portal.registrations.models import (
+    ChangeNotice,
+    ChangeNoticeState,
+    Registration,
+    RegistrationState,
+)
+
+bp = Blueprint("staff_registrations", __name__, url_prefix="/staff/registrations")
+
+PAGE_SIZE = 50
+FILTERS = ("cohort", "status", "where", "q", "notices")
+STATUSES = (documents.ACTIVE, documents.UPCOMING, documents.EXPIRED, documents.WITHDRAWN, documents.REVOKED)
+
+
+# --- the list --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Page:
+    """What macros/pagination.html needs, for a page read with its total in the same query."""
+
+    items: list
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+@dataclass(frozen=True)
+class Row:
+    registration: Registration
+    status: str
+    status_title: str
+    open_notices: int
+
+
+def status_condition(status: str, today: date):
+    """The SQL twin of `documents.status_on` (the one definition of a status), for filtering."""
+    ended = and_(Registration.state != RegistrationState.ACTIVE,
+                 or_(Registration.ended_on.is_(None), Registration.ended_on <= today))
+    running = ~ended
+    return {
+        documents.WITHDRAWN: and_(ended, Registration.state == RegistrationState.WITHDRAWN),
+        documents.REVOKED: and_(ended, Registration.state == RegistrationState.REVOKED),
+        documents.EXPIRED: and_(running, Registration.valid_until < today),
+        documents.UPCOMING: and_(running, Registration.valid_until >= today, Registration.registered_on > today),
+        documents.ACTIVE: and_(running, Registration.registered_on <= today, Registration.valid_until >= today),
+    }[status]
+
+
+def _search(q: str):
+    """Registration number (KS07-0001, also typed full-width or in part), name or reading."""
+    text = japanese.normalize(q)
+    number = documents.normalise_number(text)
+    if number:
+        return Registration.number == number
+    folded = unicodedata.normalize("NFKC", text).upper()
+    conditions = [Organisation.name.ilike(_like(text), escape="\\"),
+                  Organisation.name_kana.ilike(_like(japanese.to_katakana(text)), escape="\\")]
+    if re.fullmatch(r"[A-Z0-9\-]+", folded):
+        conditions.append(Registration.number.ilike(_like(folded), escape="\\"))
+    return or_(*conditions)
+
+
+def _page_of(query) -> tuple[list, Page]:
+    """The rows of the requested page of `query` (whose last column is `count() over ()`), and
+    the page: one query (a second one only past the last page, to offer the way back)."""
+    number = request.args.get("page", "1")
+    number = int(number) if number.isdigit() and 0 < int(number) < 100_000 else 1
+    rows = db.session.execute(query.limit(PAGE_SIZE).offset((number - 1) * PAGE_SIZE)).all()
+    if rows:
+        total = rows[0][-1]
+    elif number > 1:
+        total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    else:
+        total = 0
+    return rows, Page(rows, number, PAGE_SIZE, total)
+
+
+def _like(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+@bp.get("/")
+@access("staff")
+def index():
+    """Every registration, filtered by cohort, status, location, open change notices, and
+    searched by number or name; one query per page (the total comes with the rows)."""
+    args = {name: (request.args.get(name) or "").strip()[:100] for name in FILTERS}
+    today = today_jst()
+    open_notices = (select(func.count(ChangeNotice.id))
+                    .where(ChangeNotice.registration_id == Registration.id,
+                           ChangeNotice.state == ChangeNoticeState.FILED)
+                    .correlate(Registration).scalar_subquery())
+    query = (select(Registration, open_notices.label("open_notices"), func.count().over().label("total"))
+             .join(Registration.organisation).join(Registration.cohort)
+             .options(contains_eager(Registration.organisation), contains_eager(Registration.cohort)))
+    if args["cohort"].isdigit():
+        query = query.where(Registration.cohort_id == int(args["cohort"]))
+    if args["status"] in STATUSES:
+        query = query.where(status_condition(args["status"], today))
+    if args["where"] == "in_city":
+        query = query.where(Organisation.in_city.is_(True))
+    elif args["where"] == "outside":
+        query = query.where(Organisation.in_city.is_(False))
+    if args["notices"] == "open":
+        query = query.where(open_notices > 0)
+    if args["q"]:
+        query = query.where(_search(args["q"]))
+    rows, page = _page_of(query.order_by(Cohort.number.desc(), Registration.sequence))
+    items = []
+    for registration, notices, _total in rows:
+        status = documents.status_on(registration, today)
+        items.append(Row(registration, status, str(documents.STATUS_TITLES[status]), notices))
+    cohorts = db.session.scalars(select(Cohort).order_by(Cohort.number.desc())).all()
+    return render_template("registrations/staff_index.html", page=Page(items, page.page, PAGE_SIZE, page.total),
+                           args=args, cohorts=cohorts,
+                           statuses=[(s, str(documents.STATUS_TITLES[s])) for s in STATUSES])
+
+
+@bp.get("/notices")
+@access("staff")
+def notices():
+    """Change notices (変更届), the ones waiting for the secretariat first."""
+    state = request.args.get("state") or ChangeNoticeState.FILED.value
+    query = (select(ChangeNotice, Registration, User.name, func.count().over())
+             .join(ChangeNotice.registration)
+             .outerjoin(User, User.id == ChangeNotice.filed_by_id)
+             .order_by(ChangeNotice.filed_at.desc(), ChangeNotice.id.desc()))
+    if state in {s.value for s in ChangeNoticeState}:
+        query = query.where(ChangeNotice.state == state)
+    else:
+        state = "all"
+    rows, page = _page_of(query)  # (notice, registration with its organisation and cohort, filer's name, total)
+    return render_template("registrations/staff_notices.html", page=page, rows=rows, state=state,
+                           states=list(ChangeNoticeState), change_rows=operations.change_rows)
+
+
+# --- one registration --------------------------------------------------------------------------
+
+EVENTS = {
+    "registration.withdrawn": _l("Withdrawn by the registrant (辞退)"),
+    "registration.revoked": _l("Revoked by the secretariat (取消)"),
+    "registration.reminded": _l("Reminder sent to the members: the term ends within six months"),
+    "registration.reminded.1m": _l("Reminder sent to the members: the term ends within one month"),
+    "change_notice.filed": _l("Change notice filed (変更届)"),
+    "change_notice.acknowledged": _l("Change notice acknowledged"),
+    "change_notice.review_requested": _l("A new review was requested after a change notice"),
+}
+
+
+@dataclass(frozen=True)
+class Event:
+    at: datetime
+    text: str
+    actor: str | None
+    detail: str | None = None
+
+
+def timeline(registration: Registration) -> list[Event]:
+    """The registration's audit entries and those of its change notices, oldest first, each
+    with who did it (one query), after the decision that created it."""
+    notice_ids = select(ChangeNotice.id).where(ChangeNotice.registration_id == registration.id)
+    rows = db.session.execute(
+        select(AuditEntry, User.name).outerjoin(User, User.id == AuditEntry.actor_id)
+        .where(or_(and_(AuditEntry.object_type == Registration.__tablename__,
+                        AuditEntry.object_id == registration.id),
+                   and_(AuditEntry.object_type == ChangeNotice.__tablename__,
+                        AuditEntry.object_id.in_(notice_ids))))
+        .order_by(AuditEntry.id)).all()
+    events = [Event(registration.created_at, _("Registered by the decision of %(cohort)s", cohort=registration.cohort.title),
+                    None)]
+    for entry, actor in rows:
+        changes = entry.changes or {}
+        key = "registration.reminded.1m" if entry.action == "registration.reminded" and changes.get(
+            "reminder") == "1m" else entry.action
+        text = str(EVENTS.get(key, entry.action))
+        detail = None
+        if entry.action in ("registration.withdrawn", "registration.revoked"):
+            detail = changes.get("reason")
+        elif entry.action == "registration.reminded":
+            ends = changes.get("valid_until")
+            detail = ngettext("The term ends on %(date)s; %(num)s person was mailed.",
+                              "The term ends on %(date)s; %(num)s people were mailed.", changes.get("recipients", 0),
+                              date=display_date(date.fromisoformat(ends)) if ends else "—")
+        elif entry.action == "change_notice.filed":
+            detail = ", ".join(row["title"] for row in operations.change_rows(changes.get("changes") or {}))
+        elif entry.action.startswith("change_notice."):
+            detail = changes.get("response")
+        events.append(Event(entry.created_at, text, actor, detail))
+    return events
+
+
+def _registration(registration_id: int) -> Registration:
+    return db.get_or_404(Registration, registration_id)
+
+
+@bp.get("/<int:registration_id>")
+@access("staff")
+def show(registration_id: int):
+    return _render(_registration(registration_id))
+
+
+def _render(registration: Registration, status: int = 200, given: dict[int, Any] | None = None):
+    today = today_jst()
+    notices = db.session.scalars(select(ChangeNotice).where(ChangeNotice.registration_id == registration.id)
+                                 .order_by(ChangeNotice.id.desc())).all()
+    people = {n.filed_by_id for n in notices} | {n.handled_by_id for n in notices}
+    people.discard(None)
+    names = dict(db.session.execute(select(User.id, User.name).where(User.id.in_(people))).all()) if people else {}
+    forms = {}
+    if may(current_user, "registration.manage", registration):
+        for notice in notices:
+            if notice.state == ChangeNoticeState.FILED:
+                forms[notice.id] = (given or {}).get(notice.id) or NoticeResponseForm(
+                    formdata=None, prefix=f"notice-{notice.id}")
+    return render_template(
+        "registrations/staff_show.html", registration=documents.facts(registration, today), record=registration,
+        organisation=registration.organisation, notices=notices, names=names, forms=forms,
+        events=timeline(registration), change_rows=operations.change_rows,
+        may_revoke=may(current_user, "registration.manage", registration) and operations.is_live(registration, today),
+    ), status
+
+
+@bp.route("/<int:registration_id>/revoke", methods=["GET", "POST"])
+@form_view
+@access("registration.manage")
+def revoke(registration_id: int):
+    """取消 — the secretariat revokes a registration: a reason and a confirmation."""
+    registration = _registration(registration_id)
+    if not operations.is_live(registration, today_jst()):
+        flash(operations.error_text(operations.RegistrationError("not_active")), "error")
+        return redirect(url_for("staff_registrations.show", registration_id=registration.id))
+    form = RevokeForm()
+    if form.validate_on_submit():
+        try:
+            operations.revoke_registration(registration, current_user, form.reason.data)
+        except operations.RegistrationError as error:
+            db.session.rollback()
+            flash(operations.error_text(error), "error")
+        else:
+            db.session.commit()
+            flash(_("Registration %(number)s was revoked; its members were notified by e-mail.",
+                    number=registration.number), "success")
+        return redirect(url_for("staff_registrations.show", registration_id=registration.id))
+    return render_template("registrations/staff_revoke.html", registration=registration, form=form), \
+        form.status_code
+
+
+@bp.post("/notices/<int:notice_id>")
+@form_view
+@access("registration.manage")
+def answer_notice(notice_id: int):
+    """Acknowledge a change notice, or ask for a new review (with a response)."""
+    notice = db.session.get(ChangeNotice, notice_id) or abort(404)
+    registration = notice.registration
+    form = NoticeResponseForm(prefix=f"notice-{notice.id}")
+    if not form.validate_on_submit():
+        if notice.state != ChangeNoticeState.FILED:
+            flash(operations.error_text(operations.RegistrationError("notice_handled")), "error")
+            return redirect(url_for("staff_registrations.show", registration_id=registration.id))
+        return _render(registration, form.status_code, {notice.id: form})
+    try:
+        if form.decision.data == ACKNOWLEDGE:
+            operations.acknowledge_change_notice(notice, current_user, form.response.data or "")
+            message = _("The change notice was acknowledged; the registrant was notified by e-mail.")
+        else:
+            operations.request_review_for_change(notice, current_user, form.response.data or "")
+            message = _("A new review was requested; the registrant was notified by e-mail.")
+    except operations.RegistrationError as error:
+        db.session.rollback()
+        flash(operations.error_text(error), "error")
+    else:
+        db.session.commit()
+        flash(message, "success")
+    return redirect(url_for("staff_registrations.show", registration_id=registration.id) + f"#notice-{notice.id}")
