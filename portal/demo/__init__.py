@@ -80,7 +80,11 @@ def seed_demo():
             organisations.create_organisation(user, _profile(profile))
 
     today = datetime.now(JST).date()
-    open_number = 3
+    decided_number, open_number = 3, 4
+    if db.session.scalar(select(Cohort).where(Cohort.number == decided_number)) is None:
+        from portal.demo.registrations import seed_decided_cohort
+
+        seed_decided_cohort(decided_number, DEMO_PASSWORD, today)
     if db.session.scalar(select(Cohort).where(Cohort.number == open_number)) is None:
         cohort = cohorts.plan_cohort(open_number, _jst(today - timedelta(days=10)), _jst(today + timedelta(days=21)),
                                      decision_planned_on=today + timedelta(days=60))

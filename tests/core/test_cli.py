@@ -9,6 +9,7 @@ from portal.cohorts.models import Cohort
 from portal.core import diagnostics
 from portal.core.extensions import db
 from portal.demo.applications import DEMO_ORGANISATIONS
+from portal.demo.registrations import DECIDED
 from portal.core.outbox import MailState, OutboxMail
 from portal.organisations.models import Organisation
 from portal.partners.models import PartnerInstitution
@@ -35,8 +36,8 @@ def test_seed_demo_is_idempotent_and_its_accounts_sign_in(app, runner):
     assert first.exit_code == 0, first.output
     assert "demo data ready" in first.output
     counts = _counts(app)
-    assert counts["users"] == 6 + len(DEMO_ORGANISATIONS)
-    assert counts["organisations"] == 2 + len(DEMO_ORGANISATIONS)
+    assert counts["users"] == 6 + len(DEMO_ORGANISATIONS) + len(DECIDED)
+    assert counts["organisations"] == 2 + len(DEMO_ORGANISATIONS) + len(DECIDED)
     assert counts["partner_institutions"] >= 2
     assert counts["cohorts"] >= 1
 
@@ -45,9 +46,16 @@ def test_seed_demo_is_idempotent_and_its_accounts_sign_in(app, runner):
     assert _counts(app) == counts
 
     with app.app_context():
+        from portal.applications.models import Application
+        from portal.applications.workflow import ApplicationState
+        from portal.registrations.models import Registration
+
+        # Applications in every state, registrations active, withdrawn and revoked.
+        assert set(db.session.scalars(select(Application.state))) == set(ApplicationState)
+        assert set(db.session.scalars(select(Registration.state))) == {"active", "withdrawn", "revoked"}
         users = {u.email: u for u in db.session.scalars(select(User))}
         assert {email: str(u.role) for email, u in users.items() if email in DEMO_ACCOUNTS} == DEMO_ACCOUNTS
-        assert {email for email in users if email not in DEMO_ACCOUNTS} == {o[0] for o in DEMO_ORGANISATIONS}
+        assert {email for email in users if email not in DEMO_ACCOUNTS} == {o[0] for o in DEMO_ORGANISATIONS + DECIDED}
         assert all(u.email_verified_at is not None and u.is_active for u in users.values())
 
         partner, partner2 = users["partner@example.jp"], users["partner2@example.jp"]
