@@ -65,9 +65,11 @@ def _register_features(app: Flask) -> None:
     from portal.cohorts.views import bp as cohorts
     from portal.registrations.staff_views import bp as staff_registrations
     from portal.registrations.views import bp as registrations
+    from portal.review.checks import bp as review_checks
     from portal.review.views import bp as review
 
-    for blueprint in (core, accounts, staff_accounts, organisations, applications, review, cohorts, registrations,
+    for blueprint in (core, accounts, staff_accounts, organisations, applications, review, review_checks, cohorts,
+                      registrations,
                       staff_registrations):
         app.register_blueprint(blueprint)
     cli.init_app(app)

@@ -76,6 +76,9 @@ MATRIX = {
     "staff_registrations.show": ("GET", STAFF, 403),
     "staff_registrations.revoke": ("GET", {"secretariat"}, 403),
     "staff_registrations.answer_notice": ("POST", {"secretariat"}, 403),
+    "review_checks.export": ("GET", STAFF, 403),
+    "review_checks.verify": ("POST", STAFF, 403),
+    "review_checks.comment": ("POST", STAFF, 403),
     "registrations.verify": ("GET", ALL, None),
     "registrations.show": ("GET", {"applicant_a"} | STAFF, 404),
     "registrations.certificate": ("GET", {"applicant_a"} | STAFF, 404),
@@ -83,6 +86,9 @@ MATRIX = {
 
 # Endpoints whose object is not the default one of the world below.
 OVERRIDES = {
+    "review_checks.export": {"fmt": "csv"},
+    "review_checks.verify": {"application_id": "submitted_application"},
+    "review_checks.comment": {"application_id": "submitted_application"},
     **{f"review.{name}": {"application_id": "submitted_application"}
        for name in ("show", "start", "return_for_correction", "approve", "reject", "reset", "take", "assign")},
     "registrations.verify": {"number": "KS01-0001"},

@@ -36,6 +36,13 @@ ERRORS = {
     "not_a_reviewer": _l("Only an active reviewer or secretariat member can be assigned."),
     "already_assigned": _l("Another reviewer already has this application."),
     "not_recommended": _l("Only a recommended application can be taken back to review."),
+    "not_verifiable": _l("The checklist can be checked only while the application is submitted or under review."),
+    "unknown_checklist_item": _l("The check names a checklist item this application's checklist does not have. "
+                                 "Please reload the page."),
+    "note_too_long": _l("A note on a checklist item can be at most 1000 characters."),
+    "not_commentable": _l("A draft cannot be commented on: it has not been submitted."),
+    "comment_empty": _l("Write the comment first."),
+    "comment_too_long": _l("A comment can be at most 4000 characters."),
 }
 
 

@@ -269,3 +269,76 @@ def reset_recommendation(application: Application, actor) -> None:
     application.recommendation_reason = None
     audit.record("application.recommendation_reset", application,
                  {"state": [previous.value, S.UNDER_REVIEW.value]}, actor=actor)
+
+
+# --- review: checking the checklist, comments and messages ---------------------------------
+
+VERIFIABLE = frozenset({S.SUBMITTED, S.UNDER_REVIEW})
+VERIFICATION_NOTE_MAX = 1000
+COMMENT_MAX = 4000
+
+
+def verify_checklist(application: Application, results: dict[str, dict[str, Any]], actor) -> bool:
+    """Save the reviewer's check of the checklist: `results` maps item ids of the cohort's
+    checklist version to {"ok": bool, "note": str}; items left out are not checked (yet).
+
+    `results` is the whole check as the form shows it, not a patch: it replaces what was saved.
+    Changes `verification` only; sends no mail (internal to staff until a return for correction
+    passes the notes on). Allowed while the application is submitted or under review. Returns
+    False, recording nothing, when nothing changed.
+    """
+    if application.state not in VERIFIABLE:
+        raise ApplicationError("not_verifiable")
+    checklist = load_checklist(application.cohort.checklist_version)
+    known = {item.id for item in checklist.items}
+    unknown = sorted(set(results) - known)
+    if unknown:
+        raise ApplicationError("unknown_checklist_item", items=unknown)
+    verification: dict[str, dict[str, Any]] = {}
+    for item in checklist.items:  # checklist order, so the stored JSON reads like the form
+        result = results.get(item.id)
+        if result is None:
+            continue
+        note = str(result.get("note") or "").strip()
+        if len(note) > VERIFICATION_NOTE_MAX:
+            raise ApplicationError("note_too_long", item=item.id)
+        verification[item.id] = {"ok": bool(result.get("ok")), "note": note}
+    previous = dict(application.verification or {})
+    if previous == verification:
+        return False
+    changed = {item_id: [previous.get(item_id), verification.get(item_id)]
+               for item_id in sorted(set(previous) | set(verification))
+               if previous.get(item_id) != verification.get(item_id)}
+    application.verification = verification or None  # a new dict, so the JSON column sees the change
+    audit.record("application.checklist_verified", application, {
+        "items": changed,
+        "needs_correction": [item_id for item_id, result in verification.items() if not result["ok"]]},
+        actor=actor)
+    return True
+
+
+def add_review_comment(application: Application, author, body: str, to_applicant: bool):
+    """A comment on an application under review (any state after submission): internal to
+    staff, or, with `to_applicant`, a message the applicant sees on the application's page and
+    that is mailed to each member of the organisation. Returns the ReviewComment."""
+    from portal.applications.models import ReviewComment
+
+    if application.state == S.DRAFT:
+        raise ApplicationError("not_commentable")
+    body = (body or "").strip()
+    if not body:
+        raise ApplicationError("comment_empty")
+    if len(body) > COMMENT_MAX:
+        raise ApplicationError("comment_too_long")
+    comment = ReviewComment(application_id=application.id, author_id=author.id, body=body,
+                            to_applicant=bool(to_applicant))
+    db.session.add(comment)
+    db.session.flush()
+    audit.record("application.comment_added", application,
+                 {"comment": comment.id, "to_applicant": comment.to_applicant}, actor=author)
+    if comment.to_applicant:
+        for membership in application.organisation.memberships:
+            member = membership.user
+            queue_mail(member.email, "review/mail/message.txt", member.locale, user=member, application=application,
+                       comment=comment, link=external_url("applications.status", application_id=application.id))
+    return comment

@@ -8,9 +8,11 @@ from flask_babel import lazy_gettext as _l
 from wtforms import (
     DateField,
     HiddenField,
+    RadioField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
+    StringField,
     TextAreaField,
 )
 from wtforms.validators import (
@@ -158,3 +160,76 @@ class BulkAssignForm(PortalForm):
             if match:
                 found[int(match.group(1))] = int(match.group(2))
         return found
+
+
+# --- checking the checklist ------------------------------------------------------------------
+
+OK, NEEDS_CORRECTION = "ok", "fix"
+
+
+class VerificationForm(VersionForm):
+    """The reviewer's check of each checklist item: OK or needs correction (or not checked
+    yet), with a note. Built per checklist version by `verification_form`."""
+
+    result_prefix = "check_"
+    note_prefix = "check_note_"
+    items: tuple = ()
+
+    def result_field(self, item_id: str):
+        return self[self.result_prefix + item_id]
+
+    def note_field(self, item_id: str):
+        return self[self.note_prefix + item_id]
+
+    def results(self) -> dict[str, dict]:
+        """{item id: {"ok": bool, "note": str}} for the items checked, as verify_checklist takes it."""
+        found = {}
+        for item in self.items:
+            value = self.result_field(item.id).data
+            if value in (OK, NEEDS_CORRECTION):
+                found[item.id] = {"ok": value == OK, "note": self.note_field(item.id).data or ""}
+        return found
+
+
+def verification_form(checklist, saved: dict | None = None, **kwargs) -> VerificationForm:
+    """A VerificationForm with a result and a note per item of `checklist`; `saved` (the
+    application's verification) fills it when no form data is given."""
+
+    class ChecklistVerificationForm(VerificationForm):
+        pass
+
+    choices = [SelectChoice("", _l("Not checked yet")), SelectChoice(OK, _l("OK")),
+               SelectChoice(NEEDS_CORRECTION, _l("Needs correction"))]
+    for item in checklist.items:
+        setattr(ChecklistVerificationForm, VerificationForm.result_prefix + item.id, SelectField(
+            _l("Result for %(item)s", item=item.id), choices=choices, default="", validators=[Optional()]))
+        setattr(ChecklistVerificationForm, VerificationForm.note_prefix + item.id, StringField(
+            _l("Note on %(item)s", item=item.id), validators=[Optional(), Length(max=1000)]))
+    data = dict(kwargs.pop("data", None) or {})
+    for item_id, result in (saved or {}).items():
+        data[VerificationForm.result_prefix + item_id] = OK if result.get("ok") else NEEDS_CORRECTION
+        data[VerificationForm.note_prefix + item_id] = result.get("note") or ""
+    form = ChecklistVerificationForm(data=data, **kwargs)
+    form.items = checklist.items
+    return form
+
+
+# --- comments ------------------------------------------------------------------------------
+
+INTERNAL, TO_APPLICANT = "internal", "applicant"
+
+
+class CommentForm(PortalForm):
+    """A comment on the application: internal to staff (the default: nothing leaves the
+    office by accident) or a message the applicant is mailed and sees."""
+
+    comment = TextAreaField(_l("Comment"), validators=[DataRequired(message=_l("Write the comment first.")),
+                                                       Length(max=4000)], render_kw={"rows": 4})
+    audience = RadioField(_l("Who sees it"), default=INTERNAL, validators=[InputRequired()], choices=[
+        SelectChoice(INTERNAL, _l("Staff only (internal comment)")),
+        SelectChoice(TO_APPLICANT, _l("The applicant too: mailed to every member of the organisation and shown "
+                                      "on the application's page"))])
+
+    @property
+    def to_applicant(self) -> bool:
+        return self.audience.data == TO_APPLICANT

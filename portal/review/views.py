@@ -8,16 +8,13 @@ operation, commit, flash.
 """
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager, defer, raiseload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -28,16 +25,13 @@ from portal.applications.content import AREAS, DECLARATIONS, steps_for
 from portal.applications.models import Application, ApplicationRevision
 from portal.applications.workflow import ApplicationState
 from portal.cohorts.models import Cohort
-from portal.core import japanese
-from portal.core.audit import AuditEntry
 from portal.core.extensions import db
 from portal.core.i18n import current_locale
 from portal.core.permissions import access, may, require
 from portal.core.reference.industries import INDUSTRIES
-from portal.core.reference.municipalities import KUMAMOTO_CITY, MUNICIPALITIES
+from portal.core.reference.municipalities import MUNICIPALITIES
 from portal.core.roles import Role
 from portal.core.security import form_view
-from portal.organisations.models import Organisation
 from portal.review.diff import revision_diff
 from portal.review.forms import (
     AssignForm,
@@ -47,18 +41,20 @@ from portal.review.forms import (
     return_form,
     reviewer_choices,
 )
+from portal.review.panels import panels, return_defaults
+from portal.review.queue import (
+    QUEUE_STATES,
+    active_filters,
+    cohort_id,
+    filtered,
+    queue_args,
+)
+from portal.review.timeline import staff_timeline
 
 bp = Blueprint("review", __name__, url_prefix="/staff/review")
 
 PAGE_SIZE = 50
 S = ApplicationState
-QUEUE_STATES = tuple(s for s in ApplicationState if s is not S.DRAFT)
-SORTS = {
-    "submitted": (Application.submitted_at.asc(), Application.id.asc()),
-    "-submitted": (Application.submitted_at.desc(), Application.id.desc()),
-    "name": (Organisation.name_kana.asc(), Application.id.asc()),
-}
-FILTERS = ("cohort", "state", "reviewer", "where", "municipality", "industry", "q", "sort")
 
 
 def _stale_text() -> str:
@@ -71,45 +67,20 @@ def _stale_text() -> str:
 @bp.get("/")
 @access("staff")
 def queue():
-    args = {name: (request.args.get(name) or "").strip() for name in FILTERS}
+    args = queue_args(request.args)
     staff = _staff()
-    query = (select(Application)
-             .join(Application.organisation)
-             .options(contains_eager(Application.organisation), defer(Application.content, raiseload=True),
-                      defer(Application.return_notes, raiseload=True), raiseload(Application.attachments),
-                      raiseload(Application.revisions))
-             .where(Application.state != S.DRAFT))
-    cohort_id = int(args["cohort"]) if args["cohort"].isdigit() else None
-    if cohort_id:
-        query = query.where(Application.cohort_id == cohort_id)
-    if args["state"] in {s.value for s in QUEUE_STATES}:
-        query = query.where(Application.state == args["state"])
-    if args["reviewer"] == "mine":
-        query = query.where(Application.reviewer_id == current_user.id)
-    elif args["reviewer"] == "unassigned":
-        query = query.where(Application.reviewer_id.is_(None))
-    elif args["reviewer"].isdigit():
-        query = query.where(Application.reviewer_id == int(args["reviewer"]))
-    if args["where"] == "in_city":
-        query = query.where(Organisation.in_city.is_(True))
-    elif args["where"] == "outside":
-        query = query.where(Organisation.in_city.is_(False))
-    elif args["where"] == "mismatch":
-        query = query.where(Organisation.location_mismatch.is_(True))
-    if args["municipality"] == KUMAMOTO_CITY:
-        query = query.where(Organisation.in_city.is_(True))  # the city and its five wards
-    elif args["municipality"]:
-        query = query.where(Organisation.municipality_code == args["municipality"])
-    if args["industry"]:
-        query = query.where(Organisation.industry == args["industry"])
-    if args["q"]:
-        query = query.where(_search(args["q"]))
-    query = query.order_by(*SORTS.get(args["sort"], SORTS["submitted"]))
+    query = filtered(select(Application)
+                     .join(Application.organisation)
+                     .options(contains_eager(Application.organisation), defer(Application.content, raiseload=True),
+                              defer(Application.return_notes, raiseload=True),
+                              defer(Application.verification, raiseload=True), raiseload(Application.attachments),
+                              raiseload(Application.revisions)), args, current_user)
     page = db.paginate(query, per_page=PAGE_SIZE, error_out=False)
 
+    cohort = cohort_id(args)
     counted = select(Application.state, func.count()).where(Application.state != S.DRAFT)
-    if cohort_id:
-        counted = counted.where(Application.cohort_id == cohort_id)
+    if cohort:
+        counted = counted.where(Application.cohort_id == cohort)
     counts = dict(db.session.execute(counted.group_by(Application.state)).all())
 
     reviewers = {u.id: u for u in staff}
@@ -128,23 +99,7 @@ def queue():
         staff=[u for u in staff if u.active], reviewers=reviewers, bulk_form=bulk_form,
         municipalities=[(m.code, m.name(locale)) for m in MUNICIPALITIES],
         industries=[(i.code, i.name(locale)) for i in INDUSTRIES],
-        back=request.full_path.rstrip("?"))
-
-
-def _search(q: str):
-    """Name (as typed), reading (hiragana or katakana, half- or full-width) or 法人番号."""
-    text = japanese.normalize(q)
-    kana = japanese.to_katakana(text)
-    conditions = [Organisation.name.ilike(_like(text), escape="\\"),
-                  Organisation.name_kana.ilike(_like(kana), escape="\\")]
-    digits = japanese.normalize_corporate_number(text)
-    if re.fullmatch(r"[0-9]{13}", digits):
-        conditions.append(Organisation.corporate_number == digits)
-    return or_(*conditions)
-
-
-def _like(text: str) -> str:
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        export_args=active_filters(args), back=request.full_path.rstrip("?"))
 
 
 def _staff() -> list[User]:
@@ -251,7 +206,7 @@ def _render(application: Application, status: int = 200, **forms):
         checklist=checklist, areas=AREAS, steps=steps, declarations=DECLARATIONS,
         changes=revision_diff(previous.content, content, checklist, locale) if previous else [],
         history=history, registrations=registrations, events=staff_timeline(application), reviewer=reviewer,
-        forms=_action_forms(application, steps, staff, forms),
+        forms=_action_forms(application, steps, staff, forms), panels=panels(application, forms),
         back=url_for("review.show", application_id=application.id)), status
 
 
@@ -263,7 +218,9 @@ def _action_forms(application: Application, steps, staff, given: dict) -> dict[s
     if state == S.SUBMITTED:
         forms["start"] = VersionForm(formdata=None, data=version)
     if state in (S.SUBMITTED, S.UNDER_REVIEW):
-        forms["return"] = given.get("return") or return_form(steps, formdata=None, data=version)
+        # The items the check marked "needs correction" are offered as the checklist step's note.
+        forms["return"] = given.get("return") or return_form(
+            steps, formdata=None, data={**version, **return_defaults(application, steps)})
     if state == S.UNDER_REVIEW:
         forms["approve"] = VersionForm(formdata=None, data=version)
         forms["reject"] = given.get("reject") or RejectForm(formdata=None, data=version)
@@ -277,62 +234,6 @@ def _action_forms(application: Application, steps, staff, given: dict) -> dict[s
         assign.reviewer_id.choices = reviewer_choices(staff)
         forms["assign"] = assign
     return forms
-
-
-# --- what happened: the applicant's timeline and the staff's own events ---------------------
-
-STAFF_EVENTS = {
-    "application.reviewer_assigned": _l("Reviewer assigned: %(reviewer)s"),
-    "application.recommended": _l("Recommended: %(state)s"),
-    "application.recommendation_reset": _l("Recommendation taken back; under review again"),
-}
-
-
-@dataclass(frozen=True)
-class StaffEvent:
-    at: Any
-    text: str
-    actor: str | None
-    internal: bool
-    detail: str | None = None
-
-
-def staff_timeline(application: Application) -> list[StaffEvent]:
-    """Everything the applicant's timeline shows (portal.applications.messages.EVENTS) and the
-    events only staff see, oldest first, each with who did it (one query)."""
-    actor = db.aliased(User)
-    rows = db.session.execute(
-        select(AuditEntry, actor.name)
-        .outerjoin(actor, actor.id == AuditEntry.actor_id)
-        .where(AuditEntry.object_type == "applications", AuditEntry.object_id == application.id,
-               AuditEntry.action.in_([*messages.EVENTS, *STAFF_EVENTS]))
-        .order_by(AuditEntry.id)).all()
-    names = {u.id: u.name for u in _staff()} if any(
-        e.action == "application.reviewer_assigned" for e, _name in rows) else {}
-    events = []
-    for entry, actor_name in rows:
-        changes = entry.changes or {}
-        if entry.action in messages.EVENTS:
-            text = str(messages.EVENTS[entry.action] % {"revision": changes.get("revision", "")})
-            detail = None
-            if entry.action == "application.returned" and changes.get("deadline"):
-                detail = _("Deadline: %(date)s", date=changes["deadline"])
-            events.append(StaffEvent(entry.created_at, text, actor_name, False, detail))
-            continue
-        if entry.action == "application.reviewer_assigned":
-            new = (changes.get("reviewer") or [None, None])[1]
-            who = names.get(new, _("#%(id)s", id=new)) if new else _("nobody")
-            text = str(STAFF_EVENTS[entry.action] % {"reviewer": who})
-            detail = None
-        elif entry.action == "application.recommended":
-            target = (changes.get("state") or ["", ""])[1]
-            title = ApplicationState(target).title if target in {s.value for s in S} else target
-            text = str(STAFF_EVENTS[entry.action] % {"state": title})
-            detail = changes.get("reason") or None
-        else:
-            text, detail = str(STAFF_EVENTS[entry.action]), None
-        events.append(StaffEvent(entry.created_at, text, actor_name, True, detail))
-    return events
 
 
 def _act(application: Application, form, action, success: str, rerender: str | None = None):

@@ -1,0 +1,87 @@
+"""The review queue's filters, in one place: the queue page and its export (CSV/XLSX) read the
+same arguments and select the same applications in the same order, so a download is always
+"what the page shows, on every page"."""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from sqlalchemy import Select, or_
+
+from portal.applications.models import Application
+from portal.applications.workflow import ApplicationState
+from portal.core import japanese
+from portal.core.reference.municipalities import KUMAMOTO_CITY
+from portal.organisations.models import Organisation
+
+S = ApplicationState
+QUEUE_STATES = tuple(s for s in ApplicationState if s is not S.DRAFT)
+SORTS = {
+    "submitted": (Application.submitted_at.asc(), Application.id.asc()),
+    "-submitted": (Application.submitted_at.desc(), Application.id.desc()),
+    "name": (Organisation.name_kana.asc(), Application.id.asc()),
+}
+FILTERS = ("cohort", "state", "reviewer", "where", "municipality", "industry", "q", "sort")
+
+
+def queue_args(source: Mapping[str, str]) -> dict[str, str]:
+    """The queue's arguments from a request's query string, each stripped ("" when absent)."""
+    return {name: (source.get(name) or "").strip() for name in FILTERS}
+
+
+def cohort_id(args: dict[str, str]) -> int | None:
+    return int(args["cohort"]) if args["cohort"].isdigit() else None
+
+
+def filtered(query: Select, args: dict[str, str], user) -> Select:
+    """`query` (which selects from Application joined to its Organisation) narrowed to the
+    submitted applications the arguments ask for, in the order they ask for. `user` is the
+    staff member asking ("mine")."""
+    query = query.where(Application.state != S.DRAFT)
+    cohort = cohort_id(args)
+    if cohort:
+        query = query.where(Application.cohort_id == cohort)
+    if args["state"] in {s.value for s in QUEUE_STATES}:
+        query = query.where(Application.state == args["state"])
+    if args["reviewer"] == "mine":
+        query = query.where(Application.reviewer_id == user.id)
+    elif args["reviewer"] == "unassigned":
+        query = query.where(Application.reviewer_id.is_(None))
+    elif args["reviewer"].isdigit():
+        query = query.where(Application.reviewer_id == int(args["reviewer"]))
+    if args["where"] == "in_city":
+        query = query.where(Organisation.in_city.is_(True))
+    elif args["where"] == "outside":
+        query = query.where(Organisation.in_city.is_(False))
+    elif args["where"] == "mismatch":
+        query = query.where(Organisation.location_mismatch.is_(True))
+    if args["municipality"] == KUMAMOTO_CITY:
+        query = query.where(Organisation.in_city.is_(True))  # the city and its five wards
+    elif args["municipality"]:
+        query = query.where(Organisation.municipality_code == args["municipality"])
+    if args["industry"]:
+        query = query.where(Organisation.industry == args["industry"])
+    if args["q"]:
+        query = query.where(search(args["q"]))
+    return query.order_by(*SORTS.get(args["sort"], SORTS["submitted"]))
+
+
+def search(q: str):
+    """Name (as typed), reading (hiragana or katakana, half- or full-width) or 法人番号."""
+    text = japanese.normalize(q)
+    kana = japanese.to_katakana(text)
+    conditions = [Organisation.name.ilike(_like(text), escape="\\"),
+                  Organisation.name_kana.ilike(_like(kana), escape="\\")]
+    digits = japanese.normalize_corporate_number(text)
+    if re.fullmatch(r"[0-9]{13}", digits):
+        conditions.append(Organisation.corporate_number == digits)
+    return or_(*conditions)
+
+
+def _like(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def active_filters(args: dict[str, str]) -> dict[str, str]:
+    """The arguments that are set: for links that keep the filters (the export links)."""
+    return {name: value for name, value in args.items() if value}
