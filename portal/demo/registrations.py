@@ -43,13 +43,16 @@ def _jst(day: date) -> datetime:
 
 
 def seed_decided_cohort(number: int, password: str, today: date) -> None:
-    """Cohort `number`, open four months ago and decided two months ago: applicant2@'s company
-    and three demo organisations applied; afterwards one registrant withdrew and one
-    registration was revoked."""
+    """Cohort `number`, decided two years and eight months ago, so that its registrations end
+    in four months (due for renewal, and reminded): applicant2@'s company and three demo
+    organisations applied; afterwards one registrant withdrew and one registration was revoked."""
+    from portal.registrations.terms import add_months
+
     reviewer = accounts.find_by_email("reviewer@example.jp")
     secretariat = accounts.find_by_email("secretariat@example.jp")
-    opens, closes = today - timedelta(days=130), today - timedelta(days=100)
-    cohort = cohorts.plan_cohort(number, _jst(opens), _jst(closes), decision_planned_on=today - timedelta(days=60))
+    decided_on = add_months(today, -32)
+    opens, closes = decided_on - timedelta(days=100), decided_on - timedelta(days=70)
+    cohort = cohorts.plan_cohort(number, _jst(opens), _jst(closes), decision_planned_on=decided_on)
     cohorts.move_cohort(cohort, CohortState.OPEN, actor=secretariat)
 
     owners = [(accounts.find_by_email("applicant2@example.jp"), "active")]
@@ -70,7 +73,7 @@ def seed_decided_cohort(number: int, password: str, today: date) -> None:
         approve = fate != "rejected"
         applications.recommend(application, approve, reviewer, "" if approve else "重点的な取組の指標が確認できないため。")
     cohorts.move_cohort(cohort, CohortState.CLOSED, actor=secretariat)
-    cohorts.decide_cohort(cohort, today - timedelta(days=60), secretariat)
+    cohorts.decide_cohort(cohort, decided_on, secretariat)
 
     for user, fate in owners:
         registration = next((r for r in _registrations_of(user.organisation)), None)

@@ -171,3 +171,37 @@ def test_a_draft_never_submitted_does_not_block_the_decision(app, build_cohort, 
     assert _decide(app, cohort_id).registered == 1
     with app.app_context():
         assert db.session.get(Application, draft_id).state == "draft"
+
+
+def test_an_approved_renewal_extends_the_term_under_the_same_number(app, build_cohort, make_user,
+                                                                    make_organisation):
+    from portal.applications.models import ApplicationKind
+
+    cohort_id, by_submission = build_cohort(approve=1, reject=0, number=6)
+    _decide(app, cohort_id)
+    reviewer_id = make_user("reviewer")
+    with app.test_request_context():
+        registration = db.session.scalar(select(Registration))
+        original_end = registration.valid_until
+        now = datetime.now(timezone.utc)
+        later = operations.plan_cohort(10, now - timedelta(days=1), now + timedelta(days=10))
+        operations.move_cohort(later, CohortState.OPEN)
+        application = db.session.get(Application, by_submission[0])
+        owner = application.organisation.owner
+        renewal = applications.start_application(application.organisation, later, owner,
+                                                 kind=ApplicationKind.RENEWAL, content=application.content,
+                                                 registration=registration)
+        applications.submit_application(renewal, owner)
+        reviewer = db.session.get(User, reviewer_id)
+        applications.start_review(renewal, reviewer)
+        applications.recommend(renewal, True, reviewer)
+        operations.move_cohort(later, CohortState.CLOSED)
+        db.session.commit()
+        later_id, registration_id, number = later.id, registration.id, registration.number
+    result = _decide(app, later_id)
+    assert (result.registered, result.renewed) == (0, 1)
+    with app.app_context():
+        renewed = db.session.get(Registration, registration_id)
+        assert renewed.number == number
+        assert renewed.valid_until == date(original_end.year + 3, original_end.month, original_end.day)
+        assert db.session.scalar(select(db.func.count()).select_from(Registration)) == 1
