@@ -72,6 +72,7 @@ MATRIX = {
     "registrations.withdraw": ("GET", {"applicant_a"}, 404),
     "registrations.change_notice": ("GET", {"applicant_a"}, 404),
     "staff_registrations.index": ("GET", STAFF, 403),
+    "staff_registrations.export": ("GET", STAFF, 403),
     "staff_registrations.notices": ("GET", STAFF, 403),
     "staff_registrations.show": ("GET", STAFF, 403),
     "staff_registrations.revoke": ("GET", {"secretariat"}, 403),
@@ -86,6 +87,7 @@ MATRIX = {
 
 # Endpoints whose object is not the default one of the world below.
 OVERRIDES = {
+    "staff_registrations.export": {"fmt": "csv"},
     "review_checks.export": {"fmt": "csv"},
     "review_checks.verify": {"application_id": "submitted_application"},
     "review_checks.comment": {"application_id": "submitted_application"},

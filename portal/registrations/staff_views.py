@@ -1,7 +1,7 @@
 """Staff pages of registrations: the list, a registration with its audit timeline and change
 notices, revocation (取消) and the answer to a change notice.
 
-Every staff member (rule "staff") reads; only the secretariat ("registration.manage") revokes
+Every staff member (rule "staff") reads, and downloads the list as CSV or XLSX; only the secretariat ("registration.manage") revokes
 and answers change notices. Views parse, ask permissions, call one operation of
 `portal.registrations.operations`, commit, flash.
 """
@@ -26,9 +26,19 @@ from portal.accounts.models import User
 from portal.cohorts.models import Cohort
 from portal.core import japanese
 from portal.core.audit import AuditEntry
+from portal.core.db import utcnow
+from portal.core.exports import export_response, query_rows
 from portal.core.extensions import db
-from portal.core.i18n import display_date, today_jst
+from portal.core.i18n import (
+    display_date,
+    industry_name,
+    jst,
+    municipality_name,
+    today_jst,
+)
 from portal.core.permissions import access, may
+from portal.core.reference.industries import INDUSTRIES
+from portal.core.reference.municipalities import MUNICIPALITIES
 from portal.core.security import form_view
 from portal.organisations.models import Organisation
 from portal.registrations import documents, operations
@@ -43,6 +53,8 @@ from portal.registrations.models import (
 bp = Blueprint("staff_registrations", __name__, url_prefix="/staff/registrations")
 
 PAGE_SIZE = 50
+# Rows fetched from the database at a time while an export is written.
+EXPORT_BATCH = 500
 FILTERS = ("cohort", "status", "where", "q", "notices")
 STATUSES = (documents.ACTIVE, documents.UPCOMING, documents.EXPIRED, documents.WITHDRAWN, documents.REVOKED)
 
@@ -134,20 +146,20 @@ def _like(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-@bp.get("/")
-@access("staff")
-def index():
-    """Every registration, filtered by cohort, status, location, open change notices, and
-    searched by number or name; one query per page (the total comes with the rows)."""
-    args = {name: (request.args.get(name) or "").strip()[:100] for name in FILTERS}
-    today = today_jst()
-    open_notices = (select(func.count(ChangeNotice.id))
-                    .where(ChangeNotice.registration_id == Registration.id,
-                           ChangeNotice.state == ChangeNoticeState.FILED)
-                    .correlate(Registration).scalar_subquery())
-    query = (select(Registration, open_notices.label("open_notices"), func.count().over().label("total"))
-             .join(Registration.organisation).join(Registration.cohort)
-             .options(contains_eager(Registration.organisation), contains_eager(Registration.cohort)))
+def _list_args() -> dict[str, str]:
+    return {name: (request.args.get(name) or "").strip()[:100] for name in FILTERS}
+
+
+def _open_notices():
+    """The registration's change notices waiting for the secretariat (a correlated count)."""
+    return (select(func.count(ChangeNotice.id))
+            .where(ChangeNotice.registration_id == Registration.id, ChangeNotice.state == ChangeNoticeState.FILED)
+            .correlate(Registration).scalar_subquery())
+
+
+def _filtered(query, args: dict[str, str], today: date, open_notices):
+    """`query` (over registrations joined to their organisation and cohort) narrowed by the list's
+    filters, in the list's order: the list and its export go through this one function."""
     if args["cohort"].isdigit():
         query = query.where(Registration.cohort_id == int(args["cohort"]))
     if args["status"] in STATUSES:
@@ -160,7 +172,21 @@ def index():
         query = query.where(open_notices > 0)
     if args["q"]:
         query = query.where(_search(args["q"]))
-    rows, page = _page_of(query.order_by(Cohort.number.desc(), Registration.sequence))
+    return query.order_by(Cohort.number.desc(), Registration.sequence)
+
+
+@bp.get("/")
+@access("staff")
+def index():
+    """Every registration, filtered by cohort, status, location, open change notices, and
+    searched by number or name; one query per page (the total comes with the rows)."""
+    args = _list_args()
+    today = today_jst()
+    open_notices = _open_notices()
+    query = (select(Registration, open_notices.label("open_notices"), func.count().over().label("total"))
+             .join(Registration.organisation).join(Registration.cohort)
+             .options(contains_eager(Registration.organisation), contains_eager(Registration.cohort)))
+    rows, page = _page_of(_filtered(query, args, today, open_notices))
     items = []
     for registration, notices, _total in rows:
         status = documents.status_on(registration, today)
@@ -168,7 +194,64 @@ def index():
     cohorts = db.session.scalars(select(Cohort).order_by(Cohort.number.desc())).all()
     return render_template("registrations/staff_index.html", page=Page(items, page.page, PAGE_SIZE, page.total),
                            args=args, cohorts=cohorts,
-                           statuses=[(s, str(documents.STATUS_TITLES[s])) for s in STATUSES])
+                           statuses=[(s, str(documents.STATUS_TITLES[s])) for s in STATUSES],
+                           export_args={name: value for name, value in args.items() if value})
+
+
+# --- the list's export -------------------------------------------------------------------------
+
+def _export_columns() -> list[tuple[str, str]]:
+    return [
+        ("number", _("Registration number")), ("name", _("Name of the organisation")),
+        ("kana", _("Name in katakana (フリガナ)")), ("corporate_number", _("Corporate number (法人番号)")),
+        ("municipality_code", _("Municipality code")), ("municipality", _("Municipality")),
+        ("in_city", _("Inside Kumamoto City")), ("industry", _("Industry")), ("cohort", _("Cohort")),
+        ("registered_on", _("Registered on")), ("valid_until", _("Valid until")), ("status", _("Status")),
+        ("ended_on", _("Ended on")), ("end_reason", _("End reason")),
+    ]
+
+
+@bp.get("/export.<any(csv, xlsx):fmt>")
+@access("staff")
+def export(fmt: str):
+    """The list as filtered on the page (the same query-string arguments), every page of it, as
+    CSV or XLSX. One query whatever the number of rows: the names come from joins, the status
+    is worked out from the row by `documents.status_on` (the rule the status filter follows in
+    SQL) and the labels are looked up here, in the user's language."""
+    args = _list_args()
+    today = today_jst()
+    query = _filtered(
+        select(Registration.number, Organisation.name, Organisation.name_kana, Organisation.corporate_number,
+               Organisation.municipality_code, Organisation.in_city, Organisation.industry,
+               Cohort.number.label("cohort"), Registration.registered_on, Registration.valid_until,
+               Registration.state, Registration.ended_on, Registration.end_reason)
+        .select_from(Registration).join(Registration.organisation).join(Registration.cohort),
+        args, today, _open_notices())
+    stamp = jst(utcnow()).strftime("%Y%m%d-%H%M")
+    return export_response(_("registrations-%(stamp)s", stamp=stamp), _export_columns(),
+                           query_rows(query, _export_row(today), batch=EXPORT_BATCH), fmt)
+
+
+def _export_row(today: date):
+    """A row's cells from a result row; every label is translated now (the CSV's rows are read
+    after the view has returned, outside the request)."""
+    yes, no = _("Yes"), _("No")
+    statuses = {status: str(documents.STATUS_TITLES[status]) for status in STATUSES}
+    municipalities = {m.code: municipality_name(m.code) for m in MUNICIPALITIES}
+    industries = {i.code: industry_name(i.code) for i in INDUSTRIES}
+
+    def convert(row) -> dict:
+        return {
+            "number": row.number, "name": row.name, "kana": row.name_kana,
+            "corporate_number": row.corporate_number or "", "municipality_code": row.municipality_code or "",
+            "municipality": municipalities.get(row.municipality_code, row.municipality_code or ""),
+            "in_city": yes if row.in_city else no, "industry": industries.get(row.industry, row.industry or ""),
+            "cohort": row.cohort, "registered_on": row.registered_on, "valid_until": row.valid_until,
+            "status": statuses[documents.status_on(row, today)], "ended_on": row.ended_on,
+            "end_reason": row.end_reason or "",
+        }
+
+    return convert
 
 
 @bp.get("/notices")
