@@ -139,12 +139,16 @@ def decide_cohort(cohort: Cohort, decided_on: date, actor) -> Decision:
             for a in renewals])
     # One executemany; the version moves on, so a page loaded before the decision cannot save over it.
     table = Application.__table__
-    db.session.execute(
-        table.update().where(table.c.id == bindparam("b_id"))
-        .values(state=bindparam("b_state"), registration_id=bindparam("b_registration"), version=table.c.version + 1),
-        [{"b_id": a.id, "b_state": S.APPROVED.value, "b_registration": registration_of.get(a.id, a.registration_id)}
-         for a in approved]
-        + [{"b_id": a.id, "b_state": S.REJECTED.value, "b_registration": a.registration_id} for a in rejected])
+    changes = ([{"b_id": a.id, "b_state": S.APPROVED.value,
+                 "b_registration": registration_of.get(a.id, a.registration_id)} for a in approved]
+               + [{"b_id": a.id, "b_state": S.REJECTED.value, "b_registration": a.registration_id}
+                  for a in rejected])
+    if changes:  # (a cohort may have nothing to decide: every application withdrawn or a draft)
+        db.session.execute(
+            table.update().where(table.c.id == bindparam("b_id"))
+            .values(state=bindparam("b_state"), registration_id=bindparam("b_registration"),
+                    version=table.c.version + 1),
+            changes)
 
     audit.record("cohort.decided", cohort, {"state": ["closed", "decided"], "registered": len(new),
                                             "renewed": len(renewals), "rejected": len(rejected)}, actor=actor)

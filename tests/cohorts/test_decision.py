@@ -205,3 +205,14 @@ def test_an_approved_renewal_extends_the_term_under_the_same_number(app, build_c
         assert renewed.number == number
         assert renewed.valid_until == date(original_end.year + 3, original_end.month, original_end.day)
         assert db.session.scalar(select(db.func.count()).select_from(Registration)) == 1
+
+
+def test_a_cohort_with_nothing_to_decide_is_decided(app, ctx):
+    now = datetime.now(timezone.utc)
+    cohort = operations.plan_cohort(11, now - timedelta(days=3), now + timedelta(days=3))
+    operations.move_cohort(cohort, CohortState.OPEN)
+    operations.move_cohort(cohort, CohortState.CLOSED)
+    result = operations.decide_cohort(cohort, DECIDED_ON, None)
+    db.session.commit()
+    assert (result.registered, result.rejected, result.already_decided) == (0, 0, False)
+    assert db.session.get(Cohort, cohort.id).state == "decided"
