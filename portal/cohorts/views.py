@@ -3,7 +3,11 @@
 Views parse, ask permissions, call one operation of `portal.cohorts.operations`, render."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+import zipfile
+from collections.abc import Iterator
+from datetime import datetime
+
+from flask import Blueprint, Flask, Response, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -16,9 +20,13 @@ from portal.applications.workflow import ApplicationState
 from portal.cohorts import operations
 from portal.cohorts.forms import WINDOW_ORDER, CohortForm, DecisionForm, number_taken
 from portal.cohorts.models import TRANSITIONS, Cohort, CohortState
+from portal.core.exports import content_disposition
 from portal.core.extensions import db
+from portal.core.i18n import JST, today_jst
 from portal.core.permissions import access
 from portal.core.security import form_view
+from portal.registrations import documents
+from portal.registrations.models import Registration
 
 bp = Blueprint("cohorts", __name__, url_prefix="/staff/cohorts")
 
@@ -28,6 +36,13 @@ DECISION_REFUSED = {
     "undecided": _l("This cohort cannot be decided yet: some applications have no recommendation. "
                     "Every application must be recommended for approval or rejection (or withdrawn) first."),
 }
+
+
+# What one certificate costs, measured (WeasyPrint, IPAex fonts embedded): for the estimate
+# shown next to the zip download, from this many certificates on.
+CERTIFICATE_BYTES = 30_000
+CERTIFICATE_SECONDS = 0.3
+LARGE_ZIP = 20
 
 
 def _cohort(cohort_id: int) -> Cohort:
@@ -96,10 +111,17 @@ def show(cohort_id: int):
 
 def _show(cohort: Cohort, form: DecisionForm, status: int = 200):
     counts = _state_counts([cohort.id]).get(cohort.id, {})
-    preview = operations.decision_preview(cohort) if cohort.state != CohortState.DECIDED else None
+    decided = cohort.state == CohortState.DECIDED
+    preview = operations.decision_preview(cohort) if not decided else None
+    certificates = db.session.scalar(
+        select(func.count()).select_from(Registration).where(Registration.cohort_id == cohort.id)) if decided else 0
+    estimate = None
+    if certificates >= LARGE_ZIP:
+        estimate = {"megabytes": max(1, round(certificates * CERTIFICATE_BYTES / 1_000_000)),
+                    "seconds": max(1, round(certificates * CERTIFICATE_SECONDS))}
     return render_template(
         "cohorts/show.html", cohort=cohort, form=form, preview=preview, counts=_ordered(counts),
-        total=sum(counts.values()),
+        total=sum(counts.values()), certificates=certificates, estimate=estimate,
         may_open=CohortState.OPEN in TRANSITIONS[cohort.state],
         may_close=CohortState.CLOSED in TRANSITIONS[cohort.state],
     ), status
@@ -153,3 +175,66 @@ def decide(cohort_id: int):
                 "Each applicant is notified by e-mail.", registered=result.registered, renewed=result.renewed,
                 rejected=result.rejected), "success")
     return redirect(url_for("cohorts.show", cohort_id=cohort_id))
+
+
+@bp.get("/<int:cohort_id>/certificates.zip")
+@access("staff.cohorts")
+def certificates_zip(cohort_id: int):
+    """Every certificate of a decided cohort in one zip (KS03-0001.pdf, …), streamed: each is
+    taken from the certificate cache or rendered (and cached) while the body is sent, so the
+    download starts at once and memory holds one certificate at a time."""
+    cohort = _cohort(cohort_id)
+    if cohort.state != CohortState.DECIDED:
+        abort(404)
+    today = today_jst()
+    registrations = db.session.scalars(
+        select(Registration).where(Registration.cohort_id == cohort.id).order_by(Registration.sequence)).all()
+    if not registrations:
+        abort(404)
+    # Plain dicts, read now: the body is written after this view returned and its session closed.
+    entries = [documents.certificate_data(registration, today) for registration in registrations]
+    # No stream_with_context (see portal.core.exports): each certificate gets an app context of
+    # its own, pushed and popped between two chunks.
+    body = _zip_chunks(current_app._get_current_object(), entries, datetime.now(JST))
+    response = Response(body, mimetype="application/zip")
+    response.headers["Content-Disposition"] = content_disposition(f"熊本県SDGs登録証_KS{cohort.number:02d}.zip")
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Accel-Buffering"] = "no"  # a proxy passes the chunks on as they come
+    return response
+
+
+class _Sink:
+    """A write-only file for zipfile (which then writes data descriptors, needing no seek):
+    keeps what was written until it is drained."""
+
+    def __init__(self) -> None:
+        self._chunks: list[bytes] = []
+
+    def write(self, data) -> int:
+        self._chunks.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def drain(self) -> bytes:
+        data = b"".join(self._chunks)
+        self._chunks.clear()
+        return data
+
+
+def _zip_chunks(app: Flask, entries: list[dict], now: datetime) -> Iterator[bytes]:
+    # Nothing yet, but the status line and headers go out with it: the browser starts the
+    # download (and shows it progressing) before the first certificate is rendered.
+    yield b""
+    sink = _Sink()
+    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for data in entries:
+            with app.app_context():
+                pdf, _digest = documents.certificate_file(data)
+            info = zipfile.ZipInfo(f"{data['number']}.pdf", date_time=now.timetuple()[:6])
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, pdf)
+            yield sink.drain()
+    yield sink.drain()  # the central directory

@@ -110,7 +110,13 @@ def certificate_hash(data: dict) -> str:
 
 def certificate(registration, today: date) -> tuple[bytes, str]:
     """The certificate PDF and its hash; rendered once per distinct content, then reused."""
-    data = certificate_data(registration, today)
+    return certificate_file(certificate_data(registration, today))
+
+
+def certificate_file(data: dict) -> tuple[bytes, str]:
+    """The certificate PDF of plain `data` (from `certificate_data`) and its hash: the cached
+    file, or rendered now and cached. Needs an app context but no request and no database, so a
+    streamed download can call it after its view returned."""
     digest = certificate_hash(data)
     folder = _folder()
     path = folder / f"{data['number']}-{digest}.pdf"
