@@ -59,6 +59,7 @@ MATRIX = {
     "cohorts.open": ("POST", {"secretariat"}, 403),
     "cohorts.close": ("POST", {"secretariat"}, 403),
     "cohorts.decide": ("POST", {"secretariat"}, 403),
+    "cohorts.certificates_zip": ("GET", {"secretariat"}, 403),
     "review.queue": ("GET", STAFF, 403),
     "review.show": ("GET", STAFF, 403),
     "review.start": ("POST", STAFF, 403),
@@ -80,6 +81,7 @@ MATRIX = {
     "review_checks.export": ("GET", STAFF, 403),
     "review_checks.verify": ("POST", STAFF, 403),
     "review_checks.comment": ("POST", STAFF, 403),
+    "review_checks.move_cohort": ("POST", {"secretariat"}, 403),
     "registrations.verify": ("GET", ALL, None),
     "registrations.show": ("GET", {"applicant_a"} | STAFF, 404),
     "registrations.certificate": ("GET", {"applicant_a"} | STAFF, 404),
@@ -87,6 +89,8 @@ MATRIX = {
 
 # Endpoints whose object is not the default one of the world below.
 OVERRIDES = {
+    "cohorts.certificates_zip": {"cohort_id": "decided_cohort_id"},
+    "review_checks.move_cohort": {"application_id": "submitted_application"},
     "staff_registrations.export": {"fmt": "csv"},
     "review_checks.export": {"fmt": "csv"},
     "review_checks.verify": {"application_id": "submitted_application"},
@@ -130,6 +134,7 @@ def _applications_of(app, owner_id, organisation_id):
         owner = db.session.get(User, owner_id)
         organisation = owner.organisation
         earlier = cohorts.plan_cohort(1, now - timedelta(days=1200), now - timedelta(days=1100))
+        earlier.state = CohortState.DECIDED  # a past cohort whose registration is KS01-0001
         current = cohorts.plan_cohort(2, now - timedelta(days=5), now + timedelta(days=20))
         cohorts.move_cohort(current, CohortState.OPEN)
         submitted = operations.start_application(organisation, current, owner)
@@ -152,7 +157,7 @@ def _applications_of(app, owner_id, organisation_id):
         db.session.commit()
         consent = partners.live_consents(organisation.id)[0]
         return {"application_id": draft.id, "submitted_application": submitted.id, "attachment_id": attachment.id,
-                "cohort_id": current.id, "notice_id": notice.id,
+                "cohort_id": current.id, "notice_id": notice.id, "decided_cohort_id": earlier.id,
                 "registration_id": registration.id, "consent_id": consent.id, "step": "profile"}
 
 

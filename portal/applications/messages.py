@@ -43,6 +43,13 @@ ERRORS = {
     "not_commentable": _l("A draft cannot be commented on: it has not been submitted."),
     "comment_empty": _l("Write the comment first."),
     "comment_too_long": _l("A comment can be at most 4000 characters."),
+    "not_movable": _l("Only an undecided application (submitted, under review, returned or recommended) of a "
+                      "cohort not yet decided can be moved to another cohort."),
+    "move_reason_required": _l("Give the reason for moving the application to another cohort."),
+    "move_reason_too_long": _l("The reason can be at most 1000 characters."),
+    "move_not_later": _l("An application can be moved only to a later cohort."),
+    "move_target_decided": _l("That cohort has already been decided: choose a later cohort that is not decided."),
+    "move_target_exists": _l("The organisation already has an application in that cohort."),
 }
 
 

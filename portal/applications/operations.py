@@ -342,3 +342,58 @@ def add_review_comment(application: Application, author, body: str, to_applicant
             queue_mail(member.email, "review/mail/message.txt", member.locale, user=member, application=application,
                        comment=comment, link=external_url("applications.status", application_id=application.id))
     return comment
+
+
+# --- moving an undecided application to a later cohort -------------------------------------
+
+# States in which an application may be moved: submitted and not decided yet.
+MOVABLE = ASSIGNABLE
+MOVE_REASON_MAX = 1000
+
+
+def move_to_cohort(application: Application, cohort, actor, reason: str) -> None:
+    """Move an undecided application (submitted, under review, returned or recommended) of a
+    cohort not yet decided to a later cohort that is not decided either (planned, open or
+    closed), so that the earlier cohort can be decided without it.
+
+    Changes `cohort_id` only: the state, the revisions, the check and the comments stay.
+    Refused when the organisation already has a live application in the target cohort (the
+    unique index decides when two moves race). Each member of the organisation is mailed.
+    """
+    from portal.cohorts.models import CohortState
+
+    reason = (reason or "").strip()
+    if application.state not in MOVABLE:
+        raise ApplicationError("not_movable")
+    if not reason:
+        raise ApplicationError("move_reason_required")
+    if len(reason) > MOVE_REASON_MAX:
+        raise ApplicationError("move_reason_too_long")
+    source = application.cohort
+    if source.state == CohortState.DECIDED:
+        raise ApplicationError("not_movable")
+    if cohort is None or cohort.number <= source.number:
+        raise ApplicationError("move_not_later")
+    if cohort.state == CohortState.DECIDED:
+        raise ApplicationError("move_target_decided")
+
+    def live_in_target():
+        return db.session.scalar(select(Application.id).where(
+            Application.organisation_id == application.organisation_id, Application.cohort_id == cohort.id,
+            Application.state != S.WITHDRAWN, Application.id != application.id))
+
+    if live_in_target() is not None:
+        raise ApplicationError("move_target_exists")
+    try:
+        with db.session.begin_nested():  # two moves at once: the unique index decides
+            application.cohort = cohort
+            db.session.flush()
+    except IntegrityError:
+        raise ApplicationError("move_target_exists") from None
+    audit.record("application.moved", application,
+                 {"cohort": [source.number, cohort.number], "reason": reason}, actor=actor)
+    for membership in application.organisation.memberships:
+        member = membership.user
+        queue_mail(member.email, "applications/mail/moved.txt", member.locale, user=member, application=application,
+                   previous=source, cohort=cohort,
+                   link=external_url("applications.status", application_id=application.id))

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
+from wtforms import SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length
 
 from portal.accounts.models import User
 from portal.applications import messages, operations
@@ -23,13 +26,13 @@ from portal.core.db import utcnow
 from portal.core.exports import export_response, query_rows
 from portal.core.extensions import db
 from portal.core.i18n import industry_name, jst, municipality_name
-from portal.core.permissions import access
+from portal.core.permissions import access, may
 from portal.core.reference.industries import INDUSTRIES
 from portal.core.reference.municipalities import MUNICIPALITIES
 from portal.core.security import form_view
 from portal.organisations.models import Organisation
 from portal.review import views
-from portal.review.forms import CommentForm, verification_form
+from portal.review.forms import CommentForm, VersionForm, verification_form
 from portal.review.panels import applicant_messages, checklist_of
 from portal.review.queue import filtered, queue_args
 
@@ -132,3 +135,62 @@ def comment(application_id: int):
               if form.to_applicant else _("The internal comment was saved. The applicant does not see it."),
               "success")
     return redirect(url_for("review.show", application_id=application.id, _anchor="comments"))
+
+
+# --- moving an undecided application to a later cohort -------------------------------------
+
+class MoveCohortForm(VersionForm):
+    """Move the application to a later cohort that is not decided yet (the secretariat)."""
+
+    # Not checked against the choices here: the operation refuses an earlier or decided cohort
+    # with a clear message.
+    cohort_id = SelectField(_l("Move to cohort"), coerce=int, validate_choice=False)
+    reason = TextAreaField(_l("Reason for the move"), validators=[
+        DataRequired(message=_l("Give the reason for moving the application to another cohort.")),
+        Length(max=operations.MOVE_REASON_MAX)],
+        description=_l("Recorded in the timeline (staff only). The applicant is told by e-mail that the "
+                       "application was moved."),
+        render_kw={"rows": 3})
+
+
+def _later_cohorts(application) -> list[Cohort]:
+    return list(db.session.scalars(select(Cohort).where(
+        Cohort.number > application.cohort.number, Cohort.state != "decided").order_by(Cohort.number)))
+
+
+def _move_form(application, formdata=None) -> MoveCohortForm:
+    if formdata is None:
+        form = MoveCohortForm(formdata=None, data={"version": str(application.version)})
+    else:
+        form = MoveCohortForm()
+    form.cohort_id.choices = [(c.id, "%s (%s)" % (c.title, c.state.title)) for c in _later_cohorts(application)]
+    return form
+
+
+@bp.app_template_global("move_cohort_form")
+def _move_cohort_form(application):
+    """The review page's form to move the application to a later cohort, or None when the user
+    may not move it or it cannot be moved (templates/review/show.html)."""
+    if not may(current_user, "application.assign", application):
+        return None
+    if application.state not in operations.MOVABLE or application.cohort.state == "decided":
+        return None
+    form = _move_form(application)
+    return form if form.cohort_id.choices else None
+
+
+@bp.post("/<int:application_id>/move")
+@form_view
+@access("application.assign")
+def move_cohort(application_id: int):
+    application = views._reviewable(application_id)
+    form = _move_form(application, formdata=True)
+
+    def move():
+        target = db.session.get(Cohort, form.cohort_id.data) if form.cohort_id.data else None
+        if target is None:
+            raise operations.ApplicationError("move_not_later")
+        operations.move_to_cohort(application, target, current_user, form.reason.data)
+
+    return views._act(application, form, move,
+                      _("The application was moved to the later cohort; the applicant was notified by e-mail."))
