@@ -12,7 +12,7 @@ from portal.accounts.models import User
 from portal.core.extensions import db, limiter, login_manager
 from portal.core.forms import keep_input
 from portal.core.i18n import current_locale
-from portal.core.permissions import access, public
+from portal.core.permissions import access, may, public
 from portal.core.security import form_view
 
 bp = Blueprint("accounts", __name__)
@@ -102,7 +102,7 @@ def login():
             if chosen_language:
                 session["lang"] = chosen_language
             login_user(user, remember=form.remember.data)
-            return redirect(_safe_next(url_for("organisations.mine") if user.role == "applicant"
+            return redirect(_safe_next(url_for("organisations.mine") if may(user, "applicant")
                                        else url_for("core.home")))
         form.password.errors.append(_("The e-mail address or the password is not correct."))
     return render_template("accounts/login.html", form=form), form.status_code
