@@ -58,3 +58,20 @@ def link_in(body: str) -> str:
     match = re.search(r"http://portal\.test(/\S+)", body)
     assert match, body
     return match.group(1)
+
+
+def minimal_content(goal: int = 13) -> dict:
+    """The smallest draft content that may be submitted: one key action per area (each tied to
+    `goal`), every basic item met, five challenge items, every declaration confirmed."""
+    from portal.applications.checklist import load_checklist
+    from portal.applications.content import DECLARATIONS
+
+    checklist = load_checklist("1")
+    return {
+        "vision": "v", "declarations": {key: True for key in DECLARATIONS},
+        "actions": [{"area": area, "description": "d", "goals": [goal], "targets": [], "indicator": "i",
+                     "current_value": "1", "target_value": "2", "unit": ""}
+                    for area in ("economy", "society", "environment")],
+        "checklist": {"version": "1", "basic": [i.id for i in checklist.basic],
+                      "challenge": [i.id for i in checklist.challenge[:5]]},
+    }

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from support import login
+from support import login, minimal_content
 from pages import structure_problems
 
 ALL = {"anonymous", "applicant_a", "applicant_b", "newcomer", "reviewer", "secretariat", "partner_x", "partner_y"}
@@ -112,8 +112,6 @@ def _applications_of(app, owner_id, organisation_id):
 
     from portal.accounts.models import User
     from portal.applications import operations
-    from portal.applications.checklist import load_checklist
-    from portal.applications.content import DECLARATIONS
     from portal.cohorts import operations as cohorts
     from portal.cohorts.models import CohortState
     from portal.core.extensions import db
@@ -121,14 +119,7 @@ def _applications_of(app, owner_id, organisation_id):
     from portal.partners.models import InstitutionKind
     from portal.registrations.models import Registration
 
-    checklist = load_checklist("1")
-    complete = {
-        "vision": "v", "declarations": {k: True for k in DECLARATIONS},
-        "actions": [{"area": a, "description": "d", "goals": [13], "targets": [], "indicator": "i",
-                     "current_value": "1", "target_value": "2", "unit": ""} for a in ("economy", "society", "environment")],
-        "checklist": {"version": "1", "basic": [i.id for i in checklist.basic],
-                      "challenge": [i.id for i in checklist.challenge[:5]]},
-    }
+    complete = minimal_content(13)
     now = datetime.now(timezone.utc)
     with app.test_request_context():
         owner = db.session.get(User, owner_id)

@@ -16,7 +16,7 @@ from portal.cohorts.models import Cohort, CohortState
 from portal.core.extensions import db
 from portal.core.i18n import today_jst
 from portal.registrations import documents
-from support import login
+from support import login, minimal_content
 
 BASE = "/staff/cohorts"
 
@@ -25,17 +25,8 @@ BASE = "/staff/cohorts"
 def cohort(app, make_user, make_organisation):
     """cohort(number=3, registrations=2, decided=True) -> cohort id; its applications all
     recommended for approval and, when decided, registered by the real decision."""
-    from portal.applications.checklist import load_checklist
-    from portal.applications.content import DECLARATIONS
 
-    checklist = load_checklist("1")
-    content = {
-        "vision": "v", "declarations": {k: True for k in DECLARATIONS},
-        "actions": [{"area": a, "description": "d", "goals": [6], "targets": [], "indicator": "i",
-                     "current_value": "1", "target_value": "2", "unit": ""} for a in ("economy", "society", "environment")],
-        "checklist": {"version": "1", "basic": [i.id for i in checklist.basic],
-                      "challenge": [i.id for i in checklist.challenge[:5]]},
-    }
+    content = minimal_content(6)
     reviewer_id = make_user("reviewer")
 
     def build(number: int = 3, registrations: int = 2, decided: bool = True, rejected: int = 0) -> int:

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import event, func, select
 
 from pages import structure_problems
-from support import csrf_token, login
+from support import csrf_token, login, minimal_content
 
 from portal.accounts.models import User
 from portal.applications import operations as applications
@@ -56,17 +56,8 @@ def plan(app):
 def apply(app, make_user, make_organisation):
     """apply(cohort_id, approve=2, reject=0, undecided=0): applications in an open cohort,
     made by the operations of portal/applications, as the review would leave them."""
-    from portal.applications.checklist import load_checklist
-    from portal.applications.content import DECLARATIONS
 
-    checklist = load_checklist("1")
-    content = {
-        "vision": "v", "declarations": {k: True for k in DECLARATIONS},
-        "actions": [{"area": a, "description": "d", "goals": [13], "targets": [], "indicator": "i",
-                     "current_value": "1", "target_value": "2", "unit": ""} for a in ("economy", "society", "environment")],
-        "checklist": {"version": "1", "basic": [i.id for i in checklist.basic],
-                      "challenge": [i.id for i in checklist.challenge[:5]]},
-    }
+    content = minimal_content(13)
     reviewer_id = make_user("reviewer")
     names = iter(range(1000))
 

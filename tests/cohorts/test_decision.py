@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import event, select
 
+from support import minimal_content
 from portal.accounts.models import User
 from portal.applications import operations as applications
 from portal.applications.models import Application
@@ -21,17 +22,8 @@ DECIDED_ON = date(2026, 12, 20)
 @pytest.fixture
 def build_cohort(app, make_user, make_organisation):
     """build_cohort(approve=3, reject=1, undecided=0) -> (cohort id, application ids in submission order)."""
-    from portal.applications.checklist import load_checklist
-    from portal.applications.content import DECLARATIONS
 
-    checklist = load_checklist("1")
-    content = {
-        "vision": "v", "declarations": {k: True for k in DECLARATIONS},
-        "actions": [{"area": a, "description": "d", "goals": [13], "targets": [], "indicator": "i",
-                     "current_value": "1", "target_value": "2", "unit": ""} for a in ("economy", "society", "environment")],
-        "checklist": {"version": "1", "basic": [i.id for i in checklist.basic],
-                      "challenge": [i.id for i in checklist.challenge[:5]]},
-    }
+    content = minimal_content(13)
     reviewer_id = make_user("reviewer")
 
     def build(approve: int = 3, reject: int = 1, undecided: int = 0, number: int = 7):

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pages import structure_problems
 from sqlalchemy import delete, event, select
-from support import csrf_token, login
+from support import csrf_token, login, minimal_content
 
 from portal.accounts.models import User
 from portal.applications import operations as applications
@@ -35,17 +35,8 @@ def registered(app, make_user, make_organisation):
     """registered(names=(NAME,), locales=None) -> [{"id", "number", "owner", "organisation"}] for
     registrations created the real way: applications submitted, recommended, the cohort decided.
     The outbox is empty afterwards."""
-    from portal.applications.checklist import load_checklist
-    from portal.applications.content import DECLARATIONS
 
-    checklist = load_checklist("1")
-    content = {
-        "vision": "v", "declarations": {k: True for k in DECLARATIONS},
-        "actions": [{"area": a, "description": "d", "goals": [6], "targets": [], "indicator": "i",
-                     "current_value": "1", "target_value": "2", "unit": ""} for a in ("economy", "society", "environment")],
-        "checklist": {"version": "1", "basic": [i.id for i in checklist.basic],
-                      "challenge": [i.id for i in checklist.challenge[:5]]},
-    }
+    content = minimal_content(6)
     reviewer_id = make_user("reviewer")
 
     def build(names=(NAME,), locales=None, number: int = 7) -> list[dict]:

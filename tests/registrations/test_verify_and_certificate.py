@@ -18,7 +18,7 @@ from portal.organisations.models import Organisation
 from portal.registrations import documents
 from portal.registrations.models import Registration, RegistrationState
 from portal.registrations.terms import term_end
-from support import login, require_or_skip
+from support import login, minimal_content, require_or_skip
 
 TODAY = today_jst()
 DECIDED_ON = TODAY - timedelta(days=30)
@@ -29,17 +29,8 @@ NAME = "くまもと水と森の会"
 def registered(app, make_user, make_organisation):
     """registered(names=(NAME,), number=7) -> [{"id", "number", "owner", "organisation"}] for
     registrations created the real way: applications submitted, recommended, and the cohort decided."""
-    from portal.applications.checklist import load_checklist
-    from portal.applications.content import DECLARATIONS
 
-    checklist = load_checklist("1")
-    content = {
-        "vision": "v", "declarations": {k: True for k in DECLARATIONS},
-        "actions": [{"area": a, "description": "d", "goals": [6], "targets": [], "indicator": "i",
-                     "current_value": "1", "target_value": "2", "unit": ""} for a in ("economy", "society", "environment")],
-        "checklist": {"version": "1", "basic": [i.id for i in checklist.basic],
-                      "challenge": [i.id for i in checklist.challenge[:5]]},
-    }
+    content = minimal_content(6)
     reviewer_id = make_user("reviewer")
 
     def build(names=(NAME,), number: int = 7) -> list[dict]:
