@@ -7,3 +7,5 @@ from portal.organisations.models import Invitation, Membership, Organisation  # 
 from portal.partners.models import PartnerConsent, PartnerInstitution  # noqa: F401
 from portal.applications.models import Application, ApplicationRevision, Attachment, ReviewComment  # noqa: F401
 from portal.registrations.models import ChangeNotice, Registration  # noqa: F401
+from portal.registrations.models import RegistrationGoal  # noqa: F401
+from portal.kpi.models import KpiTarget  # noqa: F401

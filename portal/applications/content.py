@@ -29,6 +29,16 @@ DECLARATIONS = {
 }
 
 
+def goals_of(content: dict) -> list[int]:
+    """The SDG goals (1–17) of an application's key actions, ascending, each once."""
+    found = set()
+    for action in content.get("actions") or []:
+        for goal in action.get("goals") or []:
+            if str(goal).isdigit() and 1 <= int(goal) <= 17:
+                found.add(int(goal))
+    return sorted(found)
+
+
 @dataclass(frozen=True)
 class Step:
     id: str

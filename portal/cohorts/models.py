@@ -55,6 +55,9 @@ class Cohort(db.Model):
     checklist_version: Mapped[str] = mapped_column(String(20), default="1")
     decision_planned_on: Mapped[date | None]
     decided_on: Mapped[date | None]
+    # Decided before the portal existed; its registrations came from `flask import-registrants`
+    # and it has no applications (its window is notional).
+    imported: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     def accepts_applications(self, now: datetime | None = None) -> bool:

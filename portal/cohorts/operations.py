@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import defer, lazyload, selectinload
 
 from portal.cohorts.models import TRANSITIONS, Cohort, CohortState
@@ -85,8 +85,9 @@ def decide_cohort(cohort: Cohort, decided_on: date, actor) -> Decision:
     """
     from portal.applications.models import Application, ApplicationKind, ApplicationRevision
     from portal.applications.workflow import ApplicationState as S
+    from portal.applications.content import goals_of
     from portal.organisations.models import Membership, Organisation
-    from portal.registrations.models import Registration
+    from portal.registrations.models import Registration, RegistrationGoal
     from portal.registrations.terms import TERM_YEARS, add_months, term_end
 
     if cohort.state == CohortState.DECIDED:
@@ -124,19 +125,35 @@ def decide_cohort(cohort: Cohort, decided_on: date, actor) -> Decision:
     valid_until = term_end(decided_on)
     rows = [{"number": Registration.format_number(cohort.number, n), "cohort_id": cohort.id, "sequence": n,
              "organisation_id": a.organisation_id, "state": "active", "registered_on": decided_on,
-             "valid_until": valid_until, "created_at": utcnow()} for n, a in enumerate(new, start=1)]
+             "valid_until": valid_until, "municipality_code": a.organisation.municipality_code,
+             "in_city": a.organisation.in_city, "created_at": utcnow()} for n, a in enumerate(new, start=1)]
     numbers = {}
     if rows:
         inserted = db.session.execute(insert(Registration).returning(Registration.id, Registration.sequence), rows)
         numbers = {sequence: registration_id for registration_id, sequence in inserted}
     registration_of = {a.id: numbers[n] for n, a in enumerate(new, start=1)}
+    renewed_of = {a.id: a.registration_id for a in renewals}
 
     if renewals:
+        renewed_ids = [a.registration_id for a in renewals]
         terms = dict(db.session.execute(select(Registration.id, Registration.valid_until).where(
-            Registration.id.in_([a.registration_id for a in renewals]))).all())
+            Registration.id.in_(renewed_ids))).all())
+        # A renewal extends the term and takes the registrant's present place (for the KPI).
         db.session.execute(update(Registration), [
-            {"id": a.registration_id, "valid_until": add_months(terms[a.registration_id], 12 * TERM_YEARS)}
+            {"id": a.registration_id, "valid_until": add_months(terms[a.registration_id], 12 * TERM_YEARS),
+             "municipality_code": a.organisation.municipality_code, "in_city": a.organisation.in_city}
             for a in renewals])
+        db.session.execute(delete(RegistrationGoal).where(RegistrationGoal.registration_id.in_(renewed_ids)))
+    # The goals of the approved key actions, for the directory, the open data and the KPI
+    # (the answers themselves were not loaded above; only the approved ones are read, as rows).
+    if approved:
+        contents = db.session.execute(select(Application.id, Application.content)
+                                      .where(Application.id.in_([a.id for a in approved]))).all()
+        goal_rows = [{"registration_id": registration_of.get(application_id) or renewed_of[application_id],
+                      "goal": goal}
+                     for application_id, content in contents for goal in goals_of(content or {})]
+        if goal_rows:
+            db.session.execute(insert(RegistrationGoal), goal_rows)
     # One executemany; the version moves on, so a page loaded before the decision cannot save over it.
     table = Application.__table__
     changes = ([{"b_id": a.id, "b_state": S.APPROVED.value,

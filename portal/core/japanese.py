@@ -60,6 +60,16 @@ def is_katakana(text: str) -> bool:
     return bool(text.strip()) and _KATAKANA_TEXT.fullmatch(text) is not None
 
 
+_SEARCH_IGNORED = re.compile(r"[\s・|]")
+
+
+def search_key(*parts: str | None) -> str:
+    """Text folded so that a search ignores what people do not mean to distinguish: full and
+    half width (NFKC), hiragana and katakana, letter case, spaces and ・. The parts (a name
+    and its フリガナ) are kept apart by "|", which a folded query never contains."""
+    return "|".join(_SEARCH_IGNORED.sub("", to_katakana(normalize(p or ""))).casefold() for p in parts)
+
+
 def is_japanese_locale(locale: object) -> bool:
     """True for "ja", "ja_JP", "ja-JP" or a babel Locale of Japanese; the reference data
     uses it to pick a name, and str() makes babel's Locale objects work as well."""

@@ -219,3 +219,17 @@ def _file_change_notice(user, registration) -> bool:
 def _manage_registrations(user, registration) -> bool:
     """Revoke registrations (取消) and handle change notices: the secretariat only."""
     return user.role == Role.SECRETARIAT
+
+
+# --- the city's KPI --------------------------------------------------------------------------
+
+@rule("kpi.view")
+def _view_kpi(user, obj) -> bool:
+    """The KPI report: the secretariat, and reviewers (read-only)."""
+    return user.role.is_staff
+
+
+@rule("kpi.manage")
+def _manage_kpi(user, obj) -> bool:
+    """Add or change the targets the KPI is measured against."""
+    return user.role == Role.SECRETARIAT

@@ -61,6 +61,12 @@ class Organisation(db.Model):
     contact_department: Mapped[str | None] = mapped_column(String(100))
     contact_phone: Mapped[str] = mapped_column(String(30))
     contact_email: Mapped[str] = mapped_column(String(254))
+    # Consent to the public directory and open data (given in every application's declarations);
+    # the organisation may withdraw it, and give it again, from its page.
+    public_listing: Mapped[bool] = mapped_column(default=True)
+    # Name and フリガナ folded for search (portal.core.japanese.search_key): one LIKE finds
+    # "くまもと", "クマモト" and "ｸﾏﾓﾄ" alike. Kept by the operations that set the name.
+    search_key: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

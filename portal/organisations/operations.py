@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from portal.accounts.models import User
 from portal.accounts import tokens
-from portal.core import audit, location
+from portal.core import audit, japanese, location
 from portal.core.db import utcnow
 from portal.core.extensions import db
 from portal.core.links import external_url
@@ -20,14 +20,19 @@ class OrganisationError(ValueError):
     """An organisation operation that cannot be done; the code names the reason."""
 
 
-def _with_location(data: dict) -> dict:
-    """The profile plus where it is: municipality, in-city flag, address/postal-code mismatch."""
-    found = location.derive_location(data["address"], data["postal_code"])
+def _with_location(data: dict, current: Organisation | None = None) -> dict:
+    """The profile plus what follows from it: municipality, in-city flag, address/postal-code
+    mismatch, and the folded name the searches use."""
+    def value(field: str) -> str:
+        return data[field] if field in data or current is None else getattr(current, field)
+
+    found = location.derive_location(value("address"), value("postal_code"))
     return {
         **data,
         "municipality_code": found.municipality_code,
         "in_city": found.in_city,
         "location_mismatch": found.mismatch,
+        "search_key": japanese.search_key(value("name"), value("name_kana")),
     }
 
 
@@ -47,7 +52,8 @@ def create_organisation(owner: User, data: dict) -> Organisation:
 
 def update_organisation(organisation: Organisation, data: dict, actor: User) -> dict:
     """Save a changed profile; the location is derived again. Returns the changed fields."""
-    changes = audit.diff(organisation, _with_location(data))
+    changes = audit.diff(organisation, _with_location(data, organisation))
+    changes.pop("search_key", None)  # follows from the name; not worth a line in the log
     if changes:
         audit.record("organisation.updated", organisation, changes, actor=actor)
     return changes
@@ -91,3 +97,13 @@ def accept_invitation(invitation: Invitation, user: User) -> Membership:
         user.email_verified_at = utcnow()
     audit.record("organisation.member_joined", invitation.organisation, {"email": user.email}, actor=user)
     return membership
+
+
+def set_public_listing(organisation: Organisation, listed: bool, actor: User) -> bool:
+    """Give or withdraw consent to the public directory and the open data; takes effect at
+    once. Returns whether anything changed."""
+    if organisation.public_listing == listed:
+        return False
+    audit.record("organisation.public_listing", organisation, {"public_listing": [not listed, listed]}, actor=actor)
+    organisation.public_listing = listed
+    return True

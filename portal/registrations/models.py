@@ -55,10 +55,21 @@ class Registration(db.Model):
     # Reminders before the term ends are sent once each (`flask registrations remind`).
     reminded_6m_at: Mapped[datetime | None]
     reminded_1m_at: Mapped[datetime | None]
+    # Where the entity was when this registration was decided (or last renewed): the city's
+    # KPI counts these, so a later move does not rewrite a past cohort's figures.
+    municipality_code: Mapped[str | None] = mapped_column(String(5))
+    in_city: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     organisation: Mapped[Organisation] = relationship(lazy="joined", innerjoin=True)
     cohort: Mapped[Cohort] = relationship(lazy="joined", innerjoin=True)
+    goal_rows: Mapped[list[RegistrationGoal]] = relationship(
+        cascade="all, delete-orphan", order_by="RegistrationGoal.goal", lazy="select")
+
+    @property
+    def goals(self) -> list[int]:
+        """The SDG goals of the registrant's key actions, ascending."""
+        return [row.goal for row in self.goal_rows]
 
     def is_active_on(self, day: date) -> bool:
         if self.ended_on is not None and day >= self.ended_on:
@@ -68,6 +79,18 @@ class Registration(db.Model):
     @staticmethod
     def format_number(cohort_number: int, sequence: int) -> str:
         return f"KS{cohort_number:02d}-{sequence:04d}"
+
+
+class RegistrationGoal(db.Model):
+    """A goal (1–17) of a registration's key actions: one row per goal, so the directory, the
+    open data and the KPI filter and count by goal in SQL."""
+
+    __tablename__ = "registration_goals"
+    __table_args__ = (CheckConstraint("goal BETWEEN 1 AND 17", name="goal_range"),)
+
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id", ondelete="CASCADE"),
+                                                 primary_key=True)
+    goal: Mapped[int] = mapped_column(primary_key=True, index=True)
 
 
 class ChangeNoticeState(StrEnum):

@@ -7,7 +7,6 @@ and answers change notices. Views parse, ask permissions, call one operation of
 """
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from portal.core.audit import AuditEntry
 from portal.core.db import utcnow
 from portal.core.exports import export_response, query_rows
 from portal.core.extensions import db
+from portal.core.paging import Page, contains, page_of
 from portal.core.i18n import (
     display_date,
     industry_name,
@@ -43,6 +43,7 @@ from portal.core.security import form_view
 from portal.organisations.models import Organisation
 from portal.registrations import documents, operations
 from portal.registrations.forms import ACKNOWLEDGE, NoticeResponseForm, RevokeForm
+from portal.registrations.queries import status_condition
 from portal.registrations.models import (
     ChangeNotice,
     ChangeNoticeState,
@@ -62,55 +63,11 @@ STATUSES = (documents.ACTIVE, documents.UPCOMING, documents.EXPIRED, documents.W
 # --- the list --------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class Page:
-    """What macros/pagination.html needs, for a page read with its total in the same query."""
-
-    items: list
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
-
-
-@dataclass(frozen=True)
 class Row:
     registration: Registration
     status: str
     status_title: str
     open_notices: int
-
-
-def status_condition(status: str, today: date):
-    """The SQL twin of `documents.status_on` (the one definition of a status), for filtering."""
-    ended = and_(Registration.state != RegistrationState.ACTIVE,
-                 or_(Registration.ended_on.is_(None), Registration.ended_on <= today))
-    running = ~ended
-    return {
-        documents.WITHDRAWN: and_(ended, Registration.state == RegistrationState.WITHDRAWN),
-        documents.REVOKED: and_(ended, Registration.state == RegistrationState.REVOKED),
-        documents.EXPIRED: and_(running, Registration.valid_until < today),
-        documents.UPCOMING: and_(running, Registration.valid_until >= today, Registration.registered_on > today),
-        documents.ACTIVE: and_(running, Registration.registered_on <= today, Registration.valid_until >= today),
-    }[status]
 
 
 def _search(q: str):
@@ -120,30 +77,10 @@ def _search(q: str):
     if number:
         return Registration.number == number
     folded = unicodedata.normalize("NFKC", text).upper()
-    conditions = [Organisation.name.ilike(_like(text), escape="\\"),
-                  Organisation.name_kana.ilike(_like(japanese.to_katakana(text)), escape="\\")]
+    conditions = [Organisation.search_key.like(contains(japanese.search_key(text)), escape="\\")]
     if re.fullmatch(r"[A-Z0-9\-]+", folded):
-        conditions.append(Registration.number.ilike(_like(folded), escape="\\"))
+        conditions.append(Registration.number.ilike(contains(folded), escape="\\"))
     return or_(*conditions)
-
-
-def _page_of(query) -> tuple[list, Page]:
-    """The rows of the requested page of `query` (whose last column is `count() over ()`), and
-    the page: one query (a second one only past the last page, to offer the way back)."""
-    number = request.args.get("page", "1")
-    number = int(number) if number.isdigit() and 0 < int(number) < 100_000 else 1
-    rows = db.session.execute(query.limit(PAGE_SIZE).offset((number - 1) * PAGE_SIZE)).all()
-    if rows:
-        total = rows[0][-1]
-    elif number > 1:
-        total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    else:
-        total = 0
-    return rows, Page(rows, number, PAGE_SIZE, total)
-
-
-def _like(text: str) -> str:
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 def _list_args() -> dict[str, str]:
@@ -186,7 +123,7 @@ def index():
     query = (select(Registration, open_notices.label("open_notices"), func.count().over().label("total"))
              .join(Registration.organisation).join(Registration.cohort)
              .options(contains_eager(Registration.organisation), contains_eager(Registration.cohort)))
-    rows, page = _page_of(_filtered(query, args, today, open_notices))
+    rows, page = page_of(_filtered(query, args, today, open_notices), PAGE_SIZE)
     items = []
     for registration, notices, _total in rows:
         status = documents.status_on(registration, today)
@@ -267,7 +204,7 @@ def notices():
         query = query.where(ChangeNotice.state == state)
     else:
         state = "all"
-    rows, page = _page_of(query)  # (notice, registration with its organisation and cohort, filer's name, total)
+    rows, page = page_of(query, PAGE_SIZE)  # (notice, registration with its organisation and cohort, filer's name, total)
     return render_template("registrations/staff_notices.html", page=page, rows=rows, state=state,
                            states=list(ChangeNoticeState), change_rows=operations.change_rows)
 

@@ -11,6 +11,7 @@ from sqlalchemy import Select, or_
 from portal.applications.models import Application
 from portal.applications.workflow import ApplicationState
 from portal.core import japanese
+from portal.core.paging import contains
 from portal.core.reference.municipalities import KUMAMOTO_CITY
 from portal.organisations.models import Organisation
 
@@ -69,17 +70,11 @@ def filtered(query: Select, args: dict[str, str], user) -> Select:
 def search(q: str):
     """Name (as typed), reading (hiragana or katakana, half- or full-width) or 法人番号."""
     text = japanese.normalize(q)
-    kana = japanese.to_katakana(text)
-    conditions = [Organisation.name.ilike(_like(text), escape="\\"),
-                  Organisation.name_kana.ilike(_like(kana), escape="\\")]
+    conditions = [Organisation.search_key.like(contains(japanese.search_key(text)), escape="\\")]
     digits = japanese.normalize_corporate_number(text)
     if re.fullmatch(r"[0-9]{13}", digits):
         conditions.append(Organisation.corporate_number == digits)
     return or_(*conditions)
-
-
-def _like(text: str) -> str:
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 def active_filters(args: dict[str, str]) -> dict[str, str]:

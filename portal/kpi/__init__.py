@@ -1,0 +1,1 @@
+"""The city's KPI: registered entities inside Kumamoto City against the target."""

@@ -1,0 +1,30 @@
+"""Registrations in SQL: the twin of `documents.status_on`, for lists, the directory, the open
+data and the KPI, so that a status means the same on every page."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import and_, or_
+
+from portal.registrations import documents
+from portal.registrations.models import Registration, RegistrationState
+
+
+def status_condition(status: str, day: date):
+    """Registrations whose status on `day` is `status` (one of documents' five)."""
+    ended = and_(Registration.state != RegistrationState.ACTIVE,
+                 or_(Registration.ended_on.is_(None), Registration.ended_on <= day))
+    running = ~ended
+    return {
+        documents.WITHDRAWN: and_(ended, Registration.state == RegistrationState.WITHDRAWN),
+        documents.REVOKED: and_(ended, Registration.state == RegistrationState.REVOKED),
+        documents.EXPIRED: and_(running, Registration.valid_until < day),
+        documents.UPCOMING: and_(running, Registration.valid_until >= day, Registration.registered_on > day),
+        documents.ACTIVE: and_(running, Registration.registered_on <= day, Registration.valid_until >= day),
+    }[status]
+
+
+def active_on(day: date):
+    """Registrations active on `day`: decided on or before it, not past their term, and not
+    withdrawn or revoked before it (CONTRACT.md: 2021-08-25 → active through 2024-08-24)."""
+    return status_condition(documents.ACTIVE, day)
