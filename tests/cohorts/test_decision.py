@@ -74,6 +74,10 @@ def test_the_decision_registers_rejects_and_mails_once(app, build_cohort):
         # Numbers in order of first submission.
         assert [db.session.get(Application, a).registration_id for a in approved] == [r.id for r in registrations]
         assert {(r.registered_on, r.valid_until) for r in registrations} == {(DECIDED_ON, date(2029, 12, 19))}
+        # The goals of the key actions and where the registrant is, for the directory and the KPI.
+        assert [r.goals for r in registrations] == [[13]] * 3
+        assert all((r.municipality_code, r.in_city) == (r.organisation.municipality_code, r.organisation.in_city)
+                   and r.in_city for r in registrations)
         assert db.session.get(Cohort, cohort_id).state == "decided"
         subjects = [m.subject for m in db.session.scalars(select(OutboxMail))
                     if m.subject in ("登録が決定しました", "申請の審査結果について")]
@@ -180,8 +184,10 @@ def test_an_approved_renewal_extends_the_term_under_the_same_number(app, build_c
         operations.move_cohort(later, CohortState.OPEN)
         application = db.session.get(Application, by_submission[0])
         owner = application.organisation.owner
+        content = {**application.content, "actions": [{**action, "goals": [7, 12]}
+                                                      for action in application.content["actions"]]}
         renewal = applications.start_application(application.organisation, later, owner,
-                                                 kind=ApplicationKind.RENEWAL, content=application.content,
+                                                 kind=ApplicationKind.RENEWAL, content=content,
                                                  registration=registration)
         applications.submit_application(renewal, owner)
         reviewer = db.session.get(User, reviewer_id)
@@ -196,6 +202,7 @@ def test_an_approved_renewal_extends_the_term_under_the_same_number(app, build_c
         renewed = db.session.get(Registration, registration_id)
         assert renewed.number == number
         assert renewed.valid_until == date(original_end.year + 3, original_end.month, original_end.day)
+        assert renewed.goals == [7, 12]  # the renewed key actions' goals replace the old ones
         assert db.session.scalar(select(db.func.count()).select_from(Registration)) == 1
 
 

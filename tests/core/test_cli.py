@@ -8,6 +8,7 @@ from portal.accounts.models import User
 from portal.cohorts.models import Cohort
 from portal.core import diagnostics
 from portal.core.extensions import db
+from portal.demo import HISTORICAL
 from portal.demo.applications import DEMO_ORGANISATIONS
 from portal.demo.registrations import DECIDED
 from portal.core.outbox import MailState, OutboxMail
@@ -37,7 +38,8 @@ def test_seed_demo_is_idempotent_and_its_accounts_sign_in(app, runner):
     assert "demo data ready" in first.output
     counts = _counts(app)
     assert counts["users"] == 6 + len(DEMO_ORGANISATIONS) + len(DECIDED)
-    assert counts["organisations"] == 2 + len(DEMO_ORGANISATIONS) + len(DECIDED)
+    historical = sum(total for _, total, _ in HISTORICAL.values())
+    assert counts["organisations"] == 2 + len(DEMO_ORGANISATIONS) + len(DECIDED) + historical
     assert counts["partner_institutions"] >= 2
     assert counts["cohorts"] >= 1
 
@@ -57,6 +59,13 @@ def test_seed_demo_is_idempotent_and_its_accounts_sign_in(app, runner):
         assert {email: str(u.role) for email, u in users.items() if email in DEMO_ACCOUNTS} == DEMO_ACCOUNTS
         assert {email for email in users if email not in DEMO_ACCOUNTS} == {o[0] for o in DEMO_ORGANISATIONS + DECIDED}
         assert all(u.email_verified_at is not None and u.is_active for u in users.values())
+
+        # Cohorts 1 and 2 with the plan's figures: 441 / 274 in the city, 570 / 319.
+        figures = db.session.execute(
+            select(Cohort.number, func.count(), func.sum(func.cast(Registration.in_city, db.Integer)))
+            .join(Registration.cohort).where(Cohort.number.in_((1, 2))).group_by(Cohort.number)
+            .order_by(Cohort.number)).all()
+        assert [tuple(f) for f in figures] == [(1, 441, 274), (2, 570, 319)]
 
         partner, partner2 = users["partner@example.jp"], users["partner2@example.jp"]
         assert partner.partner_id is not None and partner2.partner_id is not None
