@@ -42,6 +42,7 @@ MATRIX = {
     "organisations.postal_code": ("GET", ALL, None),
     "organisations.staff_index": ("GET", STAFF, 403),
     "organisations.revoke_consent": ("POST", {"applicant_a"}, 404),
+    "organisations.set_listing": ("POST", {"applicant_a"}, 404),
     "applications.start": ("GET", {"applicant_a", "applicant_b"}, 403),
     "applications.status": ("GET", {"applicant_a"} | STAFF, 404),
     "applications.step": ("GET", {"applicant_a"} | STAFF, 404),

@@ -9,6 +9,7 @@ from sqlalchemy import or_, select
 from portal.core import japanese, location
 from portal.core.extensions import db, limiter
 from portal.core.forms import restore_input
+from portal.core.paging import contains
 from portal.core.permissions import access, may, public, require
 from portal.core.security import form_view
 from portal.organisations import operations
@@ -92,6 +93,20 @@ def revoke_consent(organisation_id: int, consent_id: int):
     return redirect(url_for("organisations.show", organisation_id=organisation.id))
 
 
+@bp.post("/organisations/<int:organisation_id>/listing")
+@access("signed_in")
+def set_listing(organisation_id: int):
+    """Give or withdraw consent to the public directory and the open data (at once)."""
+    organisation = db.get_or_404(Organisation, organisation_id)
+    require("organisation.edit", organisation)
+    listed = request.form.get("listed") == "1"
+    if operations.set_public_listing(organisation, listed, current_user):
+        db.session.commit()
+    flash(_("Your organisation is listed in the public directory and the open data.") if listed else
+          _("Your organisation is no longer listed in the public directory or the open data."), "success")
+    return redirect(url_for("organisations.show", organisation_id=organisation.id) + "#listing")
+
+
 @bp.route("/organisations/<int:organisation_id>/edit", methods=["GET", "POST"])
 @form_view
 @access("signed_in")
@@ -172,9 +187,8 @@ def staff_index():
     query = select(Organisation).order_by(Organisation.id.desc())
     q = (request.args.get("q") or "").strip()
     if q:
-        like = f"%{japanese.normalize(q)}%"
-        query = query.where(or_(Organisation.name.ilike(like), Organisation.name_kana.ilike(
-            f"%{japanese.to_katakana(japanese.normalize(q))}%"), Organisation.corporate_number == q))
+        query = query.where(or_(Organisation.search_key.like(contains(japanese.search_key(q)), escape="\\"),
+                                Organisation.corporate_number == japanese.normalize_corporate_number(q)))
     where = request.args.get("where")
     if where == "in_city":
         query = query.where(Organisation.in_city.is_(True))
