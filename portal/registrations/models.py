@@ -49,7 +49,7 @@ class Registration(db.Model):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     state: Mapped[RegistrationState] = mapped_column(str_enum(RegistrationState, 16), default=RegistrationState.ACTIVE)
     registered_on: Mapped[date]
-    valid_until: Mapped[date]
+    valid_until: Mapped[date] = mapped_column(index=True)  # "active on a day" filters on it
     ended_on: Mapped[date | None]
     end_reason: Mapped[str | None] = mapped_column(Text)
     # Reminders before the term ends are sent once each (`flask registrations remind`).
