@@ -16,6 +16,7 @@ def init_app(app: Flask) -> None:
     from portal.accounts.cli import users
     from portal.demo import seed_demo
     from portal.registrations.cli import import_registrants, registrations
+    from portal.kpi.cli import report
 
     app.cli.add_command(doctor)
     app.cli.add_command(outbox)
@@ -23,6 +24,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(seed_demo)
     app.cli.add_command(registrations)
+    app.cli.add_command(report)
     app.cli.add_command(import_registrants)
 
 

@@ -1,0 +1,169 @@
+"""The KPI chart: cumulative registered entities in the city, cohort by cohort, and those active
+on the report's date, against the target — a server-side SVG, no JavaScript, no chart library.
+
+The same SVG is inlined in the report page and in the PDF. Hence:
+- presentation attributes only (fill=, font-family=), never `style=`: the page's CSP
+  (style-src 'self') blocks inline styles, and WeasyPrint reads attributes as well;
+- the font family names IPAexGothic first, the face the PDF embeds (WeasyPrint would otherwise
+  draw the Japanese labels as empty boxes); browsers without it fall back to their own;
+- <title> and <desc> carry the figures as text, for screen readers (the tables below the chart
+  on the page carry them too);
+- labels are translated (gettext) in the locale in force where it is drawn.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import gettext as _
+from markupsafe import Markup, escape
+
+FONT_FAMILY = "IPAexGothic, 'Noto Sans JP', 'Hiragino Sans', 'Yu Gothic UI', Meiryo, sans-serif"
+
+WIDTH, HEIGHT = 760, 420
+LEFT, RIGHT, TOP, BOTTOM = 84, 24, 72, 78
+PLOT_W, PLOT_H = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+
+# Colours from the portal's palette (static/css/portal.css); each ≥ 4.5:1 against white.
+CUMULATIVE = "#0017c1"
+ACTIVE = "#197a4b"
+TARGET = "#ce0000"
+GRID = "#d9d9d9"
+TEXT = "#1a1a1a"
+MUTED = "#4d4d4d"
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    sublabel: str
+    value: int
+    colour: str
+
+
+def kpi_chart(report: Mapping[str, Any], id_prefix: str = "kpi-chart") -> Markup:
+    """The chart of a report from `portal.kpi.report.kpi_report`, as an inline <svg> element."""
+    bars = [Bar(_("Cohort %(number)s", number=c["number"]), c["decided_on"], c["cumulative_in_city"], CUMULATIVE)
+            for c in report["cohorts"]]
+    bars.append(Bar(_("Active"), report["as_of"], report["active_in_city"], ACTIVE))
+    target = report["target"]
+    top, step = _scale(max([target, *(bar.value for bar in bars)]))
+    title = _("Registered entities in Kumamoto City against the target")
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" '
+        f'role="img" aria-labelledby="{id_prefix}-title {id_prefix}-desc" font-family="{FONT_FAMILY}" '
+        f'font-size="14" fill="{TEXT}" class="kpi-chart-svg">',
+        f'<title id="{id_prefix}-title">{escape(title)}</title>',
+        f'<desc id="{id_prefix}-desc">{escape(_description(report))}</desc>',
+        f'<rect x="0" y="0" width="{WIDTH}" height="{HEIGHT}" fill="#ffffff"/>',
+        *_legend(),
+        *_y_axis(top, step),
+        *_bars(bars, top),
+        *_target_line(report, top),
+        *_axis_titles(),
+        "</svg>",
+    ]
+    return Markup("\n".join(parts))
+
+
+def _description(report: Mapping[str, Any]) -> str:
+    cohorts = ", ".join(_("Cohort %(number)s", number=c["number"]) + f": {c['cumulative_in_city']:,}"
+                        for c in report["cohorts"]) or _("no cohort decided yet")
+    return _("Registered entities in Kumamoto City, cumulative after each cohort's decision: %(cohorts)s. "
+             "Active in the city on %(date)s: %(active)s, against the target of %(target)s for fiscal "
+             "%(year)s (%(progress)s %%).",
+             cohorts=cohorts, date=report["as_of"], active=f"{report['active_in_city']:,}",
+             target=f"{report['target']:,}", year=report["target_fiscal_year"],
+             progress=f"{report['progress'] * 100:.1f}")
+
+
+def _scale(highest: int) -> tuple[int, int]:
+    """The axis' top — a round number above `highest`, with headroom for the top bar's label —
+    and its gridline step."""
+    step = _step(highest * 1.1)
+    return max(step * math.ceil(highest * 1.1 / step), step), step
+
+
+def _step(span: float) -> int:
+    """A 1-2-5 step giving about five gridlines over `span`."""
+    if span <= 5:
+        return 1
+    raw = span / 5
+    magnitude = 10 ** math.floor(math.log10(raw))
+    for factor in (1, 2, 5, 10):
+        if raw <= factor * magnitude:
+            return int(factor * magnitude)
+    return int(10 * magnitude)
+
+
+def _y(value: float, top: int) -> float:
+    return round(TOP + PLOT_H - value / top * PLOT_H, 1)
+
+
+def _y_axis(top: int, step: int) -> list[str]:
+    parts = []
+    for value in range(0, top + 1, step):
+        y = _y(value, top)
+        parts.append(f'<line x1="{LEFT}" y1="{y}" x2="{LEFT + PLOT_W}" y2="{y}" stroke="{GRID}" stroke-width="1"/>')
+        parts.append(f'<text x="{LEFT - 8}" y="{y + 5}" text-anchor="end" fill="{MUTED}">{value:,}</text>')
+    parts.append(f'<line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{TOP + PLOT_H}" stroke="{TEXT}" stroke-width="1"/>')
+    parts.append(f'<line x1="{LEFT}" y1="{TOP + PLOT_H}" x2="{LEFT + PLOT_W}" y2="{TOP + PLOT_H}" '
+                 f'stroke="{TEXT}" stroke-width="1.5"/>')
+    return parts
+
+
+def _bars(bars: list[Bar], top: int) -> list[str]:
+    slot = PLOT_W / len(bars)
+    width = min(slot * 0.6, 72)
+    # Many cohorts: smaller labels, and the date under each label only while it fits.
+    size = 14 if slot >= 70 else 12 if slot >= 50 else 10
+    parts = []
+    for index, bar in enumerate(bars):
+        centre = LEFT + slot * (index + 0.5)
+        y = _y(bar.value, top)
+        parts.append(f'<rect x="{round(centre - width / 2, 1)}" y="{y}" width="{round(width, 1)}" '
+                     f'height="{round(TOP + PLOT_H - y, 1)}" fill="{bar.colour}"/>')
+        parts.append(f'<text x="{round(centre, 1)}" y="{y - 6}" text-anchor="middle" font-size="{size}" '
+                     f'font-weight="bold">{bar.value:,}</text>')
+        base = TOP + PLOT_H
+        parts.append(f'<text x="{round(centre, 1)}" y="{base + 20}" text-anchor="middle" font-size="{size}">'
+                     f'{escape(bar.label)}</text>')
+        if slot >= 70:
+            parts.append(f'<text x="{round(centre, 1)}" y="{base + 38}" text-anchor="middle" font-size="12" '
+                         f'fill="{MUTED}">{escape(bar.sublabel)}</text>')
+    return parts
+
+
+def _target_line(report: Mapping[str, Any], top: int) -> list[str]:
+    y = _y(report["target"], top)
+    label = _("Target %(target)s (fiscal %(year)s)", target=f"{report['target']:,}", year=report["target_fiscal_year"])
+    return [
+        f'<line x1="{LEFT}" y1="{y}" x2="{LEFT + PLOT_W}" y2="{y}" stroke="{TARGET}" stroke-width="2.5" '
+        f'stroke-dasharray="8 5"/>',
+        f'<text x="{LEFT + 6}" y="{y - 7}" fill="{TARGET}" font-weight="bold">{escape(label)}</text>',
+    ]
+
+
+def _legend() -> list[str]:
+    y = 24
+    return [
+        f'<rect x="{LEFT}" y="{y - 11}" width="14" height="14" fill="{CUMULATIVE}"/>',
+        f'<text x="{LEFT + 20}" y="{y + 1}">{escape(_("In the city, cumulative at each decision"))}</text>',
+        f'<rect x="{LEFT + 360}" y="{y - 11}" width="14" height="14" fill="{ACTIVE}"/>',
+        f'<text x="{LEFT + 380}" y="{y + 1}">{escape(_("Active in the city on the report date"))}</text>',
+        f'<line x1="{LEFT}" y1="{y + 22}" x2="{LEFT + 14}" y2="{y + 22}" stroke="{TARGET}" stroke-width="2.5" '
+        f'stroke-dasharray="4 3"/>',
+        f'<text x="{LEFT + 20}" y="{y + 27}">{escape(_("Target"))}</text>',
+    ]
+
+
+def _axis_titles() -> list[str]:
+    middle = TOP + PLOT_H / 2
+    return [
+        f'<text x="18" y="{middle}" text-anchor="middle" transform="rotate(-90 18 {middle})" fill="{MUTED}">'
+        f'{escape(_("Registered entities in the city"))}</text>',
+        f'<text x="{LEFT + PLOT_W / 2}" y="{HEIGHT - 8}" text-anchor="middle" fill="{MUTED}">'
+        f'{escape(_("Cohort (decision date)"))}</text>',
+    ]

@@ -1,0 +1,156 @@
+"""The city's KPI report — 「熊本県SDGs登録制度」登録団体数(市内) — computed in SQL.
+
+Read-only, and a constant number of queries whatever the number of registrations: every
+figure is a GROUP BY (targets 1, cohorts 1, wards 1, industries 1, goals 1). The result is
+plain JSON-ready data in no particular language (codes, not names): the page, the PDF, the
+CSV/XLSX and the command line all start from it (`portal.kpi.presentation` adds the names).
+
+Definitions (CONTRACT.md, "KPI JSON"):
+- a cohort's `registered` / `in_city` are the registrations its decision created, by
+  `Registration.cohort_id`, and where each entity was at that decision (`Registration.in_city`,
+  a snapshot: a later move does not rewrite a past cohort's figures);
+- `active_*` are the registrations active on `as_of` (`portal.registrations.queries.active_on`:
+  the same rule as every status in the portal);
+- `progress = round(active_in_city / target, 4)`.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from sqlalchemy import case, func, select
+
+from portal.cohorts.models import Cohort, CohortState
+from portal.core.extensions import db
+from portal.core.reference.industries import INDUSTRIES
+from portal.core.reference.municipalities import KUMAMOTO_CITY, MUNICIPALITIES
+from portal.core.reference.sdgs import GOALS
+from portal.kpi.targets import Target, load_targets, target_for
+from portal.organisations.models import Organisation
+from portal.registrations.models import Registration, RegistrationGoal
+from portal.registrations.queries import active_on
+
+# The keys of CONTRACT.md's KPI JSON, in its order (the command line prints exactly these).
+CONTRACT_KEYS = ("as_of", "target", "target_fiscal_year", "cohorts", "active_total", "active_in_city", "progress")
+COHORT_KEYS = ("number", "decided_on", "registered", "in_city", "cumulative_registered", "cumulative_in_city")
+
+WARD_CODES = tuple(m.code for m in MUNICIPALITIES if m.parent_code == KUMAMOTO_CITY)  # 43101 … 43105
+# In the city, but the address did not name a ward (the city's own code).
+WARD_UNKNOWN = KUMAMOTO_CITY
+
+
+def kpi_report(as_of: date, target_year: int | None = None, *,
+               targets: Mapping[int, Target] | None = None) -> dict[str, Any]:
+    """The KPI on `as_of`: CONTRACT.md's keys, then what the page adds (`breakdowns`,
+    `targets`, each cohort's `in_city_share`). `targets` may be passed when the caller has
+    already loaded them (`load_targets()`), saving a query. Raises KpiError
+    ("unknown_target_year") when `target_year` has no target."""
+    targets = load_targets() if targets is None else targets
+    target = target_for(as_of, targets, target_year)
+    cohorts = _cohorts(as_of)
+    wards, active_total, active_in_city = _wards(as_of)
+    return {
+        "as_of": as_of.isoformat(),
+        "target": target.value,
+        "target_fiscal_year": target.fiscal_year,
+        "cohorts": cohorts,
+        "active_total": active_total,
+        "active_in_city": active_in_city,
+        "progress": round(active_in_city / target.value, 4),
+        # --- beyond the contract -------------------------------------------------------------
+        "active_outside_city": active_total - active_in_city,
+        "active_in_city_share": _share(active_in_city, active_total),
+        "target_builtin": target.builtin,
+        "targets": [{"fiscal_year": t.fiscal_year, "value": t.value, "builtin": t.builtin}
+                    for t in targets.values()],
+        "breakdowns": {"wards": wards, "industries": _industries(as_of), "goals": _goals(as_of)},
+    }
+
+
+def contract_json(report: Mapping[str, Any]) -> dict[str, Any]:
+    """Exactly CONTRACT.md's KPI JSON, in its key order, from a full report."""
+    data = {key: report[key] for key in CONTRACT_KEYS}
+    data["cohorts"] = [{key: cohort[key] for key in COHORT_KEYS} for cohort in report["cohorts"]]
+    return data
+
+
+def _share(part: int, whole: int) -> float | None:
+    """part / whole to 4 decimals; None when there is nothing to divide (no 0 % that means "no data")."""
+    return round(part / whole, 4) if whole else None
+
+
+def _in_city_count():
+    return func.coalesce(func.sum(case((Registration.in_city.is_(True), 1), else_=0)), 0)
+
+
+def _cohorts(as_of: date) -> list[dict[str, Any]]:
+    """Decided cohorts with `decided_on <= as_of`, by number, with what their decision created
+    and the running totals (one grouped query; a cohort that registered nobody shows zeros)."""
+    rows = db.session.execute(
+        select(Cohort.number, Cohort.decided_on, func.count(Registration.id), _in_city_count())
+        .outerjoin(Registration, Registration.cohort_id == Cohort.id)
+        .where(Cohort.state == CohortState.DECIDED, Cohort.decided_on.is_not(None), Cohort.decided_on <= as_of)
+        .group_by(Cohort.id, Cohort.number, Cohort.decided_on)
+        .order_by(Cohort.number)
+    ).all()
+    cohorts, cumulative_registered, cumulative_in_city = [], 0, 0
+    for number, decided_on, registered, in_city in rows:
+        cumulative_registered += registered
+        cumulative_in_city += in_city
+        cohorts.append({
+            "number": number, "decided_on": decided_on.isoformat(), "registered": registered, "in_city": in_city,
+            "cumulative_registered": cumulative_registered, "cumulative_in_city": cumulative_in_city,
+            "in_city_share": _share(in_city, registered),
+        })
+    return cohorts
+
+
+def _wards(as_of: date) -> tuple[list[dict[str, Any]], int, int]:
+    """Active registrations in the city by ward, and the active totals (one grouped query).
+
+    Every ward is listed, with 0 if need be; "ward unknown" (the city's own code, or a code
+    that names no ward) only when some registration is there."""
+    counts: dict[str, int] = dict.fromkeys(WARD_CODES, 0)
+    total = in_city = 0
+    rows = db.session.execute(
+        select(Registration.municipality_code, Registration.in_city, func.count())
+        .where(active_on(as_of))
+        .group_by(Registration.municipality_code, Registration.in_city))
+    for code, inside, count in rows:
+        total += count
+        if inside:
+            in_city += count
+            key = code if code in WARD_CODES else WARD_UNKNOWN
+            counts[key] = counts.get(key, 0) + count
+    wards = [{"code": code, "active": count} for code, count in counts.items()]
+    return wards, total, in_city
+
+
+def _industries(as_of: date) -> list[dict[str, Any]]:
+    """Active registrations by the registrant's industry (日本標準産業分類 大分類 A–T), in the
+    city and in total; every letter listed, then any unexpected code as it is (one query)."""
+    rows = db.session.execute(
+        select(Organisation.industry, func.count(), _in_city_count())
+        .select_from(Registration).join(Registration.organisation)
+        .where(active_on(as_of))
+        .group_by(Organisation.industry))
+    found = {code: (active, in_city) for code, active, in_city in rows}
+    codes = [industry.code for industry in INDUSTRIES]
+    codes += sorted(code for code in found if code not in codes)
+    return [{"code": code, "active": found.get(code, (0, 0))[0], "active_in_city": found.get(code, (0, 0))[1]}
+            for code in codes]
+
+
+def _goals(as_of: date) -> list[dict[str, Any]]:
+    """Active registrations whose key actions serve each SDG (1–17), in the city and in total
+    (one query). A registration counts once for each of its goals, so these add up to more
+    than the number of registrations."""
+    rows = db.session.execute(
+        select(RegistrationGoal.goal, func.count(), _in_city_count())
+        .join(Registration, Registration.id == RegistrationGoal.registration_id)
+        .where(active_on(as_of))
+        .group_by(RegistrationGoal.goal))
+    found = {goal: (active, in_city) for goal, active, in_city in rows}
+    return [{"goal": goal.number, "active": found.get(goal.number, (0, 0))[0],
+             "active_in_city": found.get(goal.number, (0, 0))[1]} for goal in GOALS]

@@ -1,0 +1,65 @@
+"""Helpers of the KPI tests: the small dataset's rows (every figure worked out by hand in
+test_kpi_report.py), an English-reading staff client, and a SQL statement counter."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import date
+
+from sqlalchemy import event
+from support import login
+
+from portal.core.extensions import db
+
+CHUO = ("8600806", "熊本市中央区花畑町4-1")
+HIGASHI = ("8620911", "熊本市東区健軍2-10-3")
+UEKI = ("8610136", "鹿本郡植木町岩野238-1")  # merged into the city: 北区
+MINAMI = ("8614101", "熊本市南区近見7-4-10")
+NISHI = ("8600047", "熊本市西区春日3-15-60")
+KITA = ("8618001", "熊本市北区武蔵ケ丘2-142-10")
+KIKUYO = ("8691102", "菊池郡菊陽町原水1-1")  # next door, outside
+YATSUSHIRO = ("8668501", "八代市平山新町4438-3")
+KOSHI = ("8611102", "合志市須屋1-10-3")
+
+# cohort number, decision date, rows: (place, industry, goals)
+COHORTS = (
+    (1, date(2020, 12, 1), [(CHUO, "E", "13"), (KIKUYO, "D", "7;13")]),
+    (2, date(2021, 8, 25), [(CHUO, "E", "8;13"), (HIGASHI, "I", "11"), (UEKI, "A", "2;15"),
+                            (KIKUYO, "D", "9"), (YATSUSHIRO, "E", "13")]),
+    (3, date(2022, 1, 20), [(MINAMI, "P", "3"), (NISHI, "G", "9;17"), (KOSHI, "D", "13"), (YATSUSHIRO, "H", "11")]),
+    (4, date(2024, 5, 10), [(KITA, "E", "13"), (KOSHI, "E", "7")]),
+)
+WITHDRAWN = ("KS02-0002", date(2023, 6, 1))  # 東区, in the city
+REVOKED = ("KS03-0004", date(2023, 1, 10))  # 八代市, outside
+
+
+def row(number: int, place: tuple[str, str], industry: str, goals: str) -> dict[str, str]:
+    postal_code, address = place
+    return {"corporate_number": "", "name": f"テスト協議会{number}", "name_kana": "テストキョウギカイ",
+            "kind": "group", "postal_code": postal_code, "address": address, "industry": industry, "goals": goals}
+
+
+
+
+def staff_client(app, user_id: int, english: bool = True):
+    client = app.test_client()
+    login(client, user_id)
+    if english:
+        assert client.get("/?lang=en").status_code == 200
+    return client
+
+
+@contextmanager
+def counted(app):
+    """The SQL statements run inside the block, as a list that fills while it runs."""
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)

@@ -1,0 +1,52 @@
+"""The report costs the same SQL statements for 100 registrations as for 10,000: every figure is
+aggregated in the database, nothing is loaded row by row."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from kpi_helpers import counted, staff_client
+
+from portal.core.extensions import db
+from portal.demo.historical import historical_rows
+from portal.registrations.importer import import_rows
+
+AS_OF = {"as_of": "2024-03-31"}
+URLS = ("/staff/kpi/", "/staff/kpi/report.json", "/staff/kpi/report.csv")
+
+
+def _import(app, total: int, in_city: int, cohort: int, decided_on: date) -> None:
+    with app.test_request_context():
+        import_rows(historical_rows(total, in_city, cohort), cohort, decided_on)
+        db.session.commit()
+
+
+def _measure(app, client) -> dict[str, list[str]]:
+    statements = {}
+    for url in URLS:
+        with counted(app) as seen:
+            response = client.get(url, query_string=AS_OF)
+            assert response.status_code == 200
+            response.get_data()  # the CSV is written while its body is read
+        statements[url] = list(seen)
+    return statements
+
+
+def test_the_same_statements_for_100_and_10000_registrations(app, make_user):
+    client = staff_client(app, make_user("reviewer"))
+    _import(app, 100, 60, 1, date(2021, 8, 25))
+    small = _measure(app, client)
+    assert client.get("/staff/kpi/report.json", query_string=AS_OF).get_json()["active_total"] == 100
+
+    # 9,900 more in ten cohorts (as the portal grows), all still active on the report date.
+    for number in range(2, 12):
+        _import(app, 990, 500, number, date(2021, 9, 1) + timedelta(days=90 * (number - 2)))
+    large = _measure(app, client)
+    report = client.get("/staff/kpi/report.json", query_string=AS_OF).get_json()
+    assert (report["active_total"], report["active_in_city"]) == (10_000, 5_060)
+    assert report["cohorts"][-1]["cumulative_in_city"] == 5_060
+
+    for url in URLS:
+        assert len(large[url]) == len(small[url]), url
+        # The signed-in user, then the report's five grouped queries: targets, cohorts,
+        # wards, industries, goals.
+        assert len(large[url]) == 6, large[url]
