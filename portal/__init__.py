@@ -67,9 +67,11 @@ def _register_features(app: Flask) -> None:
     from portal.registrations.views import bp as registrations
     from portal.review.checks import bp as review_checks
     from portal.review.views import bp as review
+    from portal.kpi.views import bp as kpi
+    from portal.directory.views import bp as directory
 
     for blueprint in (core, accounts, staff_accounts, organisations, applications, review, review_checks, cohorts,
                       registrations,
-                      staff_registrations):
+                      staff_registrations, directory, kpi):
         app.register_blueprint(blueprint)
     cli.init_app(app)

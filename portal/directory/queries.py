@@ -1,0 +1,303 @@
+"""Who the public sees, and what it sees of each registrant: one definition for the directory,
+the registrant pages and the open data, so that a download can never hold a registrant the
+pages hide (or miss one they show).
+
+A registrant is listed when its registration is active on the day (JST) — not withdrawn,
+revoked, expired or yet to begin (`portal.registrations.queries.active_on`) — and its
+organisation consents to public listing. Each row carries its goals as one aggregated string
+(a correlated subquery), so a page, a registrant or the whole open data is one SQL statement
+whatever the number of registrants.
+"""
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import String, and_, cast, func, or_, select
+from sqlalchemy.sql import ColumnElement, Select
+
+from portal.applications.content import AREAS
+from portal.applications.models import Application
+from portal.applications.workflow import ApplicationState
+from portal.cohorts.models import Cohort, CohortState
+from portal.core import japanese
+from portal.core.extensions import db
+from portal.core.paging import contains
+from portal.core.reference import industries, municipalities, sdgs
+from portal.organisations.models import Organisation
+from portal.registrations import documents
+from portal.registrations.models import Registration, RegistrationGoal
+from portal.registrations.queries import active_on
+
+PER_PAGE = 20
+# Longer searches are cut: nobody's name is longer, and a LIKE pattern stays small.
+MAX_QUERY = 100
+MAX_COHORT = 999
+
+# The open data's fields, in order (CONTRACT.md "Public HTTP").
+FIELDS = ("registration_number", "name", "name_kana", "municipality_code", "municipality", "in_city",
+          "industry", "goals", "cohort", "registered_on", "valid_until")
+
+FILTER_TITLES = {
+    "q": _l("Search"),
+    "goal": _l("SDG goal"),
+    "municipality": _l("Municipality"),
+    "industry": _l("Industry"),
+    "cohort": _l("Cohort"),
+}
+
+
+# --- the filters -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Filters:
+    """The directory's query arguments, parsed. A value that cannot be one (goal=99,
+    municipality=xyz) is dropped and its name kept in `ignored`, so the page can say so."""
+
+    q: str = ""
+    goal: int | None = None
+    municipality: str | None = None
+    industry: str | None = None
+    cohort: int | None = None
+    ignored: tuple[str, ...] = field(default=(), compare=False)
+
+    @classmethod
+    def parse(cls, args: Mapping[str, str]) -> Filters:
+        raw = {name: (args.get(name) or "").strip() for name in FILTER_TITLES}
+        ignored: list[str] = []
+
+        def keep(name: str, value: Any) -> Any:
+            if raw[name] and value is None:
+                ignored.append(name)
+            return value
+
+        q = _printable(raw["q"])[:MAX_QUERY].strip()
+        goal = _number(raw["goal"], 1, len(sdgs.GOALS))
+        municipality = raw["municipality"] if _is_municipality(raw["municipality"]) else None
+        industry = raw["industry"].upper() if _is_industry(raw["industry"].upper()) else None
+        cohort = _number(raw["cohort"], 1, MAX_COHORT)
+        return cls(q=q, goal=keep("goal", goal), municipality=keep("municipality", municipality),
+                   industry=keep("industry", industry), cohort=keep("cohort", cohort), ignored=tuple(ignored))
+
+    @property
+    def chosen(self) -> bool:
+        return bool(self.q or self.goal or self.municipality or self.industry or self.cohort)
+
+    def args(self) -> dict[str, str]:
+        """The filters as query arguments (for the form and for links)."""
+        values = {"q": self.q, "goal": self.goal, "municipality": self.municipality, "industry": self.industry,
+                  "cohort": self.cohort}
+        return {name: str(value) for name, value in values.items() if value}
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        found: list[ColumnElement[bool]] = []
+        if self.q:
+            search = _search(self.q)
+            if search is not None:
+                found.append(search)
+        if self.goal:
+            found.append(select(RegistrationGoal.goal)
+                         .where(RegistrationGoal.registration_id == Registration.id, RegistrationGoal.goal == self.goal)
+                         .correlate(Registration).exists())
+        if self.municipality:
+            found.append(Organisation.municipality_code.in_(municipality_codes(self.municipality)))
+        if self.industry:
+            found.append(Organisation.industry == self.industry)
+        if self.cohort:
+            found.append(Cohort.number == self.cohort)
+        return found
+
+
+def _printable(text: str) -> str:
+    """Without control and format characters: PostgreSQL refuses NUL in a string, and nobody
+    searches for an invisible character."""
+    return "".join(ch for ch in text if not unicodedata.category(ch).startswith("C"))
+
+
+def _number(text: str, low: int, high: int) -> int | None:
+    return int(text) if text.isascii() and text.isdigit() and low <= int(text) <= high else None
+
+
+def _is_municipality(code: str) -> bool:
+    try:
+        municipalities.municipality(code)
+    except KeyError:
+        return False
+    return True
+
+
+def _is_industry(code: str) -> bool:
+    try:
+        industries.industry(code)
+    except KeyError:
+        return False
+    return True
+
+
+def municipality_codes(code: str) -> list[str]:
+    """The codes a municipality filter matches: Kumamoto City means the city and its five wards
+    (organisations are located in a ward; 43100 alone is what an unresolved address gets)."""
+    if code == municipalities.KUMAMOTO_CITY:
+        return sorted(municipalities.KUMAMOTO_CITY_CODES)
+    return [code]
+
+
+def _search(q: str) -> ColumnElement[bool] | None:
+    """Name or フリガナ, whatever the kana and the width (both sides folded by `search_key`), or a
+    registration number typed in any width ("ｋｓ０２－０１３７")."""
+    conditions: list[ColumnElement[bool]] = []
+    key = japanese.search_key(q)
+    if key:
+        conditions.append(Organisation.search_key.like(contains(key), escape="\\"))
+    number = documents.normalise_number(q)
+    if number:
+        conditions.append(Registration.number == number)
+    return or_(*conditions) if conditions else None
+
+
+# --- the rows ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Registrant:
+    """What anyone may know about a listed registrant (the consent covers exactly this)."""
+
+    id: int
+    number: str
+    name: str
+    name_kana: str
+    municipality_code: str | None
+    in_city: bool
+    industry: str
+    goals: tuple[int, ...]
+    cohort: int
+    registered_on: date
+    valid_until: date
+
+    @classmethod
+    def from_row(cls, row: Any) -> Registrant:
+        return cls(id=row.id, number=row.number, name=row.name, name_kana=row.name_kana,
+                   municipality_code=row.municipality_code, in_city=bool(row.in_city), industry=row.industry,
+                   goals=parse_goals(row.goals), cohort=row.cohort, registered_on=row.registered_on,
+                   valid_until=row.valid_until)
+
+    @property
+    def municipality_ja(self) -> str:
+        """The municipality's Japanese name as an address writes it ("熊本市中央区"), or ""."""
+        try:
+            return municipalities.municipality(self.municipality_code or "").full_name_ja
+        except KeyError:
+            return ""
+
+    def open_data(self) -> dict[str, Any]:
+        """The open data record (FIELDS); the CSV writes `goals` as "7;11;13"."""
+        return {
+            "registration_number": self.number, "name": self.name, "name_kana": self.name_kana,
+            "municipality_code": self.municipality_code, "municipality": self.municipality_ja,
+            "in_city": self.in_city, "industry": self.industry, "goals": list(self.goals), "cohort": self.cohort,
+            "registered_on": self.registered_on.isoformat(), "valid_until": self.valid_until.isoformat(),
+        }
+
+
+def parse_goals(text: str | None) -> tuple[int, ...]:
+    """"13;7;11" (in whatever order the database aggregated them) → (7, 11, 13)."""
+    return tuple(sorted({int(part) for part in (text or "").split(";") if part.strip().isdigit()}))
+
+
+def listed(day: date) -> ColumnElement[bool]:
+    """The registrants the public sees on `day`: active, and consenting to be listed."""
+    return and_(active_on(day), Organisation.public_listing.is_(True))
+
+
+def _goals_column():
+    # One string per registration, aggregated where it is read: group_concat on SQLite,
+    # string_agg on PostgreSQL; the order is fixed in Python (parse_goals).
+    return (select(func.aggregate_strings(cast(RegistrationGoal.goal, String), ";"))
+            .where(RegistrationGoal.registration_id == Registration.id)
+            .correlate(Registration)
+            .scalar_subquery()
+            .label("goals"))
+
+
+def listed_registrants(day: date, filters: Filters | None = None) -> Select:
+    """The listed registrants on `day` narrowed by `filters`, in registration-number order
+    (cohort, then sequence). Rows read with `Registrant.from_row`; callers may add columns."""
+    query = (select(Registration.id, Registration.number, Organisation.name, Organisation.name_kana,
+                    Organisation.municipality_code, Organisation.in_city, Organisation.industry,
+                    _goals_column(), Cohort.number.label("cohort"), Registration.registered_on,
+                    Registration.valid_until)
+             .select_from(Registration)
+             .join(Organisation, Registration.organisation_id == Organisation.id)
+             .join(Cohort, Registration.cohort_id == Cohort.id)
+             .where(listed(day)))
+    if filters is not None:
+        query = query.where(*filters.conditions())
+    return query.order_by(Cohort.number, Registration.sequence)
+
+
+def find_listed(number: str, day: date) -> Registrant | None:
+    """The listed registrant with this (canonical) registration number on `day`, or None:
+    unknown, ended, not yet begun and unlisted registrants all look the same from outside."""
+    row = db.session.execute(listed_registrants(day).where(Registration.number == number)).first()
+    return Registrant.from_row(row) if row else None
+
+
+def count_listed(day: date) -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(Registration)
+        .join(Organisation, Registration.organisation_id == Organisation.id)
+        .where(listed(day))) or 0
+
+
+def decided_cohorts() -> list[int]:
+    """Cohort numbers for the filter: the decided ones (only they have registrants)."""
+    return list(db.session.scalars(select(Cohort.number).where(Cohort.state == CohortState.DECIDED)
+                                   .order_by(Cohort.number)))
+
+
+# --- key actions -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class KeyAction:
+    """重点的な取組 — one key action as published (what the public-listing consent names)."""
+
+    area: str
+    description: str
+    goals: tuple[int, ...]
+    targets: tuple[str, ...]
+    indicator: str
+    unit: str
+    current_value: str
+    target_value: str
+
+    @property
+    def area_title(self) -> str:
+        return str(AREAS.get(self.area, self.area))
+
+
+def key_actions(registration_id: int) -> list[KeyAction]:
+    """The key actions of the registration's latest approved application (a renewal's, after
+    one), by area: economy, society, environment. Imported registrants have none."""
+    content = db.session.scalar(
+        select(Application.content)
+        .where(Application.registration_id == registration_id, Application.state == ApplicationState.APPROVED)
+        .order_by(Application.id.desc()).limit(1))
+    actions = [_action(a) for a in (content or {}).get("actions") or [] if isinstance(a, dict)]
+    order = list(AREAS)
+    return sorted((a for a in actions if a.description),
+                  key=lambda a: order.index(a.area) if a.area in order else len(order))
+
+
+def _action(data: dict) -> KeyAction:
+    def text(key: str) -> str:
+        value = data.get(key)
+        return str(value).strip() if value is not None else ""
+
+    goals = sorted({int(g) for g in data.get("goals") or [] if str(g).isdigit() and 1 <= int(g) <= 17})
+    targets = [str(t) for t in data.get("targets") or [] if sdgs.is_target(str(t))]
+    return KeyAction(area=text("area"), description=text("description"), goals=tuple(goals), targets=tuple(targets),
+                     indicator=text("indicator"), unit=text("unit"), current_value=text("current_value"),
+                     target_value=text("target_value"))

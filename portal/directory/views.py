@@ -1,0 +1,74 @@
+"""The public directory (登録事業者一覧), a page per registrant, and the open data.
+
+Everyone may read them (`@public`); what they show is decided once, in `queries.listed`:
+registrants active today (JST) whose organisation consents to public listing.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from sqlalchemy import func
+
+from portal.core.i18n import today_jst
+from portal.core.links import external_url
+from portal.core.paging import Page, page_of
+from portal.core.permissions import public
+from portal.core.reference.industries import INDUSTRIES
+from portal.core.reference.municipalities import KUMAMOTO_CITY, MUNICIPALITIES
+from portal.core.reference.sdgs import GOALS
+from portal.directory import opendata as files
+from portal.directory import queries
+from portal.registrations.documents import normalise_number
+
+bp = Blueprint("directory", __name__)
+
+SDG = {goal.number: goal for goal in GOALS}
+
+
+@bp.get("/registrants")
+@public
+def index():
+    """Search and filter the listed registrants; one query for the page (the total comes with the
+    rows, the goals with each row) and one for the cohort choices."""
+    filters = queries.Filters.parse(request.args)
+    query = queries.listed_registrants(today_jst(), filters).add_columns(func.count().over().label("total"))
+    rows, page = page_of(query, queries.PER_PAGE)
+    registrants = [queries.Registrant.from_row(row) for row in rows]
+    return render_template(
+        "directory/index.html", page=Page(registrants, page.page, page.per_page, page.total), filters=filters,
+        goals=GOALS, sdg=SDG, municipalities=MUNICIPALITIES, kumamoto_city=KUMAMOTO_CITY, industries=INDUSTRIES,
+        cohorts=queries.decided_cohorts(), filter_titles=queries.FILTER_TITLES)
+
+
+@bp.get("/registrants/<number>")
+@public
+def show(number: str):
+    """One listed registrant: profile, goals and key actions. Unknown, ended and unlisted
+    registrants answer the same 404."""
+    canonical = normalise_number(number)
+    registrant = queries.find_listed(canonical, today_jst()) if canonical else None
+    if registrant is None:
+        return render_template("directory/not_found.html", number=canonical), 404
+    return render_template("directory/show.html", registrant=registrant, sdg=SDG,
+                           actions=queries.key_actions(registrant.id),
+                           canonical_url=external_url("directory.show", number=registrant.number))
+
+
+@bp.get("/opendata")
+@public
+def opendata():
+    """What the open data holds, its fields and licence, and the links to the files."""
+    return render_template("directory/opendata.html", fields=queries.FIELDS, count=queries.count_listed(today_jst()),
+                           license_name=files.LICENSE, license_url=files.LICENSE_URL,
+                           attribution=files.ATTRIBUTION)
+
+
+@bp.get("/opendata/registrants.csv")
+@public
+def opendata_csv():
+    return files.csv_response(today_jst())
+
+
+@bp.get("/opendata/registrants.json")
+@public
+def opendata_json():
+    return files.json_response(today_jst())
