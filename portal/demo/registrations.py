@@ -38,6 +38,76 @@ DECIDED = (
 )
 
 
+def _corporate_number(serial: int) -> str:
+    from portal.core.japanese import corporate_number_check_digit
+
+    base = f"9999{serial:08d}"
+    return f"{corporate_number_check_digit(base)}{base}"
+
+
+# More registrants of the decided cohort, so that the public directory has something to show:
+# (owner, name, organisation name, reading, kind, postal code, address, industry, theme)
+REGISTRANTS = (
+    ("demo10@example.jp", "白川 十和", "株式会社白川ウォーターテック", "シラカワウォーターテック", "corporation",
+     "8620950", "熊本県熊本市中央区水前寺3-2-8", "E", "water"),
+    ("demo11@example.jp", "健軍 一", "けんぐん介護サービス株式会社", "ケングンカイゴサービス", "corporation",
+     "8620911", "熊本県熊本市東区健軍2-4-10", "P", "care"),
+    ("demo12@example.jp", "春日 小百合", "春日デザイン事務所", "カスガデザインジムショ", "sole_proprietor",
+     "8600047", "熊本市西区春日1-14-3", "L", "people"),
+    ("demo13@example.jp", "近見 健", "近見運輸株式会社", "チカミウンユ", "corporation",
+     "8614101", "熊本県熊本市南区近見5-11-2", "H", "climate"),
+    ("demo14@example.jp", "植木 すいか", "植木すいか農園合同会社", "ウエキスイカノウエン", "corporation",
+     "8610136", "熊本県熊本市北区植木町岩野301", "A", "food"),
+    ("demo15@example.jp", "菊陽 十五", "菊陽半導体サポート株式会社", "キクヨウハンドウタイサポート", "corporation",
+     "8691102", "熊本県菊池郡菊陽町原水2900", "E", "water"),
+    ("demo16@example.jp", "八代 い草", "八代い草工房", "ヤツシロイグサコウボウ", "sole_proprietor",
+     "8668501", "熊本県八代市平山新町4400", "E", "food"),
+    ("demo17@example.jp", "玉名 みのり", "玉名子ども食堂ネットワーク", "タマナコドモショクドウネットワーク", "group",
+     "8650016", "熊本県玉名市岩崎200", "R", "care"),
+    ("demo18@example.jp", "上通 商", "上通ITソリューションズ株式会社", "カミトオリアイティーソリューションズ", "corporation",
+     "8600845", "熊本県熊本市中央区上通町3-15", "G", "people"),
+    ("demo19@example.jp", "天草 うみ", "天草ブルーツーリズム協議会", "アマクサブルーツーリズムキョウギカイ", "group",
+     "8630023", "熊本県天草市中央新町10-5", "M", "sea"),
+)
+
+THEMES = {
+    "water": ("2030年、熊本の地下水を守り、使った以上の水を地域に還す事業者になります。", [
+        ("environment", "工場の水使用量を削減し、雨水浸透ますの設置で地下水涵養に取り組む。", [6, 15], "水使用量", "m3", "12000", "8000"),
+        ("society", "地域の小学校で水の出前授業を行う。", [4, 6], "出前授業の回数", "回", "2", "10"),
+        ("economy", "節水技術を県内の取引先に提供する。", [9, 12], "技術提供先の数", "社", "3", "20")]),
+    "care": ("2030年、誰もが住み慣れた地域で安心して暮らせるまちを支えます。", [
+        ("society", "介護職員の資格取得を支援し、処遇を改善する。", [3, 8], "資格取得者数", "人", "5", "30"),
+        ("economy", "地域の高齢者向け見守りサービスを事業化する。", [3, 11], "利用世帯数", "世帯", "40", "300"),
+        ("environment", "送迎車両を電気自動車に切り替える。", [7, 13], "EV比率", "%", "10", "80")]),
+    "people": ("2030年、多様な人が力を発揮できる職場から、熊本の新しい仕事を生み出します。", [
+        ("society", "育児・介護と両立できる柔軟な働き方を全社員に広げる。", [5, 8], "テレワーク利用率", "%", "20", "70"),
+        ("economy", "県内の中小企業のデジタル化を支援する。", [8, 9], "支援企業数", "社", "10", "100"),
+        ("environment", "ペーパーレス化で紙の使用量を削減する。", [12, 15], "紙の使用量", "枚", "50000", "10000")]),
+    "climate": ("2030年、物流の脱炭素化で熊本の暮らしと産業を支え続けます。", [
+        ("environment", "トラックの燃費改善と共同配送でCO2排出量を削減する。", [7, 13], "CO2排出量", "t", "900", "500"),
+        ("society", "ドライバーの労働時間を短縮し、女性ドライバーを採用する。", [5, 8], "女性ドライバー数", "人", "2", "12"),
+        ("economy", "県産品の共同配送網を構築する。", [9, 17], "参加事業者数", "社", "4", "25")]),
+    "food": ("2030年、熊本の農と食の恵みを次の世代に手渡します。", [
+        ("environment", "化学肥料を減らし、有機物の循環で土づくりを行う。", [2, 15], "化学肥料使用量", "kg", "800", "400"),
+        ("economy", "規格外品を加工品にして販路を広げる。", [2, 12], "加工品売上", "万円", "100", "1000"),
+        ("society", "障がいのある方と農作業で協働する（農福連携）。", [8, 10], "協働日数", "日", "20", "150")]),
+    "sea": ("2030年、天草の海と観光を守り育て、訪れる人と暮らす人がともに豊かになる島をつくります。", [
+        ("environment", "海岸清掃とプラスチックごみの削減に取り組む。", [14, 12], "回収したごみの量", "kg", "500", "2000"),
+        ("economy", "地域の事業者と連携した体験型観光を開発する。", [8, 17], "体験プログラム数", "件", "3", "20"),
+        ("society", "地元の若者をガイドとして育成する。", [4, 8], "育成したガイド数", "人", "2", "15")]),
+}
+
+
+def theme_content(theme: str) -> dict:
+    """demo_content() with the vision and key actions of one theme."""
+    vision, actions = THEMES[theme]
+    return {**demo_content(), "vision": vision, "actions": [
+        {"area": area, "description": description, "goals": sorted(goals),
+         "targets": [f"{goal}.{1}" for goal in sorted(goals)], "indicator": indicator, "unit": unit,
+         "current_value": current, "target_value": target}
+        for area, description, goals, indicator, unit, current, target in actions]}
+
+
 def _jst(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=JST)
 
@@ -55,18 +125,29 @@ def seed_decided_cohort(number: int, password: str, today: date) -> None:
     cohort = cohorts.plan_cohort(number, _jst(opens), _jst(closes), decision_planned_on=decided_on)
     cohorts.move_cohort(cohort, CohortState.OPEN, actor=secretariat)
 
-    owners = [(accounts.find_by_email("applicant2@example.jp"), "active")]
+    owners = [(accounts.find_by_email("applicant2@example.jp"), "active", None)]
     for email, name, profile, fate in DECIDED:
         user = accounts.find_by_email(email) or accounts.create_account(email, name, Role.APPLICANT, "ja",
                                                                         password=password)
         if user.membership is None:
             organisations.create_organisation(user, {**profile, "kind": OrganisationKind(profile["kind"])})
-        owners.append((user, fate))
+        owners.append((user, fate, None))
+    for serial, (email, name, organisation, kana, kind, postal, address, industry, theme) in enumerate(REGISTRANTS, 10):
+        user = accounts.find_by_email(email) or accounts.create_account(email, name, Role.APPLICANT, "ja",
+                                                                        password=password)
+        if user.membership is None:
+            organisations.create_organisation(user, {
+                "kind": OrganisationKind(kind), "corporate_number": _corporate_number(serial) if kind == "corporation" else None,
+                "name": organisation, "name_kana": kana, "representative_title": "代表", "representative_name": name,
+                "postal_code": postal, "address": address, "industry": industry, "employees": 5 + serial,
+                "capital": None, "website": None, "contact_name": name, "contact_department": None,
+                "contact_phone": f"096-000-10{serial}", "contact_email": email})
+        owners.append((user, "active", theme))
 
     submitted_at = _jst(opens + timedelta(days=5))
-    for index, (user, fate) in enumerate(owners):
+    for index, (user, fate, theme) in enumerate(owners):
         application = applications.start_application(user.organisation, cohort, user)
-        for section, value in demo_content().items():
+        for section, value in (theme_content(theme) if theme else demo_content()).items():
             applications.save_section(application, section, value, user)
         applications.submit_application(application, user, now=submitted_at + timedelta(hours=index))
         applications.start_review(application, reviewer)
@@ -75,7 +156,7 @@ def seed_decided_cohort(number: int, password: str, today: date) -> None:
     cohorts.move_cohort(cohort, CohortState.CLOSED, actor=secretariat)
     cohorts.decide_cohort(cohort, decided_on, secretariat)
 
-    for user, fate in owners:
+    for user, fate, _theme in owners:
         registration = next((r for r in _registrations_of(user.organisation)), None)
         if fate == "withdrawn" and registration:
             registrations.withdraw_registration(registration, user, "事業の縮小により辞退します。")
