@@ -147,23 +147,27 @@ def _target_line(report: Mapping[str, Any], top: int) -> list[str]:
 
 
 def _legend() -> list[str]:
+    # Labels are read before the f-strings: Babel's extractor does not look inside f-strings.
+    cumulative, active, target = (_("In the city, cumulative at each decision"),
+                                  _("Active in the city on the report date"), _("Target"))
     y = 24
     return [
         f'<rect x="{LEFT}" y="{y - 11}" width="14" height="14" fill="{CUMULATIVE}"/>',
-        f'<text x="{LEFT + 20}" y="{y + 1}">{escape(_("In the city, cumulative at each decision"))}</text>',
+        f'<text x="{LEFT + 20}" y="{y + 1}">{escape(cumulative)}</text>',
         f'<rect x="{LEFT + 360}" y="{y - 11}" width="14" height="14" fill="{ACTIVE}"/>',
-        f'<text x="{LEFT + 380}" y="{y + 1}">{escape(_("Active in the city on the report date"))}</text>',
+        f'<text x="{LEFT + 380}" y="{y + 1}">{escape(active)}</text>',
         f'<line x1="{LEFT}" y1="{y + 22}" x2="{LEFT + 14}" y2="{y + 22}" stroke="{TARGET}" stroke-width="2.5" '
         f'stroke-dasharray="4 3"/>',
-        f'<text x="{LEFT + 20}" y="{y + 27}">{escape(_("Target"))}</text>',
+        f'<text x="{LEFT + 20}" y="{y + 27}">{escape(target)}</text>',
     ]
 
 
 def _axis_titles() -> list[str]:
+    vertical, horizontal = _("Registered entities in the city"), _("Cohort (decision date)")
     middle = TOP + PLOT_H / 2
     return [
         f'<text x="18" y="{middle}" text-anchor="middle" transform="rotate(-90 18 {middle})" fill="{MUTED}">'
-        f'{escape(_("Registered entities in the city"))}</text>',
+        f'{escape(vertical)}</text>',
         f'<text x="{LEFT + PLOT_W / 2}" y="{HEIGHT - 8}" text-anchor="middle" fill="{MUTED}">'
-        f'{escape(_("Cohort (decision date)"))}</text>',
+        f'{escape(horizontal)}</text>',
     ]

@@ -273,7 +273,7 @@ def test_a_new_applicant_applies_online_on_a_phone(phone_page, live_server, mail
     checkpoint(page, "step-attachments")
 
     # Leave, and come back another day: the draft is on the organisation's page.
-    header = page.get_by_role("navigation", name="アカウントと言語")
+    header = page.get_by_role("navigation", name="サイトメニュー")
     header.get_by_role("button", name="ログアウト").click()
     header.get_by_role("link", name="ログイン").click()
     sign_in(page)

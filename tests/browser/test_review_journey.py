@@ -94,14 +94,14 @@ def sign_in(page, email: str, check=None) -> None:
     page.get_by_label(label("メールアドレス")).fill(email)
     page.get_by_label(label("パスワード")).fill(PASSWORD)
     page.get_by_role("button", name="ログイン", exact=True).click()
-    expect(page.get_by_role("navigation", name="アカウントと言語")
+    expect(page.get_by_role("navigation", name="サイトメニュー")
            .get_by_role("button", name="ログアウト")).to_be_visible()
 
 
 def staff_menu(page, link: str, check=None) -> None:
     """Open a page from the staff menu (職員メニュー), reached from the header (`check`: a
     checkpoint for the menu)."""
-    page.get_by_role("navigation", name="アカウントと言語").get_by_role("link", name="職員メニュー").click()
+    page.get_by_role("navigation", name="サイトメニュー").get_by_role("link", name="職員メニュー").click()
     expect(page.get_by_role("heading", level=1, name="職員メニュー")).to_be_visible()
     if check:
         check(page)
@@ -266,7 +266,7 @@ def test_a_returned_application_is_corrected_approved_decided_and_certified(
     assert live_server.link_in(registered_mail.body)
 
     # --- The applicant follows the registration link and downloads the certificate. ---
-    applicant.get_by_role("navigation", name="アカウントと言語").get_by_role("link", name="事業者ページ").click()
+    applicant.get_by_role("navigation", name="サイトメニュー").get_by_role("link", name="事業者ページ").click()
     expect(applicant.get_by_role("heading", level=1, name=ORGANISATION)).to_be_visible()
     expect(panel(applicant, "申請一覧")).to_contain_text("登録決定")
     registrations = panel(applicant, "登録情報")
@@ -307,5 +307,5 @@ def test_a_returned_application_is_corrected_approved_decided_and_certified(
     expect(details).to_contain_text(REGISTRATION)
     expect(details).to_contain_text(ORGANISATION)
     expect(details).to_contain_text(f"第{COHORT}期")
-    expect(anyone.get_by_role("navigation", name="アカウントと言語").get_by_role("link", name="ログイン")).to_be_visible()
+    expect(anyone.get_by_role("navigation", name="サイトメニュー").get_by_role("link", name="ログイン")).to_be_visible()
     checkpoint(anyone, "verify-public")
