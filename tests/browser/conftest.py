@@ -223,7 +223,8 @@ def screenshot(request):
 
     def take(page, step: str) -> Path:
         path = folder / f"{next(counter):02d}-{_file_name(step)}.png"
-        page.screenshot(path=str(path), full_page=True, animations="disabled")
+        # Full-page pictures of long pages take a while on a busy machine: their own, longer timeout.
+        page.screenshot(path=str(path), full_page=True, animations="disabled", timeout=4 * TIMEOUT_MS)
         return path
 
     return take
