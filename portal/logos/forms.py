@@ -60,7 +60,7 @@ class RequestForm(PortalForm):
     A draft is saved with whatever is filled in (formats are checked); `complete()` checks what
     sending needs, so a half-filled form on a phone is never lost."""
 
-    holder_kind = RadioField(_l("Who will use the logo"), validators=[RequiredToSubmit(), Optional()],
+    holder_kind = RadioField(_l("Kind of user"), validators=[RequiredToSubmit(), Optional()],
                              choices=[SelectChoice(kind.value, kind.title) for kind in HolderKind])
     holder_name = StringField(_l("Name of the corporation, group or person"),
                               validators=[RequiredToSubmit(), Length(max=200)],
@@ -101,7 +101,7 @@ class RequestForm(PortalForm):
     starts_on = DayField(_l("First day of use"), validators=[RequiredToSubmit(), Optional()])
     ends_on = DayField(_l("Last day of use"), validators=[RequiredToSubmit(), Optional()],
                        description=_l("At most three years after the first day."))
-    mockup = FileField(_l("Mock-up (optional)"),
+    mockup = FileField(_l("Mock-up"),
                        description=_l("A draft of the business card, page or leaflet with the logo: PDF, PNG or "
                                       "JPEG, up to 10 MB."))
     remove_mockup = BooleanField(_l("Remove the mock-up sent earlier"))
@@ -153,7 +153,7 @@ class RequestForm(PortalForm):
         if self.ends_on.errors:
             ok = False
         if not self.agree.data:
-            refuse(self.agree, ERRORS["not_agreed"])
+            refuse(self.agree, _l("Tick this box to agree to the rules; the request cannot be sent without it."))
         return ok
 
     def request_data(self) -> dict:
@@ -194,7 +194,7 @@ class UseReportForm(PortalForm):
                        validators=[Optional(), URL(message=_l("Enter a full address starting with https://")),
                                    Length(max=500)], render_kw={"inputmode": "url"})
     photo = FileField(_l("Photo or scan"), description=FILE_LABEL)
-    description = TextAreaField(_l("A word about it (optional)"), validators=[Optional(), Length(max=1000)],
+    description = TextAreaField(_l("A word about it"), validators=[Optional(), Length(max=1000)],
                                 render_kw={"rows": 3})
 
     def validate(self, extra_validators=None) -> bool:
@@ -214,7 +214,7 @@ class ApproveForm(PortalForm):
     permitted = CheckboxesField(_l("Variants permitted"),
                                 choices=[SelectChoice(v.code, v.title) for v in catalogue.VARIANTS],
                                 validators=[DataRequired(message=ERRORS["no_variant"])])
-    conditions = TextAreaField(_l("Conditions (optional)"), validators=[Optional(), Length(max=2000)],
+    conditions = TextAreaField(_l("Conditions"), validators=[Optional(), Length(max=2000)],
                                description=_l("Printed on the permit, e.g. “Send a photo of the printed leaflet.”"),
                                render_kw={"rows": 3})
     version = IntegerField(widget=HiddenField.widget, validators=[Optional()])

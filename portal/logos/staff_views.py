@@ -42,7 +42,7 @@ LISTS = {
     "live": _l("Live permits"),
     "returned": _l("Returned for correction"),
     "ended": _l("Ended"),
-    "rejected": _l("Rejected"),
+    "rejected": _l("Refused"),
     "revoked": _l("Revoked"),
     "all": _l("All"),
 }
@@ -124,7 +124,7 @@ def export(fmt: str):
     today = today_jst()
     query = _filtered(select(*[getattr(LogoPermit, c.key) for c in LogoPermit.__table__.columns]), args, today)
     states = {state.value: state.title for state in S}
-    extra = {operations.UPCOMING: _("Approved (not begun yet)"), operations.LIVE: _("Approved")}
+    extra = {operations.UPCOMING: _("Permit issued (not begun yet)"), operations.LIVE: _("Permit issued")}
     kinds = {kind.value: kind.title for kind in HolderKind}
     media = {key: str(title) for key, title in MEDIA.items()}
     variants = {v.code: str(v.title) for v in catalogue.VARIANTS}
@@ -158,12 +158,23 @@ EVENTS = {
     "logo.saved": _l("Request changed by the holder"),
     "logo.submitted": _l("Request sent"),
     "logo.returned": _l("Returned for correction"),
-    "logo.rejected": _l("Rejected"),
-    "logo.approved": _l("Approved"),
+    "logo.rejected": _l("Refused"),
+    "logo.approved": _l("Permit issued"),
     "logo.revoked": _l("Revoked"),
     "logo.reminded": _l("Reminder sent: the permit ends soon"),
     "logo.expired": _l("Ended (the period is over)"),
     "logo.use_reported": _l("Use reported by the holder"),
+}
+
+
+# The request's fields as staff read them in the history ("changed by the holder: …").
+FIELD_TITLES = {
+    "holder_kind": _l("kind of user"), "holder_name": _l("name"), "representative": _l("representative"),
+    "postal_code": _l("postal code"), "address": _l("address"), "contact_name": _l("contact person"),
+    "contact_phone": _l("telephone"), "activity": _l("activity"), "goals": _l("goals"), "media": _l("media"),
+    "media_detail": _l("details of the media"), "audience": _l("audience or quantity"),
+    "variants": _l("design variants"), "starts_on": _l("first day"), "ends_on": _l("last day"),
+    "agreed_at": _l("agreement to the rules"), "mockup_name": _l("mock-up"),
 }
 
 
@@ -186,7 +197,7 @@ def timeline(permit: LogoPermit) -> list[Event]:
         changes = entry.changes or {}
         detail = changes.get("message") or changes.get("reason") or changes.get("number")
         if entry.action == "logo.saved":
-            detail = ", ".join(sorted(changes))
+            detail = ", ".join(str(FIELD_TITLES[field]) for field in FIELD_TITLES if field in changes)
         events.append(Event(entry.created_at, str(EVENTS.get(entry.action, entry.action)), actor,
                             str(detail) if detail else None))
     return events

@@ -36,8 +36,8 @@ _STAFF_TITLES = {
     S.DRAFT: _l("Draft"),
     S.SUBMITTED: _l("Waiting for a decision"),
     S.RETURNED: _l("Returned for correction"),
-    S.APPROVED: _l("Approved"),
-    S.REJECTED: _l("Rejected"),
+    S.APPROVED: _l("Permit issued"),
+    S.REJECTED: _l("Refused"),
     S.EXPIRED: _l("Ended"),
     S.REVOKED: _l("Revoked"),
 }
