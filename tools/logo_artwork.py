@@ -1,7 +1,7 @@
 """Draw the placeholder 「Kumamoto for SDGs」 artwork and render the PNGs and previews.
 
     .venv/bin/python tools/logo_artwork.py draw     # placeholder SVGs into portal/logos/artwork/
-    .venv/bin/python tools/logo_artwork.py render   # PNGs beside the SVGs, previews into static/logos/
+    .venv/bin/python tools/logo_artwork.py render [FOLDER]  # PNGs beside the SVGs, previews into static/logos/
     .venv/bin/python tools/logo_artwork.py          # both
 
 The placeholder is NOT the city's logo: a ring of the 17 goal colours with 「仮」 in the middle
@@ -174,13 +174,13 @@ def render_all(folder: Path) -> None:
                 page.screenshot(path=str(target), omit_background=True,
                                 clip={"x": 0, "y": 0, "width": pixels_wide, "height": pixels_high})
                 page.close()
-                print(f"rendered {target.relative_to(ROOT)}")
+                print(f"rendered {target}")
         browser.close()
 
 
 def main(argv: list[str]) -> None:
     command = argv[1] if len(argv) > 1 else "all"
-    folder = DEFAULT_FOLDER
+    folder = Path(argv[2]).resolve() if len(argv) > 2 and command == "render" else DEFAULT_FOLDER
     if command in ("draw", "all"):
         draw_all(folder)
     if command in ("render", "all"):

@@ -68,3 +68,17 @@ def artwork_path(code: str, fmt: str) -> Path:
     if code not in BY_CODE or fmt not in FORMATS:
         raise KeyError((code, fmt))
     return artwork_folder() / BY_CODE[code].file_name(fmt)
+
+
+def check_artwork() -> tuple[bool, str]:
+    """`flask doctor`: every variant's SVG and PNG is where downloads look for it."""
+    folder = artwork_folder()
+    missing = [variant.file_name(fmt) for variant in VARIANTS for fmt in FORMATS
+               if not (folder / variant.file_name(fmt)).is_file()]
+    if missing:
+        return False, (f"logo files missing in {folder}: {', '.join(missing)} (see the README, "
+                       "“The 「Kumamoto for SDGs」 logo files”)")
+    placeholder = "PLACEHOLDER" in (folder / VARIANTS[0].file_name("svg")).read_text(encoding="utf-8",
+                                                                                     errors="replace")
+    return True, f"logo files present in {folder}" + (" (the placeholder, not the official logo)"
+                                                         if placeholder else "")

@@ -168,3 +168,17 @@ def test_the_permit_pdf_fits_one_page_and_renders(app, client, holder, make_perm
     (tmp_path / "permit.pdf").write_bytes(pdf)
     subprocess.run(["pdftoppm", "-png", "-r", "30", str(tmp_path / "permit.pdf"), str(tmp_path / "page")], check=True)
     assert list(tmp_path.glob("page*.png"))
+
+
+def test_doctor_reports_missing_logo_files(app, tmp_path):
+    from portal.logos.variants import check_artwork
+
+    with app.app_context():
+        ok, message = check_artwork()
+        assert ok and "placeholder" in message
+        app.config["LOGO_ARTWORK_FOLDER"] = str(tmp_path)
+        try:
+            ok, message = check_artwork()
+        finally:
+            app.config["LOGO_ARTWORK_FOLDER"] = ""
+        assert not ok and "kumamoto-for-sdgs_color-mark.svg" in message
