@@ -101,6 +101,7 @@ MATRIX = {
     "staff_logos.export": ("GET", STAFF, 403),
     "staff_logos.show": ("GET", STAFF, 403),
     "staff_logos.approve": ("POST", {"secretariat"}, 403),
+    "staff_logos.approve_selected": ("POST", {"secretariat"}, 403),
     "staff_logos.return_request": ("POST", {"secretariat"}, 403),
     "staff_logos.reject": ("POST", {"secretariat"}, 403),
     "staff_logos.revoke": ("POST", {"secretariat"}, 403),

@@ -197,6 +197,10 @@ class UseReportForm(PortalForm):
     description = TextAreaField(_l("A word about it"), validators=[Optional(), Length(max=1000)],
                                 render_kw={"rows": 3})
 
+    def validate_link(self, field):
+        if field.data and not field.data.lower().startswith(("https://", "http://")):
+            raise ValidationError(ERRORS["bad_link"])
+
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
         if valid and not self.link.data and not self.photo.data:

@@ -75,6 +75,7 @@ ERRORS = {
                           "period and closes six months after it."),
     "renewal_exists": _l("A renewal of this permit has already been started."),
     "link_or_photo": _l("Add a photo or a link (or both) that shows the logo in use."),
+    "bad_link": _l("Enter a full address starting with https:// (or http://)."),
 }
 
 
@@ -296,7 +297,6 @@ def _claim(permit: LogoPermit, from_state: PermitState, version: int | None, now
         .values(version=LogoPermit.version + 1, updated_at=now)
         .execution_options(synchronize_session=False)).rowcount
     if claimed != 1:
-        db.session.rollback()
         raise LogoError("changed")
     db.session.refresh(permit)
 
@@ -368,6 +368,34 @@ def approve_permit(permit: LogoPermit, actor, valid_from: date, valid_until: dat
     _mail_holders(permit, "logos/mail/approved.txt",
                   pdf_link=external_url("logos.permit_pdf", permit_id=permit.id))
     return number
+
+
+@dataclass(frozen=True)
+class Outcome:
+    permit: LogoPermit
+    number: str | None = None
+    error: LogoError | None = None
+
+
+def approve_as_requested(permits: list[tuple[LogoPermit, int | None]], actor, today: date | None = None) -> list[Outcome]:
+    """Approve several submitted requests at once, each as it was asked for (its variants, its
+    period, beginning today at the earliest), with no conditions: `approve_permit` for each
+    (permit, version seen on the list), in a savepoint of its own, so that one that cannot be
+    approved (changed meanwhile, period over) is reported and the others go ahead."""
+    today = today or today_jst()
+    outcomes = []
+    for permit, version in permits:
+        try:
+            with db.session.begin_nested():
+                start = max(permit.starts_on, today) if permit.starts_on else None
+                number = approve_permit(permit, actor, start, permit.ends_on, permit.variants or [], "",
+                                        version=version, today=today)
+        except LogoError as error:
+            db.session.refresh(permit)
+            outcomes.append(Outcome(permit, error=error))
+        else:
+            outcomes.append(Outcome(permit, number=number))
+    return outcomes
 
 
 def return_request(permit: LogoPermit, actor, message: str, version: int | None = None,
@@ -490,6 +518,8 @@ def report_use(permit: LogoPermit, user, medium: str, description: str = "", lin
     link = (link or "").strip() or None
     if link is None and photo is None:
         raise LogoError("link_or_photo")
+    if link is not None and not link.lower().startswith(("https://", "http://")):
+        raise LogoError("bad_link")  # never javascript: or data: in a page staff open
     use = LogoUse(permit_id=permit.id, reported_by_id=user.id, medium=medium if medium in MEDIA else "other",
                   description=(description or "").strip() or None, link=link)
     if photo is not None:

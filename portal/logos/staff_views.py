@@ -12,6 +12,7 @@ from datetime import date, datetime
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import and_, func, or_, select
 
@@ -96,7 +97,36 @@ def index():
     items = [(permit, operations.status_on(permit, today)) for permit, _total in rows]
     return render_template("logos/staff_index.html", page=Page(items, page.page, PAGE_SIZE, page.total), args=args,
                            lists=LISTS, waiting=counts.get(S.SUBMITTED, 0), today=today,
+                           selectable=args["list"] == "waiting" and may(current_user, "logo.manage") and bool(items),
                            export_args={k: v for k, v in args.items() if v}, variant_title=catalogue.title_of)
+
+
+@bp.post("/approve-selected")
+@access("logo.manage")
+def approve_selected():
+    """Approve the requests ticked on the queue, each as asked for, in the queue's order (so the
+    numbers follow it); one that cannot be approved is named, the others are issued."""
+    ids = [int(value) for value in request.form.getlist("permit") if value.isdigit()][:PAGE_SIZE]
+    if not ids:
+        flash(_("Tick the requests to approve first."), "error")
+        return redirect(url_for("staff_logos.index"))
+    permits = db.session.scalars(select(LogoPermit).where(LogoPermit.id.in_(ids))
+                                 .order_by(LogoPermit.submitted_at, LogoPermit.id)).all()
+    versions = {permit.id: request.form.get(f"version-{permit.id}", "") for permit in permits}
+    outcomes = operations.approve_as_requested(
+        [(permit, int(versions[permit.id]) if versions[permit.id].isdigit() else None) for permit in permits],
+        current_user)
+    db.session.commit()
+    issued = [outcome.number for outcome in outcomes if outcome.number]
+    if issued:
+        flash(ngettext("%(num)s permit was issued (%(numbers)s); its holder was told by e-mail.",
+                       "%(num)s permits were issued (%(numbers)s); their holders were told by e-mail.",
+                       len(issued), numbers=", ".join(issued)), "success")
+    for outcome in outcomes:
+        if outcome.error is not None:
+            flash(_("Request no. %(id)s was not approved: %(reason)s", id=outcome.permit.id,
+                    reason=operations.error_text(outcome.error)), "error")
+    return redirect(url_for("staff_logos.index"))
 
 
 # --- export ------------------------------------------------------------------------------------

@@ -71,6 +71,10 @@ def test_the_holder_reports_a_use_with_a_link_or_a_photo(app, client, holder, ma
     empty = client.post(f"{path}/uses", data={"csrf_token": csrf_token(client, path), "medium": "website"},
                         content_type="multipart/form-data")
     assert empty.status_code == 400 and "Add a photo or a link" in empty.get_data(as_text=True)
+    script = client.post(f"{path}/uses", data={"csrf_token": csrf_token(client, path), "medium": "website",
+                                               "link": "javascript://example.jp/%0Aalert(1)"},
+                         content_type="multipart/form-data")
+    assert script.status_code == 400 and "starting with https://" in script.get_data(as_text=True)
     bad_file = client.post(f"{path}/uses", data={"csrf_token": csrf_token(client, path), "medium": "leaflets",
                                                  "photo": (io.BytesIO(b"MZ\x90\x00" * 100), "photo.jpg")},
                            content_type="multipart/form-data")

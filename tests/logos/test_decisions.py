@@ -235,3 +235,33 @@ def test_two_approvals_at_once_get_distinct_gapless_numbers(app, holder, make_us
         assert not failures, failures
         expected = {f"KFS-{TODAY.year}-{n:04d}" for n in (2 * round_ + 1, 2 * round_ + 2)}
         assert set(results) == expected
+
+
+def test_ticked_requests_are_approved_as_asked_and_a_changed_one_is_named(app, client, holder, secretariat,
+                                                                         make_permit, load, mails):
+    from portal.accounts.models import User
+
+    ids = [make_permit(holder) for _ in range(3)]
+    login(client, secretariat)
+    page = client.get("/staff/logos/").get_data(as_text=True)
+    assert structure_problems(page) == []
+    import re
+
+    versions = dict(re.findall(r'name="version-(\d+)" value="(\d+)"', page))
+    with app.test_request_context():  # meanwhile a colleague returns the second one
+        operations.return_request(db.session.get(LogoPermit, ids[1]), db.session.get(User, secretariat), "確認")
+        db.session.commit()
+    data = {"csrf_token": csrf_token(client, "/staff/logos/"), "permit": [str(i) for i in ids],
+            **{f"version-{i}": versions[str(i)] for i in ids}}
+    response = client.post("/staff/logos/approve-selected", data=data, follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert f"Request no. {ids[1]} was not approved" in html
+    first, third = load(ids[0]), load(ids[2])
+    assert (first.number, third.number) == (f"KFS-{TODAY.year}-0001", f"KFS-{TODAY.year}-0002")
+    assert first.valid_from == first.starts_on and first.permitted_variants == first.variants
+    assert load(ids[1]).state == "returned"
+    assert len([m for m in mails(to="holder@example.jp") if "KFS-" in m.subject]) == 2
+    nothing = client.post("/staff/logos/approve-selected", data={"csrf_token": csrf_token(client, "/staff/logos/")},
+                          follow_redirects=True)
+    assert "Tick the requests to approve first" in nothing.get_data(as_text=True)

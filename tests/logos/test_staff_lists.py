@@ -7,8 +7,6 @@ import io
 from pages import structure_problems
 from support import login
 
-from portal.core.extensions import db
-from portal.logos.models import LogoPermit
 
 
 def test_the_lists_sort_requests_by_where_they_stand(app, client, holder, secretariat, make_permit, load):
