@@ -8,7 +8,6 @@ from pages import structure_problems
 from support import login
 
 
-
 def test_the_lists_sort_requests_by_where_they_stand(app, client, holder, secretariat, make_permit, load):
     ids = {state: make_permit(holder, state=state, holder_name=f"会社-{state}")
            for state in ("draft", "submitted", "returned", "approved", "rejected", "revoked", "expired")}
