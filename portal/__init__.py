@@ -63,6 +63,8 @@ def _register_features(app: Flask) -> None:
     from portal.organisations.views import bp as organisations
     from portal.applications.views import bp as applications
     from portal.cohorts.views import bp as cohorts
+    from portal.logos.staff_views import bp as staff_logos
+    from portal.logos.views import bp as logos
     from portal.registrations.staff_views import bp as staff_registrations
     from portal.registrations.views import bp as registrations
     from portal.review.checks import bp as review_checks
@@ -74,4 +76,6 @@ def _register_features(app: Flask) -> None:
                       registrations,
                       staff_registrations, directory, kpi):
         app.register_blueprint(blueprint)
+    app.register_blueprint(logos)
+    app.register_blueprint(staff_logos)
     cli.init_app(app)

@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def init_app(app: Flask) -> None:
     from portal.accounts.cli import users
     from portal.demo import seed_demo
+    from portal.logos.cli import logos
     from portal.registrations.cli import import_registrants, registrations
     from portal.kpi.cli import report
 
@@ -26,6 +27,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(registrations)
     app.cli.add_command(report)
     app.cli.add_command(import_registrants)
+    app.cli.add_command(logos)
 
 
 @click.command()

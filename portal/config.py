@@ -34,6 +34,9 @@ def from_environment(instance_path: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "PORTAL_BASE_URL": os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER", str(Path(instance_path) / "uploads")),
+        # The 「Kumamoto for SDGs」 logo files (SVG and PNG per variant); empty: the placeholder
+        # artwork in portal/logos/artwork/ (see the README).
+        "LOGO_ARTWORK_FOLDER": os.environ.get("LOGO_ARTWORK_FOLDER", ""),
         "MAIL_FOLDER": os.environ.get("MAIL_FOLDER", str(Path(instance_path) / "mail")),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),

@@ -95,6 +95,25 @@ MATRIX = {
     "registrations.verify": ("GET", ALL, None),
     "registrations.show": ("GET", {"applicant_a"} | STAFF, 404),
     "registrations.certificate": ("GET", {"applicant_a"} | STAFF, 404),
+    # 「Kumamoto for SDGs」 logo permits (applicant_a holds them all; a draft is the holder's own)
+    "logos.index": ("GET", ALL, None),
+    "logos.new": ("GET", APPLICANTS, 403),
+    "logos.show": ("GET", {"applicant_a"} | STAFF, 404),
+    "logos.edit": ("GET", {"applicant_a"}, 404),
+    "logos.mockup": ("GET", {"applicant_a"} | STAFF, 404),
+    "logos.permit_pdf": ("GET", {"applicant_a"} | STAFF, 404),
+    "logos.download": ("GET", {"applicant_a"}, 404),
+    "logos.report_use": ("POST", {"applicant_a"}, 404),
+    "logos.use_photo": ("GET", {"applicant_a"} | STAFF, 404),
+    "logos.renew": ("POST", {"applicant_a"}, 404),
+    "staff_logos.index": ("GET", STAFF, 403),
+    "staff_logos.export": ("GET", STAFF, 403),
+    "staff_logos.show": ("GET", STAFF, 403),
+    "staff_logos.approve": ("POST", {"secretariat"}, 403),
+    "staff_logos.approve_selected": ("POST", {"secretariat"}, 403),
+    "staff_logos.return_request": ("POST", {"secretariat"}, 403),
+    "staff_logos.reject": ("POST", {"secretariat"}, 403),
+    "staff_logos.revoke": ("POST", {"secretariat"}, 403),
 }
 
 # Endpoints whose object is not the default one of the world below.
@@ -113,6 +132,14 @@ OVERRIDES = {
     "kpi.delete_target": {"fiscal_year": 2023},
     "applications.revision": {"application_id": "submitted_application", "number": 1},
     "applications.copy_pdf": {"application_id": "submitted_application", "number": 1},
+    "logos.edit": {"permit_id": "draft_permit"},
+    "logos.permit_pdf": {"permit_id": "approved_permit"},
+    "logos.download": {"permit_id": "approved_permit", "variant": "color-horizontal", "fmt": "svg"},
+    "logos.report_use": {"permit_id": "approved_permit"},
+    "logos.use_photo": {"permit_id": "approved_permit"},
+    "logos.renew": {"permit_id": "approved_permit"},
+    "staff_logos.export": {"fmt": "csv"},
+    "staff_logos.revoke": {"permit_id": "approved_permit"},
 }
 
 
@@ -165,6 +192,44 @@ def _applications_of(app, owner_id, organisation_id):
                 "registration_id": registration.id, "consent_id": consent.id, "step": "profile"}
 
 
+def _logo_permits_of(app, owner_id):
+    """A draft, a request sent with a mock-up, and a live permit (ending within the renewal
+    window) with a use reported with a photo."""
+    import io
+    from datetime import timedelta
+
+    from werkzeug.datastructures import FileStorage
+
+    from portal.accounts.models import User
+    from portal.core.extensions import db
+    from portal.core.i18n import today_jst
+    from portal.core.roles import Role
+    from portal.logos import operations
+
+    today = today_jst()
+    data = {"holder_kind": "corporation", "holder_name": "A", "representative": "代表 A", "address": "熊本市",
+            "contact_name": "A", "contact_phone": "096", "activity": "名刺", "goals": [12], "media": ["website"],
+            "variants": ["color-horizontal"], "starts_on": today, "ends_on": today + timedelta(days=60)}
+    with app.test_request_context():
+        owner = db.session.get(User, owner_id)
+        decider = User(email="logo-decider@example.jp", name="事務局", role=Role.SECRETARIAT, locale="ja")
+        db.session.add(decider)
+        made = []
+        for _ in range(3):
+            permit = operations.new_request(owner, data)
+            operations.save_request(permit, data, owner, agreed=True,
+                                    mockup=FileStorage(io.BytesIO(b"%PDF-1.4 mock-up"), "mock-up.pdf"))
+            made.append(permit)
+        draft, submitted, approved = made
+        for permit in (submitted, approved):
+            operations.submit_request(permit, owner)
+        operations.approve_permit(approved, decider, today, today + timedelta(days=60), ["color-horizontal"])
+        use = operations.report_use(approved, owner, "website", photo=FileStorage(io.BytesIO(b"\xff\xd8\xff"), "a.jpg"))
+        db.session.commit()
+        return {"permit_id": submitted.id, "draft_permit": draft.id, "approved_permit": approved.id,
+                "use_id": use.id}
+
+
 @pytest.fixture
 def world(app, make_user, make_organisation):
     users = {
@@ -180,7 +245,8 @@ def world(app, make_user, make_organisation):
     make_organisation(users["applicant_b"], kind="group", corporate_number=None, name="B")
     values = {"organisation_id": organisation_a, "user_id": make_user("reviewer", email="target@example.jp"),
               "token": "not-a-valid-token", "code": "8600806",
-              **_applications_of(app, users["applicant_a"], organisation_a)}
+              **_applications_of(app, users["applicant_a"], organisation_a),
+              **_logo_permits_of(app, users["applicant_a"])}
     return users, values
 
 

@@ -11,7 +11,9 @@ from portal.core.extensions import db
 
 
 def checks() -> list[Callable[[], tuple[bool, str]]]:
-    return [database, migrations, fonts, pdf_rendering, harfbuzz_subset, mail_settings, secret_key]
+    from portal.logos.variants import check_artwork
+
+    return [database, migrations, fonts, pdf_rendering, harfbuzz_subset, mail_settings, secret_key, check_artwork]
 
 
 def database() -> tuple[bool, str]:

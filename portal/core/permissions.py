@@ -233,3 +233,76 @@ def _view_kpi(user, obj) -> bool:
 def _manage_kpi(user, obj) -> bool:
     """Add or change the targets the KPI is measured against."""
     return user.role == Role.SECRETARIAT
+
+
+# --- 「Kumamoto for SDGs」 logo-use permits ----------------------------------------------------
+
+def _holds(user, permit) -> bool:
+    """The permit's holder: the account that asked for it, or a member of its organisation."""
+    if user.role != Role.APPLICANT or permit is None:
+        return False
+    if permit.requested_by_id == user.id:
+        return True
+    return (permit.organisation_id is not None and user.membership is not None
+            and user.membership.organisation_id == permit.organisation_id)
+
+
+@rule("logo.hold")
+def _hold_logo_permit(user, permit) -> bool:
+    """The holder of a request or permit (whatever its state)."""
+    return _holds(user, permit)
+
+
+@rule("logo.request")
+def _request_logo(user, obj) -> bool:
+    """Ask to use the logo: any verified account of the public (registrants, other
+    corporations, groups, individuals); not staff or partner accounts."""
+    return user.role == Role.APPLICANT and user.email_verified
+
+
+@rule("logo.view")
+def _view_logo_permit(user, permit) -> bool:
+    """A request or permit: its holder; staff once it has been sent (a draft is the holder's)."""
+    from portal.logos.workflow import SENT
+
+    return _holds(user, permit) or (user.role.is_staff and permit.state in SENT)
+
+
+@rule("logo.edit")
+def _edit_logo_request(user, permit) -> bool:
+    """Change and send a draft, or a request returned for correction: its holder."""
+    from portal.logos.workflow import EDITABLE
+
+    return _holds(user, permit) and permit.state in EDITABLE
+
+
+@rule("logo.manage")
+def _manage_logo_permits(user, permit) -> bool:
+    """Approve, return, reject and revoke: the secretariat."""
+    return user.role == Role.SECRETARIAT
+
+
+@rule("logo.download")
+def _download_logo(user, wanted) -> bool:
+    """A logo file: the holder of a live permit, and only a variant the permit allows.
+    `wanted` is (permit, variant code); anything else answers 404."""
+    from portal.logos.operations import is_live
+
+    permit, variant = wanted
+    return _holds(user, permit) and is_live(permit) and variant in (permit.permitted_variants or ())
+
+
+@rule("logo.report")
+def _report_logo_use(user, permit) -> bool:
+    """Report a use (a photo or a link): the holder of an issued permit that was not revoked."""
+    from portal.logos.workflow import PermitState
+
+    return _holds(user, permit) and permit.state in (PermitState.APPROVED, PermitState.EXPIRED)
+
+
+@rule("logo.renew")
+def _renew_logo_permit(user, permit) -> bool:
+    """Apply to renew: the holder, from three months before the end until six months after."""
+    from portal.logos.operations import may_renew
+
+    return _holds(user, permit) and may_renew(permit)
