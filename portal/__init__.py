@@ -67,9 +67,12 @@ def _register_features(app: Flask) -> None:
     from portal.registrations.views import bp as registrations
     from portal.review.checks import bp as review_checks
     from portal.review.views import bp as review
+    from portal.partners.views import bp as partner
+    from portal.partners.public_views import bp as support_menus
+    from portal.partners.staff_views import bp as staff_partners
 
     for blueprint in (core, accounts, staff_accounts, organisations, applications, review, review_checks, cohorts,
                       registrations,
-                      staff_registrations):
+                      staff_registrations, partner, staff_partners, support_menus):
         app.register_blueprint(blueprint)
     cli.init_app(app)
