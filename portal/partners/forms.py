@@ -89,9 +89,13 @@ class SupportMenuForm(PortalForm):
                       render_kw={"inputmode": "url"})
     published = BooleanField(_l("Published: registrants and the public pages show this menu"), default=True)
 
-    def validate_fee(self, field):
-        if self.free.data == "0" and not field.data:
-            raise ValidationError(_l("Give the fee or interest of a charged menu."))
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        # Across fields (Optional() ends the fee's own checks when it is empty).
+        if self.free.data == "0" and not self.fee.data:
+            self.fee.errors = [*self.fee.errors, str(_l("Give the fee or interest of a charged menu."))]
+            valid = False
+        return valid
 
     def menu_data(self) -> dict:
         return {"title_ja": self.title_ja.data, "title_en": self.title_en.data,

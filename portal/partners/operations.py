@@ -43,7 +43,7 @@ ERRORS = {
     "no_consent": _l("This organisation does not consent to your institution any more."),
     "future": _l("The date of the support cannot be in the future."),
     "kind": _l("Choose the kind of support."),
-    "markup": _l("Notes are plain text: remove the HTML tags (such as <script>)."),
+    "markup": _l("Notes are plain text: HTML tags cannot be used."),
     "too_long": _l("Notes can be at most 2,000 characters."),
     "code_taken": _l("This code is already used by another institution."),
 }

@@ -31,7 +31,7 @@ STATUSES = (APPLYING, UNDER_REVIEW, REGISTERED, ENDING, EXPIRED, ENDED, NOT_REGI
 STATUS_TITLES = {
     APPLYING: _l("Applying"),
     UNDER_REVIEW: _l("Under review"),
-    REGISTERED: _l("Registered"),
+    REGISTERED: _l("Registered and valid"),
     ENDING: _l("Term ends within six months"),
     EXPIRED: _l("Expired"),
     ENDED: _l("Registration ended (withdrawn or revoked)"),
