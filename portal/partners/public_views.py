@@ -3,7 +3,7 @@ landing page lists too, and the institutions' logos."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request, send_file
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.core.extensions import db
 from portal.core.paging import page_of
@@ -24,8 +24,6 @@ def _published():
 @public
 def index():
     """Every published support menu, by institution and fee; anyone may read them."""
-    from sqlalchemy import func
-
     institution = request.args.get("institution", "")
     fee = request.args.get("fee", "")
     query = _published().add_columns(func.count().over())

@@ -4,7 +4,7 @@ quarter, and the overview of activity per quarter."""
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 from PIL import Image
