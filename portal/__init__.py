@@ -71,11 +71,12 @@ def _register_features(app: Flask) -> None:
     from portal.review.views import bp as review
     from portal.kpi.views import bp as kpi
     from portal.directory.views import bp as directory
+    from portal.partners.views import bp as partner
+    from portal.partners.public_views import bp as support_menus
+    from portal.partners.staff_views import bp as staff_partners
 
     for blueprint in (core, accounts, staff_accounts, organisations, applications, review, review_checks, cohorts,
-                      registrations,
-                      staff_registrations, directory, kpi):
+                      registrations, staff_registrations, directory, kpi, partner, staff_partners, support_menus,
+                      logos, staff_logos):
         app.register_blueprint(blueprint)
-    app.register_blueprint(logos)
-    app.register_blueprint(staff_logos)
     cli.init_app(app)

@@ -14,6 +14,7 @@ ALL = {"anonymous", "applicant_a", "applicant_b", "newcomer", "reviewer", "secre
 SIGNED_IN = ALL - {"anonymous"}
 STAFF = {"reviewer", "secretariat"}
 APPLICANTS = {"applicant_a", "applicant_b", "newcomer"}
+PARTNERS = {"partner_x", "partner_y"}
 
 # endpoint: (method, who may, denial answer for signed-in users: 403 route-level, 404 object-level)
 MATRIX = {
@@ -114,6 +115,26 @@ MATRIX = {
     "staff_logos.return_request": ("POST", {"secretariat"}, 403),
     "staff_logos.reject": ("POST", {"secretariat"}, 403),
     "staff_logos.revoke": ("POST", {"secretariat"}, 403),
+    # Partners: organisation A consents to partner X's institution (and to bank-z), never to Y's.
+    "organisations.grant_consent": ("POST", {"applicant_a"}, 404),
+    "partner.dashboard": ("GET", PARTNERS, 403),
+    "partner.export": ("GET", PARTNERS, 403),
+    "partner.organisation": ("GET", {"partner_x"}, 404),
+    "partner.record_support": ("POST", {"partner_x"}, 404),
+    "partner.edit_support": ("GET", {"partner_x"}, 404),
+    "partner.delete_support": ("POST", {"partner_x"}, 404),
+    "partner.menus": ("GET", PARTNERS, 403),
+    "partner.new_menu": ("GET", PARTNERS, 403),
+    "partner.edit_menu": ("GET", {"partner_x"}, 404),
+    "partner.delete_menu": ("POST", {"partner_x"}, 404),
+    "staff_partners.index": ("GET", {"secretariat"}, 403),
+    "staff_partners.create": ("GET", {"secretariat"}, 403),
+    "staff_partners.show": ("GET", {"secretariat"}, 403),
+    "staff_partners.edit": ("GET", {"secretariat"}, 403),
+    "staff_partners.invite": ("POST", {"secretariat"}, 403),
+    "staff_partners.records": ("GET", {"secretariat"}, 403),
+    "support_menus.index": ("GET", ALL, None),
+    "support_menus.logo": ("GET", ALL, None),
 }
 
 # Endpoints whose object is not the default one of the world below.
@@ -140,6 +161,7 @@ OVERRIDES = {
     "logos.renew": {"permit_id": "approved_permit"},
     "staff_logos.export": {"fmt": "csv"},
     "staff_logos.revoke": {"permit_id": "approved_permit"},
+    "partner.export": {"fmt": "csv"},
 }
 
 
@@ -247,7 +269,38 @@ def world(app, make_user, make_organisation):
               "token": "not-a-valid-token", "code": "8600806",
               **_applications_of(app, users["applicant_a"], organisation_a),
               **_logo_permits_of(app, users["applicant_a"])}
+    values.update(_partners_of(app, organisation_a, users["partner_x"]))
     return users, values
+
+
+def _partners_of(app, organisation_id, partner_id):
+    """Organisation A consents to partner X's institution, which recorded support for it, has a
+    support menu and a logo."""
+    import io
+    from datetime import timedelta
+
+    from PIL import Image
+
+    from portal.accounts.models import User
+    from portal.core.extensions import db
+    from portal.core.i18n import today_jst
+    from portal.organisations.models import Organisation
+    from portal.partners import logos, operations as partners
+
+    png = io.BytesIO()
+    Image.new("RGB", (8, 8), "navy").save(png, "PNG")
+    png.seek(0)
+    with app.test_request_context():
+        partner = db.session.get(User, partner_id)
+        organisation = db.session.get(Organisation, organisation_id)
+        partners.grant_consents(organisation, {partner.partner_id}, organisation.owner)
+        record = partners.record_support(organisation, partner, today_jst() - timedelta(days=1), "consulting",
+                                         "memo", True)
+        menu = partners.create_menu(partner.partner_id, {"title_ja": "融資", "description_ja": "説明", "free": True,
+                                                         "published": True}, partner)
+        partners.set_logo(partner.partner, logos.store(png), partner)
+        db.session.commit()
+        return {"record_id": record.id, "menu_id": menu.id, "institution_id": partner.partner_id}
 
 
 def test_every_route_has_an_access_rule_and_a_matrix_entry(app):

@@ -171,6 +171,14 @@ def _declarations(application, editable):
 def _partners(application, editable):
     institutions = db.session.scalars(select(PartnerInstitution).order_by(PartnerInstitution.id)).all()
     stored = application.section("partners") or {}
+    if editable:
+        # What the organisation consents to now (it may have withdrawn or added consents from its
+        # page since this step was saved): saving this step must not silently undo either.
+        from portal.partners.operations import live_consents
+
+        live = [c.institution_id for c in live_consents(application.organisation_id)]
+        if live or stored.get("consent"):
+            stored = {"institutions": live, "consent": bool(live)}
     form = PartnersForm(data={"institutions": stored.get("institutions", []), "consent": stored.get("consent", False)})
     form.institutions.choices = [SelectChoice(i.id, i.name(current_locale())) for i in institutions]
 

@@ -80,7 +80,8 @@ def decide_cohort(cohort: Cohort, decided_on: date, actor) -> Decision:
     Every application recommended for approval is approved: a new one becomes a registration
     numbered KSnn-0001… without gaps, in order of first submission, valid three years; a
     renewal extends its registration by three years under the same number. Every one
-    recommended for rejection is rejected. Each member of each organisation is mailed.
+    recommended for rejection is rejected. Each member of each organisation is mailed, and each
+    user of an institution a registered organisation consents to (one mail listing them).
     Deciding again changes nothing; of two people deciding at once, one decides.
     """
     from portal.applications.models import Application, ApplicationKind, ApplicationRevision
@@ -196,4 +197,7 @@ def _mail_decisions(cohort, approved, rejected, registration_of) -> None:
             mails.append({"recipient": member.email, "template": template, "locale": member.locale,
                           "user": member, "organisation": application.organisation, "cohort": cohort,
                           "renewal": application.kind == "renewal", "link": link})
-    queue_many(mails)
+    # The supporting institutions that the registered organisations consent to hear of it too.
+    from portal.partners.notifications import registered_mails
+
+    queue_many(mails + registered_mails(cohort, approved, registration_of))

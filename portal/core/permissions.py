@@ -306,3 +306,73 @@ def _renew_logo_permit(user, permit) -> bool:
     from portal.logos.operations import may_renew
 
     return _holds(user, permit) and may_renew(permit)
+
+
+# --- partner institutions (支援機関): consent-scoped view, support records, support menus ------
+
+def _is_partner(user) -> bool:
+    return user.role == Role.PARTNER and user.partner_id is not None
+
+
+def _consents(user, organisation_id: int | None) -> bool:
+    """A live consent between the partner user's institution and the organisation: the only
+    thing that lets an institution see an organisation (revoking it ends that at once)."""
+    from sqlalchemy import select
+
+    from portal.core.extensions import db
+    from portal.partners.models import PartnerConsent
+
+    if not _is_partner(user) or organisation_id is None:
+        return False
+    return db.session.scalar(select(PartnerConsent.id).where(
+        PartnerConsent.organisation_id == organisation_id, PartnerConsent.institution_id == user.partner_id,
+        PartnerConsent.revoked_at.is_(None)).limit(1)) is not None
+
+
+@rule("partner.dashboard")
+def _partner_dashboard(user, obj) -> bool:
+    """The partner pages: the institution's supported organisations, its records and menus."""
+    return _is_partner(user)
+
+
+@rule("partner.organisation")
+def _partner_sees_organisation(user, organisation) -> bool:
+    """An organisation's page for a partner: only while it consents to the user's institution."""
+    return organisation is not None and _consents(user, organisation.id)
+
+
+@rule("partner.support.record")
+def _record_support(user, organisation) -> bool:
+    """Record support (伴走支援) for an organisation that consents to the user's institution."""
+    return organisation is not None and _consents(user, organisation.id)
+
+
+@rule("partner.support.edit")
+def _edit_support_record(user, record) -> bool:
+    """Change or delete a support record: the institution's own, while the consent lasts."""
+    return (record is not None and _is_partner(user) and record.institution_id == user.partner_id
+            and _consents(user, record.organisation_id))
+
+
+@rule("partner.menu.edit")
+def _edit_support_menu(user, menu) -> bool:
+    """Change or delete a support menu: the institution's own."""
+    return menu is not None and _is_partner(user) and menu.institution_id == user.partner_id
+
+
+@rule("organisation.consent")
+def _give_consent(user, organisation) -> bool:
+    """Choose supporting institutions and consent to share with them: the organisation's members."""
+    return _is_member(user, organisation)
+
+
+@rule("organisation.support_records")
+def _read_shared_records(user, organisation) -> bool:
+    """The support records an institution marked shareable: the organisation's members."""
+    return _is_member(user, organisation)
+
+
+@rule("partners.manage")
+def _manage_partners(user, obj) -> bool:
+    """Institutions, their users, their supported organisations and support activity: the secretariat."""
+    return user.role == Role.SECRETARIAT

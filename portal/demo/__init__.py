@@ -117,6 +117,9 @@ def seed_demo():
     from portal.demo.logos import seed_logo_permits
 
     seed_logo_permits(today)
+    from portal.demo.partners import seed_partners
+
+    seed_partners(institutions, today)
     db.session.commit()
     count = db.session.scalar(select(db.func.count()).select_from(User))
     click.echo(f"demo data ready: {count} accounts (password {DEMO_PASSWORD!r})")

@@ -35,6 +35,12 @@ DECIDED = (
         "postal_code": "8670041", "address": "熊本県水俣市天神町1-1-1", "industry": "E", "employees": 2,
         "capital": None, "website": None, "contact_name": "水俣 九", "contact_department": None,
         "contact_phone": "0966-00-1009", "contact_email": "demo09@example.jp"}, "rejected"),
+    ("demo10@example.jp", "玉名 十和", {
+        "kind": "corporation", "corporate_number": "6999901000010", "name": "玉名ティーファーム株式会社",
+        "name_kana": "タマナティーファーム", "representative_title": "代表取締役", "representative_name": "玉名 十和",
+        "postal_code": "8650016", "address": "熊本県玉名市岩崎200", "industry": "A", "employees": 9,
+        "capital": 5_000_000, "website": None, "contact_name": "玉名 十和", "contact_department": None,
+        "contact_phone": "0968-00-1010", "contact_email": "demo10@example.jp"}, "active"),
 )
 
 
@@ -48,7 +54,7 @@ def _corporate_number(serial: int) -> str:
 # More registrants of the decided cohort, so that the public directory has something to show:
 # (owner, name, organisation name, reading, kind, postal code, address, industry, theme)
 REGISTRANTS = (
-    ("demo10@example.jp", "白川 十和", "株式会社白川ウォーターテック", "シラカワウォーターテック", "corporation",
+    ("demo20@example.jp", "白川 十和", "株式会社白川ウォーターテック", "シラカワウォーターテック", "corporation",
      "8620950", "熊本県熊本市中央区水前寺3-2-8", "E", "water"),
     ("demo11@example.jp", "健軍 一", "けんぐん介護サービス株式会社", "ケングンカイゴサービス", "corporation",
      "8620911", "熊本県熊本市東区健軍2-4-10", "P", "care"),
@@ -114,7 +120,7 @@ def _jst(day: date) -> datetime:
 
 def seed_decided_cohort(number: int, password: str, today: date) -> None:
     """Cohort `number`, decided two years and eight months ago, so that its registrations end
-    in four months (due for renewal, and reminded): applicant2@'s company and three demo
+    in four months (due for renewal, and reminded): applicant2@'s company and four demo
     organisations applied; afterwards one registrant withdrew and one registration was revoked."""
     from portal.registrations.terms import add_months
 

@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 
 from portal.core import japanese, location
+from portal.core.i18n import current_locale
 from portal.core.extensions import db, limiter
 from portal.core.forms import restore_input
 from portal.core.paging import contains
@@ -62,18 +63,58 @@ def show(organisation_id: int):
     return _show(organisation, InvitationForm() if may(current_user, "organisation.invite", organisation) else None)
 
 
-def _show(organisation: Organisation, invitation_form):
+def _show(organisation: Organisation, invitation_form, consent_form=None):
     from portal.applications.models import Application
     from portal.partners.operations import live_consents
+    from portal.partners.queries import shared_records
     from portal.registrations.models import Registration
 
     applications = db.session.scalars(select(Application).where(Application.organisation_id == organisation.id)
                                       .order_by(Application.id.desc())).all()
     registrations = db.session.scalars(select(Registration).where(Registration.organisation_id == organisation.id)
                                        .order_by(Registration.id.desc())).all()
+    consents = live_consents(organisation.id)
     return render_template("organisations/show.html", organisation=organisation, invitation_form=invitation_form,
-                           applications=applications, registrations=registrations,
-                           consents=live_consents(organisation.id))
+                           applications=applications, registrations=registrations, consents=consents,
+                           consent_form=consent_form or _consent_form(organisation, consents),
+                           shared_records=shared_records(organisation.id)
+                           if may(current_user, "organisation.support_records", organisation) else [])
+
+
+def _consent_form(organisation: Organisation, consents):
+    """Choosing more supporting institutions, for the members: those not chosen yet."""
+    from portal.partners.forms import ConsentForm
+    from portal.partners.models import PartnerInstitution
+
+    if not may(current_user, "organisation.consent", organisation):
+        return None
+    chosen = {c.institution_id for c in consents}
+    form = ConsentForm(formdata=None if request.method == "GET" else request.form)
+    form.institutions.choices = [(i.id, i.name(current_locale())) for i in db.session.scalars(
+        select(PartnerInstitution).order_by(PartnerInstitution.id)) if i.id not in chosen]
+    return form
+
+
+@bp.post("/organisations/<int:organisation_id>/consents")
+@form_view
+@access("signed_in")
+def grant_consent(organisation_id: int):
+    """Choose more supporting institutions and consent: they see the organisation from now on."""
+    from portal.partners import operations as partner_operations
+    from portal.partners.operations import live_consents
+
+    organisation = db.get_or_404(Organisation, organisation_id)
+    require("organisation.consent", organisation)
+    form = _consent_form(organisation, live_consents(organisation.id))
+    if form.validate_on_submit():
+        granted = partner_operations.grant_consents(organisation, set(form.institutions.data), current_user)
+        db.session.commit()
+        names = ", ".join(c.institution.name(current_locale()) for c in granted)
+        if granted:
+            flash(_("%(names)s can now see your application and registration.", names=names), "success")
+        return redirect(url_for("organisations.show", organisation_id=organisation.id) + "#partners")
+    invitation_form = InvitationForm() if may(current_user, "organisation.invite", organisation) else None
+    return _show(organisation, invitation_form, form), form.status_code
 
 
 @bp.post("/organisations/<int:organisation_id>/consents/<int:consent_id>/revoke")

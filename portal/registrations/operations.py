@@ -240,8 +240,10 @@ def send_term_reminders(today: date | None = None, now: datetime | None = None) 
     Sets `reminded_6m_at` / `reminded_1m_at`; a registration first seen within one month gets
     the one-month reminder only (both are marked). Safe to run daily and more than once: a
     reminder already sent for the present term is not sent again. Withdrawn, revoked and
-    expired registrations get none. One query for the registrations, one for the members,
-    one insert for the mails and one for the audit entries.
+    expired registrations get none. The users of the institutions each organisation consents
+    to are mailed a list of their organisations (portal.partners.notifications). One query for
+    the registrations, one for the members, one for the institutions' users, one insert for the
+    mails and one for the audit entries.
     """
     from portal.organisations.models import Membership, Organisation
 
@@ -258,7 +260,7 @@ def send_term_reminders(today: date | None = None, now: datetime | None = None) 
         .with_for_update(skip_locked=True, of=Registration)
     ).unique().all()
 
-    mails, entries = [], []
+    mails, entries, reminded = [], [], []
     counts = {"6m": 0, "1m": 0}
     for registration in candidates:
         if documents.status_on(registration, today) != documents.ACTIVE:
@@ -277,6 +279,7 @@ def send_term_reminders(today: date | None = None, now: datetime | None = None) 
         else:
             continue
         counts[kind] += 1
+        reminded.append((registration, months))
         link = external_url("applications.renew", registration_id=registration.id)
         members = [m.user for m in registration.organisation.memberships]
         for member in members:
@@ -287,6 +290,9 @@ def send_term_reminders(today: date | None = None, now: datetime | None = None) 
         entries.append((registration.id, {"reminder": kind, "valid_until": registration.valid_until.isoformat(),
                                           "recipients": len(members)}))
     db.session.flush()
-    sent = queue_many(mails)
+    # The supporting institutions that the organisations consent to are told too (one query).
+    from portal.partners.notifications import term_ending_mails
+
+    sent = queue_many(mails + term_ending_mails(reminded))
     audit.record_many("registration.reminded", Registration.__tablename__, entries)
     return Reminded(six_months=counts["6m"], one_month=counts["1m"], mails=sent)
