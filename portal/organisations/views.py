@@ -109,7 +109,8 @@ def grant_consent(organisation_id: int):
     if form.validate_on_submit():
         granted = partner_operations.grant_consents(organisation, set(form.institutions.data), current_user)
         db.session.commit()
-        names = ", ".join(c.institution.name(current_locale()) for c in granted)
+        separator = "、" if current_locale() == "ja" else ", "
+        names = separator.join(c.institution.name(current_locale()) for c in granted)
         if granted:
             flash(_("%(names)s can now see your application and registration.", names=names), "success")
         return redirect(url_for("organisations.show", organisation_id=organisation.id) + "#partners")

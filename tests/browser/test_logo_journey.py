@@ -47,7 +47,7 @@ def sign_in(page, email: str, check=None) -> None:
     page.get_by_label(label("E-mail address")).fill(email)
     page.get_by_label(label("Password")).fill(PASSWORD)
     page.get_by_role("button", name="Sign in", exact=True).click()
-    expect(page.get_by_role("navigation", name="Account and language")
+    expect(page.get_by_role("navigation", name="Site menu")
            .get_by_role("button", name="Sign out")).to_be_visible()
 
 
@@ -103,7 +103,7 @@ def test_a_permit_is_requested_approved_downloaded_and_revoked(new_page, live_se
 
     # --- The secretariat finds it waiting and approves it. ---
     sign_in(secretariat, SECRETARIAT)
-    secretariat.get_by_role("navigation", name="Account and language").get_by_role("link", name="Staff").click()
+    secretariat.get_by_role("navigation", name="Site menu").get_by_role("link", name="Staff").click()
     checkpoint(secretariat, "staff-menu")
     secretariat.get_by_role("link", name="Logo permits", exact=True).click()
     expect(secretariat.get_by_role("heading", level=1, name="Logo permits")).to_be_visible()

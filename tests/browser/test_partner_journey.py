@@ -123,7 +123,7 @@ def test_a_bank_supports_a_registrant_that_consented_until_it_withdraws(
 
     # The bank sees the applicant at once, as applying; the other bank does not (tests/partners).
     sign_in(bank, BANKER, "Sign out")
-    bank.get_by_role("navigation", name="Account and language").get_by_role(
+    bank.get_by_role("navigation", name="Site menu").get_by_role(
         "link", name="Supported organisations").click()
     expect(bank.get_by_role("heading", level=1)).to_have_text("Supported organisations")
     row = bank.get_by_role("row").filter(has_text=ORGANISATION)
@@ -166,7 +166,7 @@ def test_a_bank_supports_a_registrant_that_consented_until_it_withdraws(
     detail = bank.get_by_role("link", name=ORGANISATION).get_attribute("href")
 
     # --- The applicant reads the record on the organisation's page and withdraws the consent. ---
-    applicant.get_by_role("navigation", name="アカウントと言語").get_by_role("link", name="事業者ページ").click()
+    applicant.get_by_role("navigation", name="サイトメニュー").get_by_role("link", name="事業者ページ").click()
     expect(applicant.get_by_role("heading", level=1, name=ORGANISATION)).to_be_visible()
     partners = applicant.locator("#partners")
     expect(partners.locator("#shared-records")).to_contain_text(NOTES)
