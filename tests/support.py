@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from contextlib import contextmanager
 
 import pytest
 
@@ -75,3 +76,25 @@ def minimal_content(goal: int = 13) -> dict:
         "checklist": {"version": "1", "basic": [i.id for i in checklist.basic],
                       "challenge": [i.id for i in checklist.challenge[:5]]},
     }
+
+
+@contextmanager
+def counted(app):
+    """The SQL statements the app's engine sends while the block runs, as a list that fills as
+    they go: query counts are compared, never timed."""
+    from sqlalchemy import event
+
+    from portal.core.extensions import db
+
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import io
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event, func, select
-from support import csrf_token, login
+from sqlalchemy import func, select
+from support import counted, csrf_token, login
 
 from portal.applications.models import Application, Attachment
 from portal.core.extensions import db
@@ -19,23 +18,6 @@ PROFILE = {"kind": "group", "name": "熊本SDGs協議会", "name_kana": "クマ�
            "address": "熊本県熊本市中央区花畑町1-1", "industry": "E", "employees": "10", "capital": "",
            "website": "https://example.jp", "contact_name": "担当 次郎", "contact_department": "総務課",
            "contact_phone": "096-000-0000", "contact_email": "contact@example.jp"}
-
-
-@contextmanager
-def counted(app):
-    """Collect every statement the engine sends while the block runs."""
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 @pytest.fixture

@@ -3,12 +3,11 @@ per row, goals included), and SDG chips whose text can be read on their official
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 from pathlib import Path
 
 from directory_data import numbers_on
-from sqlalchemy import event
 
+from support import counted
 from portal.core.extensions import db
 from portal.core.reference.sdgs import GOALS
 from portal.demo.historical import historical_rows
@@ -16,22 +15,6 @@ from portal.demo.historical import historical_rows
 FILTERED_PAGE_3 = "/registrants?q=えこ&goal=13&municipality=43100&industry=E&page=3"
 URLS = (FILTERED_PAGE_3, "/registrants", "/registrants?cohort=1&page=2", "/registrants/KS01-0050",
         "/registrants/ks01-0051", "/opendata/registrants.csv", "/opendata/registrants.json", "/opendata")
-
-
-@contextmanager
-def counted(app):
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 def _rows(total: int, cohort: int) -> list[dict[str, str]]:

@@ -2,11 +2,9 @@
 test_kpi_report.py), an English-reading staff client, and a SQL statement counter."""
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import date
 
-from sqlalchemy import event
-from support import login
+from support import counted, login
 
 from portal.core.extensions import db
 
@@ -48,18 +46,3 @@ def staff_client(app, user_id: int, english: bool = True):
     return client
 
 
-@contextmanager
-def counted(app):
-    """The SQL statements run inside the block, as a list that fills while it runs."""
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)

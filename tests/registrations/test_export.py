@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import event
-from support import login
+from support import counted, login
 
 from portal.cohorts import operations as cohorts
 from portal.core.extensions import db
@@ -196,22 +194,6 @@ def test_applicants_and_partners_are_refused_the_export(app, add, make_user):
 
 
 # --- cost ------------------------------------------------------------------------------------------
-
-@contextmanager
-def counted(app):
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-
 
 def test_the_export_costs_the_same_queries_for_3_and_30_registrations(app, add, make_user):
     client = _client(app, make_user("secretariat"))

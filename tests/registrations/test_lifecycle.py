@@ -4,13 +4,12 @@ do what, and the staff list's cost in queries."""
 from __future__ import annotations
 
 import uuid
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from pages import structure_problems
-from sqlalchemy import delete, event, select
-from support import csrf_token, login, minimal_content
+from sqlalchemy import delete, select
+from support import counted, csrf_token, login, minimal_content
 
 from portal.accounts.models import User
 from portal.applications import operations as applications
@@ -440,22 +439,6 @@ def test_other_organisations_partners_and_reviewers_are_kept_out(app, registered
 
 
 # --- the staff list ----------------------------------------------------------------------------------
-
-@contextmanager
-def counted(app):
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-
 
 def _add_registrations(app, make_user, make_organisation, cohort_id: int, start: int, count: int) -> None:
     """Registrations inserted directly (the list only reads them), every third with a notice."""

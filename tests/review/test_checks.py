@@ -6,15 +6,14 @@ from __future__ import annotations
 import csv
 import io
 import re
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 from pages import structure_problems
-from sqlalchemy import event, func, select
-from support import csrf_token, login, require_or_skip
+from sqlalchemy import func, select
+from support import counted, csrf_token, login, require_or_skip
 
 from portal.accounts.models import User
 from portal.applications import operations
@@ -163,22 +162,6 @@ def test_the_export_refuses_formula_injection(app, make_cohort, make_submitted, 
     for n, name in enumerate(names, start=2):
         cell = sheet.cell(row=n, column=3)
         assert cell.data_type == "s" and cell.value == "'" + name  # text, not a formula
-
-
-@contextmanager
-def counted(app):
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 def test_the_export_costs_the_same_queries_for_3_and_30_applications(app, make_cohort, make_submitted, reviewer,

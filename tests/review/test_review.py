@@ -4,12 +4,11 @@ cleanly when the page went stale or the user may not act."""
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 from datetime import timedelta
 
 from pages import structure_problems
-from sqlalchemy import event, select, text
-from support import csrf_token, login
+from sqlalchemy import select, text
+from support import counted, csrf_token, login
 
 from portal.accounts.models import User
 from portal.applications import operations
@@ -453,22 +452,6 @@ def test_a_commit_that_loses_the_race_is_refused(app, make_cohort, make_submitte
 
 
 # --- cost ----------------------------------------------------------------------------------
-
-@contextmanager
-def counted(app):
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-
 
 def test_the_queue_costs_the_same_queries_for_3_and_30_applications(app, make_cohort, make_submitted, reviewer,
                                                                    secretariat, staff_client):
