@@ -8,7 +8,6 @@ from pathlib import Path
 from directory_data import numbers_on
 
 from support import counted
-from portal.core.extensions import db
 from portal.core.reference.sdgs import GOALS
 from portal.demo.historical import historical_rows
 

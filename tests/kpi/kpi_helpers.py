@@ -6,7 +6,6 @@ from datetime import date
 
 from support import counted, login
 
-from portal.core.extensions import db
 
 CHUO = ("8600806", "熊本市中央区花畑町4-1")
 HIGASHI = ("8620911", "熊本市東区健軍2-10-3")
