@@ -69,9 +69,11 @@ def _register_features(app: Flask) -> None:
     from portal.review.views import bp as review
     from portal.kpi.views import bp as kpi
     from portal.directory.views import bp as directory
+    from portal.seminars.staff_views import bp as staff_seminars
+    from portal.seminars.views import bp as seminars
 
     for blueprint in (core, accounts, staff_accounts, organisations, applications, review, review_checks, cohorts,
                       registrations,
-                      staff_registrations, directory, kpi):
+                      staff_registrations, directory, kpi, seminars, staff_seminars):
         app.register_blueprint(blueprint)
     cli.init_app(app)

@@ -17,6 +17,7 @@ def init_app(app: Flask) -> None:
     from portal.demo import seed_demo
     from portal.registrations.cli import import_registrants, registrations
     from portal.kpi.cli import report
+    from portal.seminars.cli import seminars
 
     app.cli.add_command(doctor)
     app.cli.add_command(outbox)
@@ -26,6 +27,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(registrations)
     app.cli.add_command(report)
     app.cli.add_command(import_registrants)
+    app.cli.add_command(seminars)
 
 
 @click.command()

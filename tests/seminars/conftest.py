@@ -1,0 +1,150 @@
+"""Builders for the seminar tests: registrants made the portal's way (an organisation with its
+owner, then registered by `import_rows` under its corporate number), a secretariat member,
+seminars scheduled through the operation, and signed-in clients."""
+from __future__ import annotations
+
+import itertools
+from datetime import datetime, timedelta
+
+import pytest
+
+from support import login
+from portal.core.extensions import db
+from portal.core.i18n import JST, today_jst
+
+_serials = itertools.count(1)
+
+
+def corporate_number(serial: int) -> str:
+    from portal.core.japanese import corporate_number_check_digit
+
+    base = f"8888{serial:08d}"
+    return f"{corporate_number_check_digit(base)}{base}"
+
+
+def jst_at(days: int, hour: int = 14, minute: int = 0) -> datetime:
+    """`days` from today (JST) at hour:minute JST, as an aware datetime."""
+    day = today_jst() + timedelta(days=days)
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=JST)
+
+
+@pytest.fixture
+def secretariat(make_user):
+    return make_user("secretariat", email="secretariat@example.jp", name="事務局 花子")
+
+
+@pytest.fixture
+def registrants(app, make_user, make_organisation):
+    """registrants(count=1, locale="ja", registered=True, prefix="r") -> [{"user", "organisation",
+    "email", "name"}]: each an organisation with its owner; registered (an active registration,
+    imported) unless registered=False."""
+    from portal.registrations.importer import import_rows
+
+    def build(count: int = 1, locale: str = "ja", registered: bool = True, prefix: str = "r") -> list[dict]:
+        made, rows = [], []
+        for _ in range(count):
+            serial = next(_serials)
+            number = corporate_number(serial + 5000 * (prefix != "r"))
+            email = f"{prefix}{serial}@example.jp"
+            name = f"株式会社テスト{serial}"
+            user_id = make_user(email=email, locale=locale, name=f"担当 {serial}")
+            organisation_id = make_organisation(user_id, corporate_number=number, name=name,
+                                                name_kana="カブシキガイシャテスト", contact_email=email)
+            made.append({"user": user_id, "organisation": organisation_id, "email": email, "name": name})
+            rows.append({"corporate_number": number, "name": name, "name_kana": "カブシキガイシャテスト",
+                         "kind": "corporation", "postal_code": "8600806", "address": "熊本市中央区花畑町1-1",
+                         "industry": "E", "goals": "13"})
+        if registered:
+            with app.test_request_context():
+                import_rows(rows, 9, today_jst() - timedelta(days=200))
+                db.session.commit()
+        return made
+
+    return build
+
+
+DEFAULTS = {
+    "title_ja": "SDGs経営実践セミナー", "title_en": "SDGs in practice for small businesses",
+    "description_ja": "登録事業者向けのフォローアップセミナーです。\n取組の進め方を事例で学びます。",
+    "description_en": "A follow-up seminar for registrants: putting your commitments into practice.",
+    "venue": "熊本県庁 本館地下大会議室（熊本市中央区水前寺6-18-1）", "online_url": None,
+    "capacity": 10, "seats_per_organisation": 3, "audience": "registrants",
+}
+
+
+@pytest.fixture
+def make_seminar(app, secretariat):
+    """make_seminar(starts_in_days=10, **fields) -> seminar id, scheduled by the secretariat:
+    14:00–16:00 JST, sign-up open from yesterday until the day before at 17:00."""
+    from portal.accounts.models import User
+    from portal.seminars import operations
+
+    def build(starts_in_days: int = 10, **fields) -> int:
+        data = {**DEFAULTS, "starts_at": jst_at(starts_in_days, 14), "ends_at": jst_at(starts_in_days, 16),
+                "signup_opens_at": jst_at(-1, 9), "signup_closes_at": jst_at(starts_in_days - 1, 17), **fields}
+        with app.test_request_context():
+            seminar = operations.create_seminar(data, db.session.get(User, secretariat))
+            db.session.commit()
+            return seminar.id
+
+    return build
+
+
+@pytest.fixture
+def client_of(app):
+    """client_of(user_id, lang=None) -> a test client signed in as the user."""
+
+    def build(user_id: int, lang: str | None = None):
+        client = app.test_client()
+        login(client, user_id)
+        if lang:
+            assert client.get(f"/?lang={lang}").status_code == 200
+        return client
+
+    return build
+
+
+@pytest.fixture
+def sign_up(app):
+    """sign_up(seminar_id, user_id, names=("A",), now=None) -> sign-up id, through the operation."""
+    from portal.accounts.models import User
+    from portal.seminars import operations
+    from portal.seminars.models import Seminar
+
+    def run(seminar_id: int, user_id: int, names=("出席 一郎",), now=None) -> int:
+        with app.test_request_context():
+            signup = operations.sign_up(db.session.get(Seminar, seminar_id), db.session.get(User, user_id),
+                                        len(names), list(names), now=now)
+            db.session.commit()
+            return signup.id
+
+    return run
+
+
+@pytest.fixture
+def load(app):
+    """load(model, id) -> the row, detached (with its attendees for a sign-up)."""
+
+    def get(model, object_id):
+        from sqlalchemy.orm import selectinload
+
+        from portal.seminars.models import SeminarSignup
+
+        with app.app_context():
+            if model is SeminarSignup:
+                found = db.session.scalar(db.select(SeminarSignup).where(SeminarSignup.id == object_id)
+                                          .options(selectinload(SeminarSignup.attendees)))
+            else:
+                found = db.session.get(model, object_id)
+            db.session.expunge_all()
+            return found
+
+    return get
+
+
+def translated(app, locale: str, message: str, **values) -> str:
+    """`message` as the portal renders it in `locale` (tests hold for any state of the catalogues)."""
+    from flask_babel import force_locale, gettext
+
+    with app.test_request_context(), force_locale(locale):
+        return gettext(message, **values)
