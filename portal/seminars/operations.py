@@ -232,11 +232,12 @@ def sign_up(seminar: Seminar, user, seats: int, names: list[str], now: datetime 
     """
     from portal.core.permissions import may
 
-    now = now or utcnow()
     if user.membership is None:
         raise SeminarError("no_organisation")
     organisation_id = user.membership.organisation_id
     seminar = _locked(seminar.id)
+    # The time is read once the lock is held, so the sign-ups' times follow their order.
+    now = now or utcnow()
     if seminar.cancelled:
         raise SeminarError("cancelled")
     if now < seminar.signup_opens_at:
