@@ -95,6 +95,21 @@ MATRIX = {
     "registrations.verify": ("GET", ALL, None),
     "registrations.show": ("GET", {"applicant_a"} | STAFF, 404),
     "registrations.certificate": ("GET", {"applicant_a"} | STAFF, 404),
+    # Seminars: the world's seminar is for registrants only (applicant A's organisation is one,
+    # and has a confirmed sign-up); the other pages are the secretariat's.
+    "seminars.index": ("GET", APPLICANTS, 403),
+    "seminars.show": ("GET", {"applicant_a"}, 404),
+    "seminars.signup": ("GET", {"applicant_a"}, 404),
+    "seminars.cancel": ("GET", {"applicant_a"}, 404),
+    "seminars.calendar_file": ("GET", {"applicant_a"}, 404),
+    "staff_seminars.index": ("GET", {"secretariat"}, 403),
+    "staff_seminars.create": ("GET", {"secretariat"}, 403),
+    "staff_seminars.show": ("GET", {"secretariat"}, 403),
+    "staff_seminars.edit": ("GET", {"secretariat"}, 403),
+    "staff_seminars.cancel": ("GET", {"secretariat"}, 403),
+    "staff_seminars.attendance": ("GET", {"secretariat"}, 403),
+    "staff_seminars.export": ("GET", {"secretariat"}, 403),
+    "staff_seminars.sheet": ("GET", {"secretariat"}, 403),
 }
 
 # Endpoints whose object is not the default one of the world below.
@@ -113,6 +128,7 @@ OVERRIDES = {
     "kpi.delete_target": {"fiscal_year": 2023},
     "applications.revision": {"application_id": "submitted_application", "number": 1},
     "applications.copy_pdf": {"application_id": "submitted_application", "number": 1},
+    "staff_seminars.export": {"fmt": "csv"},
 }
 
 
@@ -181,7 +197,29 @@ def world(app, make_user, make_organisation):
     values = {"organisation_id": organisation_a, "user_id": make_user("reviewer", email="target@example.jp"),
               "token": "not-a-valid-token", "code": "8600806",
               **_applications_of(app, users["applicant_a"], organisation_a)}
+    values.update(_seminars_of(app, users["applicant_a"], users["secretariat"]))
     return users, values
+
+
+def _seminars_of(app, owner_id, secretariat_id):
+    """A seminar for registrants, open for sign-up, and applicant A's confirmed sign-up."""
+    from datetime import datetime, timedelta, timezone
+
+    from portal.accounts.models import User
+    from portal.core.extensions import db
+    from portal.seminars import operations
+
+    now = datetime.now(timezone.utc)
+    with app.test_request_context():
+        seminar = operations.create_seminar({
+            "title_ja": "セミナー", "title_en": "Seminar", "description_ja": "説明", "description_en": None,
+            "starts_at": now + timedelta(days=10), "ends_at": now + timedelta(days=10, hours=2),
+            "venue": "熊本県庁", "online_url": "https://meet.example.jp/x", "capacity": 10, "seats_per_organisation": 2,
+            "signup_opens_at": now - timedelta(days=1), "signup_closes_at": now + timedelta(days=9),
+            "audience": "registrants"}, db.session.get(User, secretariat_id))
+        signup = operations.sign_up(seminar, db.session.get(User, owner_id), 1, ["出席 一郎"])
+        db.session.commit()
+        return {"seminar_id": seminar.id, "signup_id": signup.id}
 
 
 def test_every_route_has_an_access_rule_and_a_matrix_entry(app):

@@ -1,5 +1,7 @@
 """The registrant's seminar pages: upcoming seminars, one seminar, sign-up (seats and names),
-cancellation, the calendar file, and the organisation's attendance history.
+cancellation, the calendar file, and the organisation's attendance history. The list is for
+applicants; a seminar or a sign-up that is not the user's to see answers 404 (rules
+"seminar.view", "seminar.signup", "signup.view", "signup.cancel").
 
 Views parse, ask permissions, call one operation of `portal.seminars.operations`, commit, flash.
 """
@@ -61,7 +63,7 @@ def index():
 
 
 @bp.get("/<int:seminar_id>")
-@access("seminar.browse")
+@access("signed_in")
 def show(seminar_id: int):
     seminar = _seminar(seminar_id)
     now = utcnow()
@@ -88,7 +90,7 @@ def _refusal(seminar: Seminar, organisation_id: int, now) -> operations.SeminarE
 
 @bp.route("/<int:seminar_id>/signup", methods=["GET", "POST"])
 @form_view
-@access("seminar.browse")
+@access("signed_in")
 def signup(seminar_id: int):
     """Sign up: the number of seats and one attendee's name per seat."""
     seminar = _seminar(seminar_id, "seminar.signup")
@@ -140,7 +142,7 @@ def _signup(signup_id: int, action: str) -> SeminarSignup:
 
 @bp.route("/signups/<int:signup_id>/cancel", methods=["GET", "POST"])
 @form_view
-@access("seminar.browse")
+@access("signed_in")
 def cancel(signup_id: int):
     """Cancel the organisation's sign-up, after a confirmation."""
     signup = _signup(signup_id, "signup.cancel")
@@ -166,7 +168,7 @@ def cancel(signup_id: int):
 
 
 @bp.get("/signups/<int:signup_id>/calendar.ics")
-@access("seminar.browse")
+@access("signed_in")
 def calendar_file(signup_id: int):
     """The seminar as a calendar file, for a confirmed sign-up (with the online link)."""
     signup = _signup(signup_id, "signup.view")
