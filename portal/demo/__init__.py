@@ -114,6 +114,9 @@ def seed_demo():
     applicant2 = accounts.find_by_email("applicant2@example.jp")
     if not partners.live_consents(applicant2.organisation.id):
         partners.set_consents(applicant2.organisation, {institutions["higo-bank"].id}, applicant2)
+    from portal.demo.seminars import seed_seminars
+
+    seed_seminars(today)
     db.session.commit()
     count = db.session.scalar(select(db.func.count()).select_from(User))
     click.echo(f"demo data ready: {count} accounts (password {DEMO_PASSWORD!r})")
