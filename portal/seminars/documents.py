@@ -38,5 +38,7 @@ def sheet_data(seminar: Seminar, signups: list[SeminarSignup], numbers: dict[int
 
 
 def attendance_sheet(data: dict) -> bytes:
+    from portal.seminars.presentation import document_time
+
     with force_locale(LOCALE):
-        return render_pdf(TEMPLATE, **data)
+        return render_pdf(TEMPLATE, when=document_time(data["starts_at"], data["ends_at"]), **data)

@@ -75,7 +75,7 @@ ERRORS = {
     "window_after_start": _l("Sign-up must close no later than the seminar starts."),
     "capacity": _l("The capacity must be 1 seat or more."),
     "limit_range": _l("Seats per organisation must be between 1 and %(max)s, and no more than the capacity."),
-    "capacity_below_confirmed": _l("%(seats)s seats are confirmed already: the capacity cannot be lower than that."),
+    "capacity_below_confirmed": _l("Seats confirmed already: %(seats)s. The capacity cannot be lower than that."),
     "no_place": _l("Give the venue, the online link, or both."),
     "changed": _l("Someone else changed this seminar meanwhile. Their change is shown below: please check "
                   "it and make yours again."),

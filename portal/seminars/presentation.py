@@ -26,6 +26,17 @@ def time_range(starts_at: datetime, ends_at: datetime) -> str:
              end=format_time(end, "HH:mm")) + ("" if current_locale() == "ja" else " JST")
 
 
+def document_time(starts_at: datetime, ends_at: datetime) -> str:
+    """令和8年12月14日 (月) 10:00–12:00: the date in the Japanese calendar, as documents give it."""
+    from portal.core.i18n import wareki
+
+    start, end = jst(starts_at), jst(ends_at)
+    if start.date() != end.date():
+        return f"{wareki(start)} {format_time(start, 'HH:mm')} – {wareki(end)} {format_time(end, 'HH:mm')}"
+    return _("%(day)s (%(weekday)s) %(start)s–%(end)s", day=wareki(start), weekday=format_date(start, "E"),
+             start=format_time(start, "HH:mm"), end=format_time(end, "HH:mm"))
+
+
 def signup_status(seminar: Seminar, now: datetime) -> str:
     """Where sign-up stands: cancelled, over, not yet open, open, full (open: waiting list), closed."""
     if seminar.cancelled:

@@ -176,7 +176,7 @@ def attendance(seminar_id: int):
 
 def _export_columns() -> list[tuple[str, str]]:
     return [("state", _("Sign-up")), ("position", _("Place on the waiting list")),
-            ("organisation", _("Organisation")), ("registration", _("Registration number")),
+            ("organisation", _("Organisation name")), ("registration", _("Registration number")),
             ("seat", _("Seat")), ("attendee", _("Attendee")), ("seats", _("Seats booked")),
             ("contact", _("Contact person")), ("contact_email", _("Contact e-mail")), ("phone", _("Phone")),
             ("signed_up_at", _("Signed up at (JST)")), ("attended", _("Attended"))]

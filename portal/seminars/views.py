@@ -39,6 +39,11 @@ def _seminar_status(seminar, now=None) -> str:
     return presentation.status_text(seminar, now or utcnow())
 
 
+@bp.app_template_global("signup_phase")
+def _signup_phase(seminar, now=None) -> str:
+    return presentation.signup_status(seminar, now or utcnow())
+
+
 def _organisation_id() -> int | None:
     return current_user.membership.organisation_id if current_user.membership is not None else None
 
