@@ -4,28 +4,16 @@ seminars scheduled through the operation, and signed-in clients."""
 from __future__ import annotations
 
 import itertools
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from support import login
 from portal.core.extensions import db
-from portal.core.i18n import JST, today_jst
+from portal.core.i18n import today_jst
+from seminar_helpers import DEFAULTS, corporate_number, jst_at
 
 _serials = itertools.count(1)
-
-
-def corporate_number(serial: int) -> str:
-    from portal.core.japanese import corporate_number_check_digit
-
-    base = f"8888{serial:08d}"
-    return f"{corporate_number_check_digit(base)}{base}"
-
-
-def jst_at(days: int, hour: int = 14, minute: int = 0) -> datetime:
-    """`days` from today (JST) at hour:minute JST, as an aware datetime."""
-    day = today_jst() + timedelta(days=days)
-    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=JST)
 
 
 @pytest.fixture
@@ -61,15 +49,6 @@ def registrants(app, make_user, make_organisation):
         return made
 
     return build
-
-
-DEFAULTS = {
-    "title_ja": "SDGs経営実践セミナー", "title_en": "SDGs in practice for small businesses",
-    "description_ja": "登録事業者向けのフォローアップセミナーです。\n取組の進め方を事例で学びます。",
-    "description_en": "A follow-up seminar for registrants: putting your commitments into practice.",
-    "venue": "熊本県庁 本館地下大会議室（熊本市中央区水前寺6-18-1）", "online_url": None,
-    "capacity": 10, "seats_per_organisation": 3, "audience": "registrants",
-}
 
 
 @pytest.fixture
@@ -140,11 +119,3 @@ def load(app):
             return found
 
     return get
-
-
-def translated(app, locale: str, message: str, **values) -> str:
-    """`message` as the portal renders it in `locale` (tests hold for any state of the catalogues)."""
-    from flask_babel import force_locale, gettext
-
-    with app.test_request_context(), force_locale(locale):
-        return gettext(message, **values)

@@ -13,7 +13,7 @@ from portal.seminars import operations
 from portal.seminars.models import Seminar, SeminarAttendee, SeminarSignup
 from portal.seminars.queries import attendance_of
 
-from conftest import jst_at, translated
+from seminar_helpers import jst_at, translated
 
 
 def _attendees(app, signup_id) -> list[int]:

@@ -18,7 +18,7 @@ from portal.core.extensions import db
 from portal.seminars import operations
 from portal.seminars.models import Seminar, SeminarAttendee, SeminarSignup
 
-from conftest import jst_at, translated
+from seminar_helpers import jst_at, translated
 
 ONLINE = "https://meet.example.jp/seminar-room"
 

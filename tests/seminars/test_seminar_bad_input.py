@@ -18,7 +18,7 @@ from portal.core.extensions import db
 from portal.seminars import operations
 from portal.seminars.models import Seminar, SeminarSignup
 
-from conftest import jst_at, translated
+from seminar_helpers import jst_at, translated
 
 
 def _message(app, code: str, **details) -> str:
@@ -202,7 +202,7 @@ def test_a_bad_seminar_is_refused_at_the_field(app, client_of, secretariat, chan
 
 
 def test_the_operation_refuses_an_end_before_the_start(app, secretariat):
-    from conftest import DEFAULTS
+    from seminar_helpers import DEFAULTS
 
     with app.test_request_context():
         with pytest.raises(operations.SeminarError) as error:
