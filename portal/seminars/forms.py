@@ -105,6 +105,10 @@ class SeminarForm(PortalForm):
         if self.starts_at.data is not None and field.data > self.starts_at.data:
             raise ValidationError(_l("Sign-up must close no later than the seminar starts."))
 
+    def validate_online_url(self, field):
+        if field.data and not field.errors and not field.data.lower().startswith(("https://", "http://")):
+            raise ValidationError(_l("Enter the full link, starting with https://."))
+
     def validate_seats_per_organisation(self, field):
         if field.data is not None and self.capacity.data is not None and field.data > self.capacity.data:
             raise ValidationError(_l("Seats per organisation cannot be more than the capacity."))

@@ -77,6 +77,7 @@ ERRORS = {
     "limit_range": _l("Seats per organisation must be between 1 and %(max)s, and no more than the capacity."),
     "capacity_below_confirmed": _l("Seats confirmed already: %(seats)s. The capacity cannot be lower than that."),
     "no_place": _l("Give the venue, the online link, or both."),
+    "online_url": _l("Enter the full link, starting with https://."),
     "changed": _l("Someone else changed this seminar meanwhile. Their change is shown below: please check "
                   "it and make yours again."),
     "too_early": _l("Attendance can be marked from the day of the seminar."),
@@ -142,6 +143,9 @@ def _check(values: dict) -> None:
         raise SeminarError("limit_range", max=MAX_SEATS_PER_ORGANISATION)
     if not values["venue"] and not values["online_url"]:
         raise SeminarError("no_place")
+    # The link is put in pages and mails as a link: a web address, never javascript: or the like.
+    if values["online_url"] and not values["online_url"].lower().startswith(("https://", "http://")):
+        raise SeminarError("online_url")
 
 
 def create_seminar(data: dict, actor) -> Seminar:

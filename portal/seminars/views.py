@@ -131,8 +131,8 @@ def signup(seminar_id: int):
                 flash(_("Your seats are confirmed. A confirmation with a calendar file was sent to you by e-mail."),
                       "success")
             else:
-                flash(_("The seminar is full: your organisation is number %(position)s on the waiting list. "
-                        "If seats become free you get them automatically, and an e-mail.", position=position),
+                flash(_("Not enough seats are free, so your organisation is number %(position)s on the waiting "
+                        "list. If seats become free you get them automatically, and an e-mail.", position=position),
                       "success")
             return back
     return render_template("seminars/signup.html", seminar=seminar, form=form, locale=current_locale(),

@@ -238,3 +238,19 @@ def test_the_history_on_the_registrants_page(app, client_of, registrants, make_s
     page = _fine(client_of(a["user"]).get("/seminars/"))
     assert f'id="history-{seminar_id}"' in page
     assert translated(app, "ja", "%(attended)s of %(seats)s", attended=1, seats=1) in page
+
+
+def test_asking_for_more_seats_than_are_left_joins_the_waiting_list_whole(app, client_of, registrants,
+                                                                           make_seminar, sign_up, load):
+    a, b, c = registrants(3)
+    seminar_id = make_seminar(capacity=3, seats_per_organisation=3)
+    sign_up(seminar_id, a["user"], names=("A1", "A2"))
+    client = client_of(b["user"])
+    path = f"/seminars/{seminar_id}/signup"
+    assert 'id="few-left-notice"' in _fine(client.get(path))
+    response = client.post(path, data={"csrf_token": csrf_token(client, path), "seats": "2",
+                                       "names-0": "B1", "names-1": "B2"})
+    assert response.status_code == 302
+    assert 'data-state="waitlisted"' in _fine(client.get(response.headers["Location"]))
+    # The seat left is still there for an organisation that needs one.
+    assert load(SeminarSignup, sign_up(seminar_id, c["user"], names=("C1",))).state == "confirmed"

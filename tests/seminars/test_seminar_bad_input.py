@@ -178,6 +178,8 @@ def _seminar_form(**changes) -> dict:
     ({"seats_per_organisation": "11"}, "seats_per_organisation", "Enter a number from %(min)s to %(max)s."),
     ({"venue": ""}, "venue", "Give the venue, the online link, or both."),
     ({"online_url": "meet dot example"}, "online_url", "Enter the full link, starting with https://."),
+    ({"online_url": "javascript://example.com/%0Aalert(1)"}, "online_url",
+     "Enter the full link, starting with https://."),
     ({"starts_at": "来週"}, "starts_at", "Enter a date and time (e.g. 2026-10-01 09:00)."),
     ({"title_en": ""}, "title_en", "Enter the title in English."),
     ({"audience": "martians"}, "audience", "Not a valid choice."),
@@ -201,15 +203,24 @@ def test_a_bad_seminar_is_refused_at_the_field(app, client_of, secretariat, chan
         assert db.session.scalar(select(func.count()).select_from(Seminar)) == 0
 
 
-def test_the_operation_refuses_an_end_before_the_start(app, secretariat):
+@pytest.mark.parametrize("changes, code", [
+    ({"ends_at": jst_at(5, 13)}, "end_before_start"),
+    ({"signup_closes_at": jst_at(5, 15)}, "window_after_start"),
+    ({"capacity": 0}, "capacity"),
+    ({"seats_per_organisation": 4, "capacity": 3}, "limit_range"),
+    ({"venue": " ", "online_url": None}, "no_place"),
+    ({"online_url": "javascript:alert(1)"}, "online_url"),
+    ({"title_en": ""}, "incomplete"),
+])
+def test_the_operation_refuses_a_bad_seminar(app, secretariat, changes, code):
     from seminar_helpers import DEFAULTS
 
     with app.test_request_context():
         with pytest.raises(operations.SeminarError) as error:
-            operations.create_seminar({**DEFAULTS, "starts_at": jst_at(5, 14), "ends_at": jst_at(5, 13),
-                                       "signup_opens_at": jst_at(0), "signup_closes_at": jst_at(4)},
+            operations.create_seminar({**DEFAULTS, "starts_at": jst_at(5, 14), "ends_at": jst_at(5, 16),
+                                       "signup_opens_at": jst_at(0), "signup_closes_at": jst_at(4), **changes},
                                       db.session.get(User, secretariat))
-        assert error.value.code == "end_before_start"
+        assert error.value.code == code
 
 
 def test_editing_below_the_confirmed_seats_or_over_a_newer_version_is_refused(app, registrants, make_seminar, sign_up,
