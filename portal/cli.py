@@ -18,6 +18,7 @@ def init_app(app: Flask) -> None:
     from portal.logos.cli import logos
     from portal.registrations.cli import import_registrants, registrations
     from portal.kpi.cli import report
+    from portal.seminars.cli import seminars
 
     app.cli.add_command(doctor)
     app.cli.add_command(outbox)
@@ -28,6 +29,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(report)
     app.cli.add_command(import_registrants)
     app.cli.add_command(logos)
+    app.cli.add_command(seminars)
 
 
 @click.command()

@@ -10,3 +10,4 @@ from portal.registrations.models import ChangeNotice, Registration  # noqa: F401
 from portal.registrations.models import RegistrationGoal  # noqa: F401
 from portal.kpi.models import KpiTarget  # noqa: F401
 from portal.logos.models import LogoPermit, LogoPermitCounter, LogoUse  # noqa: F401
+from portal.seminars.models import Seminar, SeminarAttendee, SeminarSignup  # noqa: F401

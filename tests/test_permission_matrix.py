@@ -135,6 +135,21 @@ MATRIX = {
     "staff_partners.records": ("GET", {"secretariat"}, 403),
     "support_menus.index": ("GET", ALL, None),
     "support_menus.logo": ("GET", ALL, None),
+    # Seminars: the world's seminar is for registrants only (applicant A's organisation is one,
+    # and has a confirmed sign-up); the other pages are the secretariat's.
+    "seminars.index": ("GET", APPLICANTS, 403),
+    "seminars.show": ("GET", {"applicant_a"}, 404),
+    "seminars.signup": ("GET", {"applicant_a"}, 404),
+    "seminars.cancel": ("GET", {"applicant_a"}, 404),
+    "seminars.calendar_file": ("GET", {"applicant_a"}, 404),
+    "staff_seminars.index": ("GET", {"secretariat"}, 403),
+    "staff_seminars.create": ("GET", {"secretariat"}, 403),
+    "staff_seminars.show": ("GET", {"secretariat"}, 403),
+    "staff_seminars.edit": ("GET", {"secretariat"}, 403),
+    "staff_seminars.cancel": ("GET", {"secretariat"}, 403),
+    "staff_seminars.attendance": ("GET", {"secretariat"}, 403),
+    "staff_seminars.export": ("GET", {"secretariat"}, 403),
+    "staff_seminars.sheet": ("GET", {"secretariat"}, 403),
 }
 
 # Endpoints whose object is not the default one of the world below.
@@ -162,6 +177,7 @@ OVERRIDES = {
     "staff_logos.export": {"fmt": "csv"},
     "staff_logos.revoke": {"permit_id": "approved_permit"},
     "partner.export": {"fmt": "csv"},
+    "staff_seminars.export": {"fmt": "csv"},
 }
 
 
@@ -270,6 +286,7 @@ def world(app, make_user, make_organisation):
               **_applications_of(app, users["applicant_a"], organisation_a),
               **_logo_permits_of(app, users["applicant_a"])}
     values.update(_partners_of(app, organisation_a, users["partner_x"]))
+    values.update(_seminars_of(app, users["applicant_a"], users["secretariat"]))
     return users, values
 
 
@@ -301,6 +318,27 @@ def _partners_of(app, organisation_id, partner_id):
         partners.set_logo(partner.partner, logos.store(png), partner)
         db.session.commit()
         return {"record_id": record.id, "menu_id": menu.id, "institution_id": partner.partner_id}
+
+
+def _seminars_of(app, owner_id, secretariat_id):
+    """A seminar for registrants, open for sign-up, and applicant A's confirmed sign-up."""
+    from datetime import datetime, timedelta, timezone
+
+    from portal.accounts.models import User
+    from portal.core.extensions import db
+    from portal.seminars import operations
+
+    now = datetime.now(timezone.utc)
+    with app.test_request_context():
+        seminar = operations.create_seminar({
+            "title_ja": "セミナー", "title_en": "Seminar", "description_ja": "説明", "description_en": None,
+            "starts_at": now + timedelta(days=10), "ends_at": now + timedelta(days=10, hours=2),
+            "venue": "熊本県庁", "online_url": "https://meet.example.jp/x", "capacity": 10, "seats_per_organisation": 2,
+            "signup_opens_at": now - timedelta(days=1), "signup_closes_at": now + timedelta(days=9),
+            "audience": "registrants"}, db.session.get(User, secretariat_id))
+        signup = operations.sign_up(seminar, db.session.get(User, owner_id), 1, ["出席 一郎"])
+        db.session.commit()
+        return {"seminar_id": seminar.id, "signup_id": signup.id}
 
 
 def test_every_route_has_an_access_rule_and_a_matrix_entry(app):

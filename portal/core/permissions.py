@@ -376,3 +376,64 @@ def _read_shared_records(user, organisation) -> bool:
 def _manage_partners(user, obj) -> bool:
     """Institutions, their users, their supported organisations and support activity: the secretariat."""
     return user.role == Role.SECRETARIAT
+
+
+# --- follow-up seminars (portal/seminars) ------------------------------------------------------
+
+@rule("seminar.browse")
+def _browse_seminars(user, obj) -> bool:
+    """The seminar pages of applicants: upcoming seminars, their sign-ups and attendance."""
+    return user.role == Role.APPLICANT
+
+
+def _in_seminar_audience(user, seminar) -> bool:
+    """Whether the user's organisation (none: only "anyone with an account") is in the audience
+    the seminar was opened to: registrants, registrants and applicants, or anyone."""
+    from portal.seminars.queries import audiences_of
+
+    if user.role != Role.APPLICANT:
+        return False
+    organisation_id = user.membership.organisation_id if user.membership is not None else None
+    return seminar.audience in audiences_of(organisation_id)
+
+
+@rule("seminar.view")
+def _view_seminar(user, seminar) -> bool:
+    """A seminar's page: an applicant in its audience, or whose organisation signed up for it
+    (it stays visible to them after the audience or their registration changed)."""
+    from portal.seminars.queries import has_signed_up
+
+    if user.role != Role.APPLICANT:
+        return False
+    return _in_seminar_audience(user, seminar) or (
+        user.membership is not None and has_signed_up(seminar.id, user.membership.organisation_id))
+
+
+@rule("seminar.signup")
+def _sign_up_for_seminar(user, seminar) -> bool:
+    """Sign one's organisation up: a member, the organisation in the seminar's audience. The
+    window, the seats and the seminar's state are the operation's to check (with a message)."""
+    return user.role == Role.APPLICANT and user.membership is not None and _in_seminar_audience(user, seminar)
+
+
+@rule("seminar.manage")
+def _manage_seminars(user, obj) -> bool:
+    """Schedule, edit and cancel seminars, read and export the attendee lists, mark attendance."""
+    return user.role == Role.SECRETARIAT
+
+
+def _own_signup(user, signup) -> bool:
+    return (user.role == Role.APPLICANT and user.membership is not None and signup is not None
+            and user.membership.organisation_id == signup.organisation_id)
+
+
+@rule("signup.view")
+def _view_signup(user, signup) -> bool:
+    """A sign-up's calendar file: a member of the organisation that signed up."""
+    return _own_signup(user, signup)
+
+
+@rule("signup.cancel")
+def _cancel_signup(user, signup) -> bool:
+    """Cancel a sign-up: any member of the organisation that signed up."""
+    return _own_signup(user, signup)

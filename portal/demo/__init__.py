@@ -120,6 +120,9 @@ def seed_demo():
     from portal.demo.partners import seed_partners
 
     seed_partners(institutions, today)
+    from portal.demo.seminars import seed_seminars
+
+    seed_seminars(today)
     db.session.commit()
     count = db.session.scalar(select(db.func.count()).select_from(User))
     click.echo(f"demo data ready: {count} accounts (password {DEMO_PASSWORD!r})")

@@ -14,6 +14,7 @@ from portal.demo.registrations import DECIDED, REGISTRANTS
 from portal.core.outbox import MailState, OutboxMail
 from portal.organisations.models import Organisation
 from portal.partners.models import PartnerInstitution
+from portal.seminars.models import Seminar, SeminarAttendee, SeminarSignup
 
 DEMO_PASSWORD = "kumamoto-sdgs-demo"
 DEMO_ACCOUNTS = {
@@ -29,7 +30,7 @@ DEMO_ACCOUNTS = {
 def _counts(app) -> dict[str, int]:
     with app.app_context():
         return {model.__tablename__: db.session.scalar(select(func.count()).select_from(model))
-                for model in (User, Organisation, PartnerInstitution, Cohort)}
+                for model in (User, Organisation, PartnerInstitution, Cohort, Seminar, SeminarSignup)}
 
 
 def test_seed_demo_is_idempotent_and_its_accounts_sign_in(app, runner):
@@ -78,6 +79,14 @@ def test_seed_demo_is_idempotent_and_its_accounts_sign_in(app, runner):
             assert membership is not None and membership.is_owner, email
             owned.append(membership.organisation_id)
         assert len(set(owned)) == 2
+
+        # Seminars past (attendance marked) and upcoming, with confirmed and waiting sign-ups.
+        from portal.core.db import utcnow
+
+        seminars = db.session.scalars(select(Seminar)).all()
+        assert any(s.ends_at < utcnow() for s in seminars) and any(s.starts_at > utcnow() for s in seminars)
+        assert set(db.session.scalars(select(SeminarSignup.state))) == {"confirmed", "waitlisted"}
+        assert set(db.session.scalars(select(SeminarAttendee.attended))) == {True, False, None}
 
     # Every demo account signs in through the login form with the demo password.
     # The form does refuse a wrong password (scrypt is slow: checked for one account only).

@@ -1,0 +1,1 @@
+"""Follow-up seminars: schedule, sign-up with a waiting list, reminders, attendance."""

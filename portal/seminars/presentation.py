@@ -1,0 +1,63 @@
+"""How a seminar reads on a page and in a mail: its time (JST) and where sign-up stands."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import format_date, format_time
+from flask_babel import gettext as _
+
+from portal.core.i18n import current_locale, display_datetime, jst
+from portal.seminars.models import Seminar
+
+OPEN, NOT_YET, CLOSED, FULL, OVER, CANCELLED = "open", "not_yet", "closed", "full", "over", "cancelled"
+
+
+def time_range(starts_at: datetime, ends_at: datetime) -> str:
+    """2026年12月10日(木) 14:00–16:00 / Thu, 10 Dec 2026, 14:00–16:00 JST (one day), or both
+    ends in full when it runs over several days."""
+    start, end = jst(starts_at), jst(ends_at)
+    if start.date() != end.date():
+        return f"{display_datetime(starts_at)} – {display_datetime(ends_at)}"
+    if current_locale() == "ja":
+        day = format_date(start, "y年M月d日(E)")
+    else:
+        day = format_date(start, "EEE, d MMM y")
+    return _("%(day)s, %(start)s–%(end)s", day=day, start=format_time(start, "HH:mm"),
+             end=format_time(end, "HH:mm")) + ("" if current_locale() == "ja" else " JST")
+
+
+def document_time(starts_at: datetime, ends_at: datetime) -> str:
+    """令和8年12月14日 (月) 10:00–12:00: the date in the Japanese calendar, as documents give it."""
+    from portal.core.i18n import wareki
+
+    start, end = jst(starts_at), jst(ends_at)
+    if start.date() != end.date():
+        return f"{wareki(start)} {format_time(start, 'HH:mm')} – {wareki(end)} {format_time(end, 'HH:mm')}"
+    return _("%(day)s (%(weekday)s) %(start)s–%(end)s", day=wareki(start), weekday=format_date(start, "E"),
+             start=format_time(start, "HH:mm"), end=format_time(end, "HH:mm"))
+
+
+def signup_status(seminar: Seminar, now: datetime) -> str:
+    """Where sign-up stands: cancelled, over, not yet open, open, full (open: waiting list), closed."""
+    if seminar.cancelled:
+        return CANCELLED
+    if seminar.ended(now):
+        return OVER
+    if now < seminar.signup_opens_at:
+        return NOT_YET
+    if now >= seminar.signup_closes_at:
+        return CLOSED
+    return FULL if seminar.seats_left == 0 else OPEN
+
+
+def status_text(seminar: Seminar, now: datetime) -> str:
+    status = signup_status(seminar, now)
+    if status == NOT_YET:
+        return _("Sign-up opens on %(date)s", date=display_datetime(seminar.signup_opens_at))
+    if status == OPEN:
+        return _("Open for sign-up until %(date)s", date=display_datetime(seminar.signup_closes_at))
+    if status == FULL:
+        return _("Full: you can join the waiting list until %(date)s",
+                 date=display_datetime(seminar.signup_closes_at))
+    return {CLOSED: _("Sign-up has closed"), OVER: _("This seminar is over"),
+            CANCELLED: _("Cancelled")}[status]
