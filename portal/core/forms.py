@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 import unicodedata
+from datetime import datetime, timezone
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, Field, StringField, TextAreaField
+from wtforms import DateField, DateTimeLocalField, DecimalField, Field, IntegerField, StringField, TextAreaField
 from wtforms.validators import StopValidation, ValidationError
 from wtforms.widgets import TextInput
 
 from portal.core import japanese
+from portal.core.i18n import JST
 
 
 def strip(value):
@@ -169,3 +171,89 @@ def restore_input():
         return None
     session.pop("kept_input")
     return MultiDict([tuple(pair) for pair in kept["data"]])
+
+
+# --- numbers and dates as people in Japan type them --------------------------------------------
+
+def _normalise_digits(value: str) -> str:
+    """Full-width digits and separators to half-width (２０２６／１０／０１ → 2026/10/01)."""
+    return unicodedata.normalize("NFKC", value).strip()
+
+
+class WholeNumberField(IntegerField):
+    """A whole number; full-width digits are accepted, anything else gets a clear message.
+    A text input, so that what was typed is shown back."""
+
+    widget = TextInput()
+
+    def pre_validate(self, form):
+        if self.process_errors:
+            raise StopValidation()
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not _normalise_digits(valuelist[0]):
+            self.data = None
+            return
+        try:
+            self.data = int(_normalise_digits(valuelist[0]))
+        except ValueError:
+            self.data = None
+            raise ValueError(str(_l("Enter a whole number (e.g. 3)."))) from None
+
+
+class JSTDateTimeField(DateTimeLocalField):
+    """A date and time as people in Japan mean it (JST); `.utc` is the instant, UTC-aware.
+
+    The browser sends 2026-10-01T09:00; typed forms like 2026/10/01 9:00 are accepted too."""
+
+    FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S")
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, format=list(self.FORMATS), **kwargs)
+
+    def pre_validate(self, form):
+        if self.process_errors:
+            raise StopValidation()
+
+    def process_formdata(self, valuelist):
+        text = _normalise_digits(" ".join(valuelist)) if valuelist else ""
+        if not text:
+            self.data = None
+            return
+        text = text.replace("/", "-")
+        for pattern in self.strptime_format:
+            try:
+                self.data = datetime.strptime(text, pattern)
+                return
+            except ValueError:
+                continue
+        self.data = None
+        raise ValueError(str(_l("Enter a date and time (e.g. 2026-10-01 09:00).")))
+
+    @property
+    def utc(self) -> datetime | None:
+        if self.data is None:
+            return None
+        return self.data.replace(tzinfo=JST).astimezone(timezone.utc)
+
+
+class LocalDateField(DateField):
+    """A date (YYYY-MM-DD; full-width digits and 2026/10/01 accepted) with a clear message."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, format="%Y-%m-%d", **kwargs)
+
+    def pre_validate(self, form):
+        if self.process_errors:
+            raise StopValidation()
+
+    def process_formdata(self, valuelist):
+        text = _normalise_digits(" ".join(valuelist)).replace("/", "-") if valuelist else ""
+        if not text:
+            self.data = None
+            return
+        try:
+            self.data = datetime.strptime(text, "%Y-%m-%d").date()
+        except ValueError:
+            self.data = None
+            raise ValueError(str(_l("Enter a date (e.g. 2026-12-20)."))) from None

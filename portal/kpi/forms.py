@@ -7,8 +7,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from portal.cohorts.forms import LocalDateField, WholeNumberField
-from portal.core.forms import PortalForm
+from portal.core.forms import LocalDateField, PortalForm, WholeNumberField
 from portal.kpi.targets import FIRST_YEAR, LAST_YEAR, MAX_VALUE, Target
 
 # The Japanese calendar of the report starts in 1873; the portal's data long after 2000.

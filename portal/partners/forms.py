@@ -12,8 +12,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Optio
 
 from portal.accounts.forms import LANGUAGE_CHOICES, lower
 from portal.applications.forms import CheckboxesField
-from portal.cohorts.forms import LocalDateField
-from portal.core.forms import PortalForm, nfkc
+from portal.core.forms import LocalDateField, PortalForm, nfkc
 from portal.core.i18n import today_jst
 from portal.partners import operations
 from portal.partners.models import InstitutionKind, SupportKind

@@ -10,9 +10,8 @@ from wtforms import BooleanField, FieldList, HiddenField, RadioField, SelectChoi
 from wtforms.fields.core import Label
 from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from portal.cohorts.forms import JSTDateTimeField, WholeNumberField
 from portal.core.db import utcnow
-from portal.core.forms import PortalForm
+from portal.core.forms import JSTDateTimeField, PortalForm, WholeNumberField
 from portal.core.i18n import jst
 from portal.seminars.models import MAX_SEATS_PER_ORGANISATION, Seminar, SeminarAudience
 
