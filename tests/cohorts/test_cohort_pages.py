@@ -4,10 +4,10 @@ import re
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from pages import structure_problems
-from support import csrf_token, login, minimal_content
+from support import counted, csrf_token, login, minimal_content
 
 from portal.accounts.models import User
 from portal.applications import operations as applications
@@ -356,19 +356,9 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, plan):
 # --- the list costs the same for 2 or 10 cohorts -----------------------------------------------
 
 def _list_queries(app, client) -> int:
-    count = 0
-
-    def counter(*args):
-        nonlocal count
-        count += 1
-
-    with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", counter)
-        try:
-            assert client.get(f"{BASE}/").status_code == 200
-        finally:
-            event.remove(db.engine, "before_cursor_execute", counter)
-    return count
+    with counted(app) as statements:
+        assert client.get(f"{BASE}/").status_code == 200
+    return len(statements)
 
 
 def _cohorts_with_drafts(app, plan, owner_id, numbers):

@@ -4,9 +4,9 @@ import uuid
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
-from support import minimal_content
+from support import counted, minimal_content
 from portal.accounts.models import User
 from portal.applications import operations as applications
 from portal.applications.models import Application
@@ -107,19 +107,9 @@ def test_an_open_cohort_cannot_be_decided(app, ctx):
 
 
 def _queries(app, cohort_id) -> int:
-    count = 0
-
-    def counter(*args):
-        nonlocal count
-        count += 1
-
-    with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", counter)
-        try:
-            _decide(app, cohort_id)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", counter)
-    return count
+    with counted(app) as statements:
+        _decide(app, cohort_id)
+    return len(statements)
 
 
 def test_the_decision_costs_the_same_number_of_queries_for_3_or_30(app, build_cohort):

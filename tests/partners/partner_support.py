@@ -3,10 +3,8 @@ from __future__ import annotations
 
 import csv
 import io
-from contextlib import contextmanager
 from datetime import timedelta
 
-from sqlalchemy import event
 
 from support import login
 from portal.core.extensions import db
@@ -59,23 +57,6 @@ def xlsx_rows(response) -> list[list]:
     assert response.status_code == 200, response.status_code
     sheet = load_workbook(io.BytesIO(response.get_data()), read_only=True).active
     return [list(row) for row in sheet.iter_rows(values_only=True)]
-
-
-@contextmanager
-def counted_statements(app):
-    """Counts the SQL statements run inside the block: `with counted_statements(app) as n: …; n[0]`."""
-    count = [0]
-
-    def counter(*args):
-        count[0] += 1
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", counter)
-    try:
-        yield count
-    finally:
-        event.remove(engine, "before_cursor_execute", counter)
 
 
 def form_token(client, path: str) -> str:

@@ -9,8 +9,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from partner_support import TODAY, counted_statements, revoke
-from support import minimal_content
+from partner_support import TODAY, revoke
+from support import counted, minimal_content
 from portal.accounts.models import User
 from portal.core.extensions import db
 
@@ -59,9 +59,9 @@ def decide(app, make_user, organisation):
 
         if count_queries:
             # The mails are sent when the outer context ends: only the decision is counted.
-            with app.app_context(), counted_statements(app) as count:
+            with app.app_context(), counted(app) as statements:
                 act()
-            return count[0]
+            return len(statements)
         act()
         return built
 

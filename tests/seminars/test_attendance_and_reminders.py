@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from portal.accounts.models import User
 from portal.core.extensions import db
@@ -14,6 +14,7 @@ from portal.seminars.models import Seminar, SeminarAttendee, SeminarSignup
 from portal.seminars.queries import attendance_of
 
 from seminar_helpers import jst_at, translated
+from support import counted
 
 
 def _attendees(app, signup_id) -> list[int]:
@@ -78,15 +79,8 @@ def test_the_history_leaves_out_cancelled_seminars_and_asks_one_query(app, regis
     with app.test_request_context():
         operations.cancel_seminar(db.session.get(Seminar, dropped), db.session.get(User, secretariat), "中止")
         db.session.commit()
-    statements = []
-    with app.app_context():
-        engine = db.engine
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        event.listen(engine, "before_cursor_execute", listener)
-        try:
-            history = attendance_of([p["organisation"] for p in organisations], now=jst_at(10))
-        finally:
-            event.remove(engine, "before_cursor_execute", listener)
+    with counted(app) as statements, app.app_context():
+        history = attendance_of([p["organisation"] for p in organisations], now=jst_at(10))
     assert len(statements) == 1
     assert all([h.seminar_id for h in items] == [kept] for items in history.values())
     assert not any(h.marked for items in history.values() for h in items)

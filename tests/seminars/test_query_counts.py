@@ -3,28 +3,7 @@
 attendees are loaded together, never one by one."""
 from __future__ import annotations
 
-from contextlib import contextmanager
-
-from sqlalchemy import event
-
-from portal.core.extensions import db
-
-
-@contextmanager
-def counted(app):
-    """The SQL statements run inside the block (a before_cursor_execute listener on the engine)."""
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+from support import counted
 
 
 def _measure(app, client, urls) -> dict[str, int]:
