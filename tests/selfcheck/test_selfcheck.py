@@ -207,3 +207,14 @@ def test_answers_of_another_version_are_not_carried(app, client, make_user, make
 
     with app.app_context():
         assert db.session.scalars(db.select(Application)).one().section("checklist") is None
+
+
+def test_answers_survive_signing_in(client, make_user):
+    make_user(email="sc@example.jp")
+    answer_every_page(client, basic=BASIC[:1], challenge=[])
+    from support import login_with_form
+
+    assert login_with_form(client, "sc@example.jp").status_code == 302
+    with client.session_transaction() as session:
+        assert session["selfcheck"]["basic"] == BASIC[:1]
+        assert "_user_id" in session
