@@ -135,6 +135,11 @@ MATRIX = {
     "staff_partners.records": ("GET", {"secretariat"}, 403),
     "support_menus.index": ("GET", ALL, None),
     "support_menus.logo": ("GET", ALL, None),
+    "selfcheck.index": ("GET", ALL, None),
+    "selfcheck.page": ("GET", ALL, None),
+    "selfcheck.result": ("GET", ALL, None),
+    "selfcheck.result_download": ("GET", ALL, None),
+    "selfcheck.clear": ("POST", ALL, None),
     # Seminars: the world's seminar is for registrants only (applicant A's organisation is one,
     # and has a confirmed sign-up); the other pages are the secretariat's.
     "seminars.index": ("GET", APPLICANTS, 403),
@@ -178,6 +183,7 @@ OVERRIDES = {
     "staff_logos.revoke": {"permit_id": "approved_permit"},
     "partner.export": {"fmt": "csv"},
     "staff_seminars.export": {"fmt": "csv"},
+    "selfcheck.page": {"number": 1},
 }
 
 

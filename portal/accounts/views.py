@@ -14,6 +14,7 @@ from portal.core.forms import keep_input
 from portal.core.i18n import current_locale
 from portal.core.permissions import access, may, public
 from portal.core.security import form_view
+from portal.selfcheck import answers as selfcheck_answers
 
 bp = Blueprint("accounts", __name__)
 
@@ -97,10 +98,11 @@ def login():
         user = operations.authenticate(form.email.data, form.password.data)
         if user is not None:
             db.session.commit()
-            chosen_language = session.get("lang")
-            session.clear()  # a fresh session on sign-in (no fixation)
-            if chosen_language:
-                session["lang"] = chosen_language
+            # A fresh session on sign-in (no fixation), keeping only the visitor's chosen language
+            # and self-check answers (both theirs, and checked again wherever they are read).
+            kept = {key: session[key] for key in ("lang", selfcheck_answers.SESSION_KEY) if session.get(key)}
+            session.clear()
+            session.update(kept)
             login_user(user, remember=form.remember.data)
             return redirect(_safe_next(url_for("organisations.mine") if may(user, "applicant")
                                        else url_for("core.home")))

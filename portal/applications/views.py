@@ -27,6 +27,7 @@ from portal.core.security import form_view
 from portal.organisations import operations as organisation_operations
 from portal.organisations.forms import OrganisationForm
 from portal.partners.models import PartnerInstitution
+from portal.selfcheck import answers as selfcheck_answers
 
 bp = Blueprint("applications", __name__, url_prefix="/applications")
 
@@ -54,6 +55,7 @@ def start():
             if error.code == "exists":
                 return redirect(url_for("applications.status", application_id=error.details["application_id"]))
             return redirect(url_for("applications.start"))
+        selfcheck_answers.carry_into(application, current_user)
         db.session.commit()
         return redirect(url_for("applications.step", application_id=application.id, step="profile"))
     return render_template("applications/start.html", form=form, cohorts=cohorts), form.status_code

@@ -1,0 +1,1 @@
+"""自己診断 — the anonymous self-check against the registration checklist."""
