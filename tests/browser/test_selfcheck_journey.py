@@ -37,13 +37,13 @@ def test_a_visitor_self_checks_on_a_phone_and_the_answers_reach_the_application(
 
     # From the landing page, no account.
     page.goto("/")
-    page.get_by_role("link", name=re.compile("self-check")).first.click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Self-check")
+    page.get_by_role("link", name=re.compile("自己診断")).first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("自己診断")
     checkpoint(page, "selfcheck-start")
-    page.get_by_role("link", name="Start the self-check").click()
+    page.get_by_role("link", name="自己診断を始める").click()
 
     # Page by page; the counts follow the ticks as they are made (selfcheck.js).
-    expect(page.get_by_role("heading", level=1)).to_have_text("Basic items")
+    expect(page.get_by_role("heading", level=1)).to_have_text("基本項目")
     page.wait_for_load_state("load")
     counts = page.locator("#selfcheck-counts")
     expect(counts.locator('[data-count="basic"]')).to_have_text("0")
@@ -54,14 +54,14 @@ def test_a_visitor_self_checks_on_a_phone_and_the_answers_reach_the_application(
     checkpoint(page, "selfcheck-page-1")
     page.get_by_role("button", name="次へ").click()
 
-    while page.get_by_role("heading", level=1, name="Self-check result").count() == 0:
+    while page.get_by_role("heading", level=1, name="自己診断の結果").count() == 0:
         page.wait_for_load_state("load")
         tick_what_is_here(page, [item for item in basic if item != forgotten] + chosen)
-        page.get_by_role("button", name=re.compile("^(次へ|See the result)$")).click()
+        page.get_by_role("button", name=re.compile("^(次へ|結果を見る)$")).click()
 
     # The result names the one basic item missing; its link leads back to it.
     main = page.get_by_role("main")
-    expect(main).to_contain_text("would not yet meet")
+    expect(main).to_contain_text("まだ満たしていません")
     missing = page.locator(".selfcheck-missing")
     expect(missing.get_by_role("listitem")).to_have_count(1)
     expect(missing).to_contain_text(forgotten[1])
@@ -70,14 +70,14 @@ def test_a_visitor_self_checks_on_a_phone_and_the_answers_reach_the_application(
     missing.get_by_role("link").click()
     page.get_by_label(f"{forgotten[0]} {forgotten[1]}", exact=True).check()
     expect(counts.locator('[data-count="basic"]')).to_have_text(str(len(basic)))
-    while page.get_by_role("heading", level=1, name="Self-check result").count() == 0:
-        page.get_by_role("button", name=re.compile("^(次へ|See the result)$")).click()
-    expect(main).to_contain_text("would meet the checklist requirements")
+    while page.get_by_role("heading", level=1, name="自己診断の結果").count() == 0:
+        page.get_by_role("button", name=re.compile("^(次へ|結果を見る)$")).click()
+    expect(main).to_contain_text("要件を満たします")
     checkpoint(page, "selfcheck-result")
 
     # The result as a PDF, in the IPAex font.
     with page.expect_download(timeout=30_000) as download_info:
-        page.get_by_role("link", name="Download the result (PDF)").click()
+        page.get_by_role("link", name="結果をダウンロード（PDF）").click()
     result = tmp_path / "self-check.pdf"
     download_info.value.save_as(result)
     assert result.read_bytes().startswith(b"%PDF-")
@@ -120,7 +120,7 @@ def test_a_visitor_self_checks_on_a_phone_and_the_answers_reach_the_application(
     page.get_by_role("link", name="申請を始める").click()
     expect(page.get_by_label(label("申請する期"))).to_contain_text(f"第{COHORT}期")
     page.get_by_role("button", name="下書きを作成").click()
-    expect(page.get_by_role("status")).to_contain_text("copied into the checklist step")
+    expect(page.get_by_role("status")).to_contain_text("チェックリストに写しました")
     go_to_step(page, "チェックリスト")
     expect(page.locator("input[type=checkbox]:checked")).to_have_count(len(basic) + len(chosen))
     for item_id, text in (basic[0], forgotten, chosen[-1]):

@@ -173,7 +173,7 @@ def _start(client, cohort_id):
 
 def test_answers_carry_into_a_new_application_and_leave_the_session(app, client, make_user, make_organisation,
                                                                    open_cohort):
-    user = make_user()
+    user = make_user(locale="en")
     make_organisation(user)
     answer_every_page(client, basic=BASIC[:3], challenge=CHALLENGE[:2])
     login(client, user)
