@@ -76,9 +76,11 @@ def _register_features(app: Flask) -> None:
     from portal.partners.staff_views import bp as staff_partners
     from portal.seminars.staff_views import bp as staff_seminars
     from portal.seminars.views import bp as seminars
+    from portal.reports.staff_views import bp as staff_reports
+    from portal.reports.views import bp as reports
 
     for blueprint in (core, accounts, staff_accounts, organisations, applications, review, review_checks, cohorts,
                       registrations, staff_registrations, directory, kpi, partner, staff_partners, support_menus,
-                      logos, staff_logos, seminars, staff_seminars):
+                      logos, staff_logos, seminars, staff_seminars, reports, staff_reports):
         app.register_blueprint(blueprint)
     cli.init_app(app)
