@@ -48,7 +48,7 @@ def trend_chart(trend: Trend, id_prefix: str) -> Markup | None:
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" '
         f'role="img" aria-labelledby="{id_prefix}-title {id_prefix}-desc" font-family="{FONT_FAMILY}" '
-        f'font-size="13" fill="{TEXT}" class="trend-chart-svg">',
+        f'font-size="16" fill="{TEXT}" class="trend-chart-svg">',
         f'<title id="{id_prefix}-title">{escape(title)}</title>',
         f'<desc id="{id_prefix}-desc">{escape(desc)}</desc>',
         f'<rect x="0" y="0" width="{WIDTH}" height="{HEIGHT}" fill="#ffffff"/>',
