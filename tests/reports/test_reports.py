@@ -230,3 +230,18 @@ def test_renewal_prefills_achieved_and_stopped(app, registrant, open_period):
         operations.file_report(registration, db.session.get(ReportPeriod, open_period), entries, None, today_jst())
         db.session.commit()
         assert queries.achievements(registration.id) == {0: True, 1: False}
+
+        from datetime import datetime, timezone
+
+        from portal.applications.models import Application, ApplicationRevision
+        from portal.applications.renewal import prefill
+
+        application = db.session.scalar(select(Application).where(Application.registration_id == registration.id))
+        db.session.add(ApplicationRevision(application_id=application.id, number=1,
+                                           submitted_at=datetime.now(timezone.utc),
+                                           content={**application.content, "checklist_version": "1"}))
+        db.session.commit()
+        draft = prefill(registration)
+        assert [c["id"] for c in draft["commitments"]] == ["A1", "A2", "A3"]
+        assert draft["report"] == [{"id": "A1", "achieved": True, "comment": ""},
+                                   {"id": "A2", "achieved": False, "comment": ""}]
