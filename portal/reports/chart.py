@@ -73,6 +73,7 @@ def trend_chart(trend: Trend, id_prefix: str) -> Markup | None:
         parts.append(f'<text x="{x(i):.1f}" y="{HEIGHT - BOTTOM + 24}" text-anchor="{anchor}" fill="{MUTED}">'
                      f'{escape(label)}</text>')
     if unit:
-        parts.append(f'<text x="{LEFT}" y="{HEIGHT - 8}" fill="{MUTED}">{escape(_("Unit: %(unit)s", unit=unit))}</text>')
+        unit_label = escape(_("Unit: %(unit)s", unit=unit))
+        parts.append(f'<text x="{LEFT}" y="{HEIGHT - 8}" fill="{MUTED}">{unit_label}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))

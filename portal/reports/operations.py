@@ -39,7 +39,8 @@ class ReportError(ValueError):
 ERRORS = {
     "not_open_yet": _l("This reporting period opens on %(date)s: reports can be filed from then."),
     "closed": _l("This reporting period closed on %(date)s: reports can no longer be filed or changed."),
-    "no_actions": _l("There are no key actions to report on: the registration has no approved application in the portal."),
+    "no_actions": _l("There are no key actions to report on: the registration has no approved application "
+                     "in the portal."),
     "not_a_number": _l("Enter a number (for example 120 or 3.5): this indicator's baseline and target are numbers."),
     "missing_value": _l("Enter the indicator's current value."),
     "bad_status": _l("Choose a status."),

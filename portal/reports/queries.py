@@ -39,7 +39,7 @@ def parse_number(text) -> float | None:
 
 def is_numeric(action: dict) -> bool:
     """An indicator is numeric when its baseline and its 2030 target are both numbers."""
-    return parse_number(action.get("current_value")) is not None and parse_number(action.get("target_value")) is not None
+    return all(parse_number(action.get(key)) is not None for key in ("current_value", "target_value"))
 
 
 def key_actions(registration_id: int) -> list[dict]:
@@ -84,7 +84,8 @@ def reports_of(organisation_id: int) -> list[tuple[ProgressReport, list[dict]]]:
         .where(Registration.organisation_id == organisation_id)
         .options(joinedload(ProgressReport.period), selectinload(ProgressReport.lines))
         .order_by(ReportPeriod.fiscal_year.desc(), ProgressReport.id)).unique())
-    actions = {registration_id: key_actions(registration_id) for registration_id in {r.registration_id for r in reports}}
+    actions = {registration_id: key_actions(registration_id)
+               for registration_id in {report.registration_id for report in reports}}
     return [(report, actions[report.registration_id]) for report in reports]
 
 
