@@ -77,9 +77,12 @@ def _register_features(app: Flask) -> None:
     from portal.seminars.staff_views import bp as staff_seminars
     from portal.seminars.views import bp as seminars
     from portal.selfcheck.views import bp as selfcheck
+    from portal.reports.staff_views import bp as staff_reports
+    from portal.reports.views import bp as reports
 
     for blueprint in (core, accounts, staff_accounts, organisations, applications, review, review_checks, cohorts,
                       registrations, staff_registrations, directory, kpi, partner, staff_partners, support_menus,
-                      logos, staff_logos, seminars, staff_seminars, selfcheck):
+                      logos, staff_logos, seminars, staff_seminars, selfcheck,
+                      reports, staff_reports):
         app.register_blueprint(blueprint)
     cli.init_app(app)

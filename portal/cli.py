@@ -19,6 +19,7 @@ def init_app(app: Flask) -> None:
     from portal.registrations.cli import import_registrants, registrations
     from portal.kpi.cli import report
     from portal.seminars.cli import seminars
+    from portal.reports.cli import reports
 
     app.cli.add_command(doctor)
     app.cli.add_command(outbox)
@@ -30,6 +31,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(import_registrants)
     app.cli.add_command(logos)
     app.cli.add_command(seminars)
+    app.cli.add_command(reports)
 
 
 @click.command()

@@ -155,6 +155,14 @@ MATRIX = {
     "staff_seminars.attendance": ("GET", {"secretariat"}, 403),
     "staff_seminars.export": ("GET", {"secretariat"}, 403),
     "staff_seminars.sheet": ("GET", {"secretariat"}, 403),
+    # Progress reports: applicant A's registration reported in the world's open period.
+    "reports.index": ("GET", {"applicant_a"} | STAFF, 404),
+    "reports.file": ("GET", {"applicant_a"}, 404),
+    "reports.show": ("GET", {"applicant_a"} | STAFF, 404),
+    "staff_reports.index": ("GET", STAFF, 403),
+    "staff_reports.open_period": ("POST", {"secretariat"}, 403),
+    "staff_reports.show": ("GET", STAFF, 403),
+    "staff_reports.export": ("GET", STAFF, 403),
 }
 
 # Endpoints whose object is not the default one of the world below.
@@ -184,6 +192,7 @@ OVERRIDES = {
     "partner.export": {"fmt": "csv"},
     "staff_seminars.export": {"fmt": "csv"},
     "selfcheck.page": {"number": 1},
+    "staff_reports.export": {"fmt": "csv"},
 }
 
 
@@ -293,6 +302,7 @@ def world(app, make_user, make_organisation):
               **_logo_permits_of(app, users["applicant_a"])}
     values.update(_partners_of(app, organisation_a, users["partner_x"]))
     values.update(_seminars_of(app, users["applicant_a"], users["secretariat"]))
+    values.update(_reports_of(app, users["applicant_a"], values["registration_id"], values["decided_cohort_id"]))
     return users, values
 
 
@@ -345,6 +355,33 @@ def _seminars_of(app, owner_id, secretariat_id):
         signup = operations.sign_up(seminar, db.session.get(User, owner_id), 1, ["出席 一郎"])
         db.session.commit()
         return {"seminar_id": seminar.id, "signup_id": signup.id}
+
+
+def _reports_of(app, owner_id, registration_id, cohort_id):
+    """An open reporting period, and applicant A's report in it on the key actions of the
+    registration's approved application."""
+    from datetime import timedelta
+
+    from portal.accounts.models import User
+    from portal.applications.models import Application
+    from portal.applications.workflow import ApplicationState
+    from portal.core.extensions import db
+    from portal.core.i18n import today_jst
+    from portal.registrations.models import Registration
+    from portal.reports import operations
+
+    today = today_jst()
+    with app.test_request_context():
+        owner = db.session.get(User, owner_id)
+        registration = db.session.get(Registration, registration_id)
+        db.session.add(Application(organisation_id=registration.organisation_id, cohort_id=cohort_id,
+                                   state=ApplicationState.APPROVED, registration_id=registration.id,
+                                   content=minimal_content(13)))
+        period = operations.open_period(today.year, today - timedelta(days=1), today + timedelta(days=30), None)
+        entries = [operations.Entry("1", "on_track")] * 3
+        report, _created = operations.file_report(registration, period, entries, owner, today)
+        db.session.commit()
+        return {"period_id": period.id, "report_id": report.id}
 
 
 def test_every_route_has_an_access_rule_and_a_matrix_entry(app):

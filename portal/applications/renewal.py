@@ -38,4 +38,10 @@ def prefill(registration) -> dict:
         for item_id in (earlier.get("checklist") or {}).get("challenge", [])
     ]
     content["commitments"] = commitments
+    from portal.reports.queries import achievements  # the key actions' latest yearly progress reports
+
+    answers = [{"id": f"A{index + 1}", "achieved": achieved, "comment": ""}
+               for index, achieved in sorted(achievements(registration.id).items())]
+    if answers:
+        content["report"] = answers
     return content

@@ -437,3 +437,39 @@ def _view_signup(user, signup) -> bool:
 def _cancel_signup(user, signup) -> bool:
     """Cancel a sign-up: any member of the organisation that signed up."""
     return _own_signup(user, signup)
+
+
+# --- yearly progress reports on key actions (portal/reports) -----------------------------------
+
+def _report_registration(obj):
+    """A report's registration, or the registration itself."""
+    from portal.reports.models import ProgressReport
+
+    return obj.registration if isinstance(obj, ProgressReport) else obj
+
+
+@rule("report.file")
+def _file_progress_report(user, registration) -> bool:
+    """File or edit a progress report: a member of the registered organisation while the
+    registration is valid (the period's window is the operation's to check, with a message)."""
+    return registration is not None and _is_member(user, registration.organisation) and _registration_is_live(
+        registration)
+
+
+@rule("report.view")
+def _view_progress_reports(user, obj) -> bool:
+    """A registration's reports and trend, or one report: its organisation's members, and staff."""
+    registration = _report_registration(obj)
+    return registration is not None and (user.role.is_staff or _is_member(user, registration.organisation))
+
+
+@rule("reports.view")
+def _read_report_figures(user, obj) -> bool:
+    """Periods, response rates, overdue registrants, shares on track and exports: staff (read)."""
+    return user.role.is_staff
+
+
+@rule("reports.manage")
+def _manage_report_periods(user, obj) -> bool:
+    """Open reporting periods: the secretariat."""
+    return user.role == Role.SECRETARIAT

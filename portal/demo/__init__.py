@@ -123,6 +123,9 @@ def seed_demo():
     from portal.demo.seminars import seed_seminars
 
     seed_seminars(today)
+    from portal.demo.reports import seed_reports
+
+    seed_reports(today)
     db.session.commit()
     count = db.session.scalar(select(db.func.count()).select_from(User))
     click.echo(f"demo data ready: {count} accounts (password {DEMO_PASSWORD!r})")

@@ -26,6 +26,7 @@ from portal.organisations.models import Organisation
 from portal.partners import operations, queries, seminars
 from portal.partners.forms import SupportMenuForm, SupportRecordForm
 from portal.partners.models import SupportMenu, SupportRecord
+from portal.reports.queries import reports_of
 
 bp = Blueprint("partner", __name__, url_prefix="/partner")
 PAGE_SIZE = 50
@@ -117,7 +118,7 @@ def _organisation_page(organisation: Organisation, form: SupportRecordForm, stat
         status_title=str(queries.STATUS_TITLES[row.status]), registration=row.Registration,
         revision=found[0] if found else None, application=found[1] if found else None, areas=AREAS,
         records=queries.records_of(current_user.partner_id, organisation.id), form=form,
-        attendance=seminars.attendance(organisation.id)), status
+        attendance=seminars.attendance(organisation.id), progress_reports=reports_of(organisation.id)), status
 
 
 @bp.get("/organisations/<int:organisation_id>")
