@@ -1,4 +1,4 @@
-"""Issue #10 "Yearly progress reports on key actions", in a real browser: the secretariat sees
+"""Yearly progress reports on key actions, in a real browser: the secretariat sees
 nobody has reported yet; the owner of a registered company, on a phone, goes from the
 organisation's page to the progress reports, sends a word where a number is expected (and is
 told), files the report and sees each indicator's trend chart; the secretariat's response rate

@@ -1,4 +1,4 @@
-"""Issue #10, the self-check (自己診断), on a phone: a visitor with no account works through the
+"""The self-check (自己診断), on a phone: a visitor with no account works through the
 checklist, watches the counts follow the ticks, sees exactly which basic item is missing, fixes
 it, downloads the result as a PDF, then signs up, enters the organisation, starts an
 application and finds the self-check answers already in its checklist step.
