@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import io
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import current_app
+from portal.applications import files
 
 MAX_BYTES = 1024 * 1024
 MAX_PIXELS = 4000  # on either side: a logo, not a photograph
-SIGNATURES = (
-    (b"\x89PNG\r\n\x1a\n", "image/png", "PNG"),
-    (b"\xff\xd8\xff", "image/jpeg", "JPEG"),
-)
+SUBFOLDER = "partner-logos"
+# The content types a logo may have, and the format Pillow must then find.
+FORMATS = {"image/png": "PNG", "image/jpeg": "JPEG"}
 
 
 class LogoRejected(ValueError):
@@ -27,36 +25,23 @@ class StoredLogo:
     content_type: str
 
 
-def folder() -> Path:
-    path = Path(current_app.config["UPLOAD_FOLDER"]) / "partner-logos"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 def store(stream) -> StoredLogo:
-    """Check an uploaded logo and keep it; raises LogoRejected before anything is written."""
-    data = stream.read(MAX_BYTES + 1)
-    if not data:
-        raise LogoRejected("empty")
-    if len(data) > MAX_BYTES:
-        raise LogoRejected("size")
-    found = next(((kind, fmt) for magic, kind, fmt in SIGNATURES if data.startswith(magic)), None)
-    if found is None:
-        raise LogoRejected("type")
-    content_type, expected_format = found
-    _check_image(data, expected_format)
-    stored_name = secrets.token_hex(16)
-    (folder() / stored_name).write_bytes(data)
-    return StoredLogo(stored_name, content_type)
+    """Check an uploaded logo and keep it (the attachments' checks, then Pillow's); raises
+    LogoRejected before anything is written."""
+    try:
+        stored = files.store(stream, max_bytes=MAX_BYTES, accept=FORMATS, subfolder=SUBFOLDER, check=_check_image)
+    except files.FileRejected as error:
+        raise LogoRejected(str(error)) from None
+    return StoredLogo(stored.stored_name, stored.content_type)
 
 
-def _check_image(data: bytes, expected_format: str) -> None:
+def _check_image(data: bytes, content_type: str) -> None:
     """The bytes really are an image of the format their first bytes claim, of a sane size."""
     from PIL import Image, UnidentifiedImageError
 
     try:
         with Image.open(io.BytesIO(data)) as image:
-            if image.format != expected_format or max(image.size) > MAX_PIXELS:
+            if image.format != FORMATS[content_type] or max(image.size) > MAX_PIXELS:
                 raise LogoRejected("image")
             image.verify()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
@@ -66,9 +51,7 @@ def _check_image(data: bytes, expected_format: str) -> None:
 
 
 def path_of(stored_name: str) -> Path:
-    if not stored_name.isalnum():  # names are ours (hex); never a path from outside
-        raise FileNotFoundError(stored_name)
-    return folder() / stored_name
+    return files.path_of(stored_name, SUBFOLDER)
 
 
 def remove(stored_name: str | None) -> None:
