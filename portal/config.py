@@ -43,11 +43,20 @@ def from_environment(instance_path: str) -> dict:
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
         "MAIL_USE_TLS": _bool("MAIL_USE_TLS"),
+        # How many of its mails a request hands to the mail server itself; the rest (a cohort
+        # decision mails every applicant) wait for the scheduled `flask outbox send`.
+        "OUTBOX_SEND_IN_REQUEST": int(os.environ.get("OUTBOX_SEND_IN_REQUEST", "20")),
         "MAIL_DEFAULT_SENDER": os.environ.get(
             "MAIL_DEFAULT_SENDER", "熊本県SDGs登録制度事務局 <no-reply@sdgs.example.jp>"
         ),
         # How many reverse proxies (nginx, load balancer) stand before the app: their
         # X-Forwarded-For/-Proto headers are trusted, so rate limits see the real client.
+        # One line per request and the app's own messages, on stderr: json (for a log
+        # collector) or text.
+        # The deployed commit or release, shown on the system page (default: the checkout's HEAD).
+        "PORTAL_REVISION": os.environ.get("PORTAL_REVISION", ""),
+        "LOG_FORMAT": os.environ.get("LOG_FORMAT", "json" if production else "text").lower(),
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO").upper(),
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,

@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 
 from portal import create_app
 from portal.core.extensions import db, limiter
-from support import (IN_CI, ORGANISATION, PASSWORD, csrf_token, link_in, login,  # noqa: F401  (re-exported)
+from support import (IN_CI, ORGANISATION, PASSWORD, SmtpServer, csrf_token, free_port, link_in, login,  # noqa: F401
                      login_with_form, require_or_skip)
 
 
@@ -181,3 +181,13 @@ def mails(app):
     return read
 
 
+@pytest.fixture
+def smtp(app, monkeypatch):
+    """MAIL_SERVER points at 127.0.0.1:<free port>; the server is not started yet."""
+    server = SmtpServer(free_port())
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setitem(app.config, "MAIL_PORT", server.port)
+    monkeypatch.setitem(app.config, "MAIL_USE_TLS", False)
+    monkeypatch.setitem(app.config, "MAIL_USERNAME", "")
+    yield server
+    server.stop()

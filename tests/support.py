@@ -2,8 +2,12 @@
 mailed link). Imported by test modules as `from support import …`."""
 from __future__ import annotations
 
+import email
+import email.policy
 import os
 import re
+import socket
+import threading
 from contextlib import contextmanager
 
 import pytest
@@ -98,3 +102,51 @@ def counted(app):
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", record)
+
+
+# --- a real SMTP server -----------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class _Sink:
+    """aiosmtpd handler that keeps every message it is given."""
+
+    def __init__(self):
+        self.messages: list[email.message.EmailMessage] = []
+        self.envelopes = []
+        self._lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        with self._lock:
+            self.envelopes.append(envelope)
+            self.messages.append(message)
+        return "250 OK"
+
+
+class SmtpServer:
+    """A real SMTP server on 127.0.0.1:port, started and stopped by the test."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.sink = _Sink()
+        self._controller = None
+
+    def start(self):
+        from aiosmtpd.controller import Controller
+
+        self._controller = Controller(self.sink, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+
+    def stop(self):
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    @property
+    def messages(self):
+        return self.sink.messages

@@ -96,49 +96,102 @@ def _template_context() -> dict:
     return {"base_url": current_app.config["PORTAL_BASE_URL"]}
 
 
-def send_pending(limit: int | None = None) -> tuple[int, int]:
-    """Send every due mail once; returns (sent, failed attempts). Safe in parallel processes."""
+def send_pending(limit: int | None = None, retry_now: bool = False) -> tuple[int, int]:
+    """Send every due mail once; returns (sent, failed attempts). Safe in parallel processes.
+
+    `retry_now` also takes the mails waiting for their next retry (once the mail server is
+    back, the operator need not wait for the back-off)."""
     now = utcnow()
+    waiting = OutboxMail.state == MailState.PENDING
+    if not retry_now:
+        waiting = waiting & (OutboxMail.next_attempt_at <= now)
     due = select(OutboxMail.id).where(
-        or_(
-            (OutboxMail.state == MailState.PENDING) & (OutboxMail.next_attempt_at <= now),
-            (OutboxMail.state == MailState.SENDING) & (OutboxMail.claimed_at < now - STALE_CLAIM),
-        )
+        or_(waiting, (OutboxMail.state == MailState.SENDING) & (OutboxMail.claimed_at < now - STALE_CLAIM))
     ).order_by(OutboxMail.id)
     if limit:
         due = due.limit(limit)
     ids = list(db.session.scalars(due))
+    if retry_now and ids:
+        db.session.execute(
+            update(OutboxMail)
+            .where(OutboxMail.id.in_(ids), OutboxMail.state == MailState.PENDING, OutboxMail.next_attempt_at > now)
+            .values(next_attempt_at=now)
+            .execution_options(synchronize_session=False)
+        )
     db.session.commit()
     return deliver(ids, include_stale=True)
 
 
+# The server refused this one mail; the next may go through on the same connection.
+ONE_MAIL_REFUSED = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)
+
+
+def _server_down(error: Exception) -> bool:
+    """A failure of the connection, not of one mail (smtplib's errors are OSErrors too): the
+    rest of the batch would fail the same way, each after the full timeout if the server does
+    not answer, so they wait for the next `flask outbox send`."""
+    return isinstance(error, OSError) and not isinstance(error, ONE_MAIL_REFUSED)
+
+
 def deliver(ids: list[int], include_stale: bool = False) -> tuple[int, int]:
-    """Claim each mail (one process wins a claim), hand it to the transport, record the result."""
+    """Claim each mail (one process wins a claim), hand it to the transport, record the result.
+
+    One connection to the mail server serves the whole batch. When the server is unreachable
+    the first mail records the failure and the rest are left as they are, due, for
+    `flask outbox send`."""
     sent = failed = 0
-    for mail_id in ids:
-        if not _claim(mail_id, include_stale):
-            continue
-        mail = db.session.get(OutboxMail, mail_id)
-        try:
-            _transport(_message(mail))
-        except Exception as error:  # any transport failure is retried later, never lost
-            mail.attempts += 1
-            mail.last_error = f"{type(error).__name__}: {error}"[:2000]
-            mail.claimed_at = None
-            if mail.attempts >= MAX_ATTEMPTS:
-                mail.state = MailState.FAILED
-            else:
-                mail.state = MailState.PENDING
-                mail.next_attempt_at = utcnow() + timedelta(minutes=2**mail.attempts)
-            failed += 1
-            current_app.logger.warning("mail %s to %s not sent: %s", mail.id, mail.recipient, error)
-        else:
+    with _Transport() as transport:
+        for mail_id in ids:
+            if not _claim(mail_id, include_stale):
+                continue
+            mail = db.session.get(OutboxMail, mail_id)
+            try:
+                transport.send(_message(mail))
+            except Exception as error:  # any transport failure is retried later, never lost
+                _record_failure(mail, error)
+                failed += 1
+                db.session.commit()
+                if _server_down(error):
+                    break
+                continue
             mail.state = MailState.SENT
             mail.sent_at = utcnow()
             mail.attempts += 1
             sent += 1
-        db.session.commit()
+            db.session.commit()
     return sent, failed
+
+
+def _record_failure(mail: OutboxMail, error: Exception) -> None:
+    mail.attempts += 1
+    mail.last_error = f"{type(error).__name__}: {error}"[:2000]
+    mail.claimed_at = None
+    if mail.attempts >= MAX_ATTEMPTS:
+        mail.state = MailState.FAILED
+    else:
+        mail.state = MailState.PENDING
+        mail.next_attempt_at = utcnow() + timedelta(minutes=2**mail.attempts)
+    current_app.logger.warning("mail %s to %s not sent: %s", mail.id, mail.recipient, error)
+
+
+def retry_now(ids: list[int]) -> int:
+    """Make failed or waiting mails due now (the secretariat's "retry now"), audited; the
+    request hands them to the mail server after commit like any queued mail. Returns how many.
+    A failed mail gets one more attempt: if that fails too it is failed again."""
+    from portal.core import audit
+
+    mails = db.session.scalars(
+        select(OutboxMail).where(OutboxMail.id.in_(ids), OutboxMail.state.in_([MailState.FAILED, MailState.PENDING]))
+        .order_by(OutboxMail.id)
+    ).all() if ids else []
+    for mail in mails:
+        audit.record("mail.retry", mail, {"state": [str(mail.state), str(MailState.PENDING)],
+                                          "attempts": mail.attempts})
+        mail.state = MailState.PENDING
+        mail.next_attempt_at = utcnow()
+    db.session.flush()
+    g.setdefault("queued_mail_ids", []).extend(mail.id for mail in mails)
+    return len(mails)
 
 
 def _claim(mail_id: int, include_stale: bool) -> bool:
@@ -173,21 +226,46 @@ def _message(mail: OutboxMail) -> EmailMessage:
     return message
 
 
-def _transport(message: EmailMessage) -> None:
-    config = current_app.config
-    if not config["MAIL_SERVER"]:
-        folder = Path(config["MAIL_FOLDER"])
-        folder.mkdir(parents=True, exist_ok=True)
-        stamp = utcnow().strftime("%Y%m%dT%H%M%S")
-        name = f"{stamp}-{message['Message-ID'].strip('<>').split('@')[0]}.eml"
-        (folder / name).write_bytes(bytes(message))
-        return
-    with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=20) as smtp:
-        if config["MAIL_USE_TLS"]:
-            smtp.starttls()
-        if config["MAIL_USERNAME"]:
-            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
-        smtp.send_message(message)
+class _Transport:
+    """The mail server (one SMTP connection, opened at the first mail) or, without
+    MAIL_SERVER, .eml files in MAIL_FOLDER."""
+
+    def __init__(self):
+        self.config = current_app.config
+        self.smtp: smtplib.SMTP | None = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.smtp is not None:
+            try:
+                self.smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                self.smtp.close()
+        return False
+
+    def send(self, message: EmailMessage) -> None:
+        config = self.config
+        if not config["MAIL_SERVER"]:
+            folder = Path(config["MAIL_FOLDER"])
+            folder.mkdir(parents=True, exist_ok=True)
+            stamp = utcnow().strftime("%Y%m%dT%H%M%S")
+            name = f"{stamp}-{message['Message-ID'].strip('<>').split('@')[0]}.eml"
+            (folder / name).write_bytes(bytes(message))
+            return
+        if self.smtp is None:
+            smtp = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=20)
+            try:
+                if config["MAIL_USE_TLS"]:
+                    smtp.starttls()
+                if config["MAIL_USERNAME"]:
+                    smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+            except BaseException:
+                smtp.close()
+                raise
+            self.smtp = smtp
+        self.smtp.send_message(message)
 
 
 def pending_counts() -> dict[str, int]:
@@ -203,6 +281,10 @@ def init_app(app) -> None:
             return
         # Whatever the request left uncommitted is rolled back: only committed mails exist.
         db.session.remove()
+        if app.config["MAIL_SERVER"] and len(ids) > app.config["OUTBOX_SEND_IN_REQUEST"]:
+            # A cohort decision queues a mail per applicant: the request hands over the first
+            # ones and leaves the rest, due, to the scheduled `flask outbox send`.
+            ids = ids[: app.config["OUTBOX_SEND_IN_REQUEST"]]
         try:
             deliver(ids)
         except Exception:  # the outbox keeps them; `flask outbox send` retries

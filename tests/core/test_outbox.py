@@ -3,13 +3,11 @@ from __future__ import annotations
 
 import email
 import email.policy
-import socket
 import threading
 from collections import Counter
 from datetime import timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import func, select, update
 
 from portal.accounts import operations
@@ -17,62 +15,6 @@ from portal.core import outbox
 from portal.core.db import utcnow
 from portal.core.extensions import db
 from portal.core.outbox import MAX_ATTEMPTS, MailState, OutboxMail
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class _Sink:
-    """aiosmtpd handler that keeps every message it is given."""
-
-    def __init__(self):
-        self.messages: list[email.message.EmailMessage] = []
-        self.envelopes = []
-        self._lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope):
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        with self._lock:
-            self.envelopes.append(envelope)
-            self.messages.append(message)
-        return "250 OK"
-
-
-class SmtpServer:
-    """A real SMTP server on 127.0.0.1:port, started and stopped by the test."""
-
-    def __init__(self, port: int):
-        self.port = port
-        self.sink = _Sink()
-        self._controller = None
-
-    def start(self):
-        self._controller = Controller(self.sink, hostname="127.0.0.1", port=self.port)
-        self._controller.start()
-
-    def stop(self):
-        if self._controller is not None:
-            self._controller.stop()
-            self._controller = None
-
-    @property
-    def messages(self):
-        return self.sink.messages
-
-
-@pytest.fixture
-def smtp(app, monkeypatch):
-    """MAIL_SERVER points at 127.0.0.1:<free port>; the server is not started yet."""
-    server = SmtpServer(_free_port())
-    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
-    monkeypatch.setitem(app.config, "MAIL_PORT", server.port)
-    monkeypatch.setitem(app.config, "MAIL_USE_TLS", False)
-    monkeypatch.setitem(app.config, "MAIL_USERNAME", "")
-    yield server
-    server.stop()
 
 
 @pytest.fixture
