@@ -8,6 +8,7 @@ from flask import Flask
 
 from portal import config as settings
 
+__version__ = "1.0.0"
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -37,9 +38,10 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from portal.core import i18n, outbox, security
+    from portal.core import i18n, observability, outbox, security
     from portal.core.extensions import babel, csrf, db, limiter, login_manager, migrate
 
+    observability.init_app(app)  # first: its before_request starts the clock for all others
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=lambda: "Asia/Tokyo")
@@ -79,10 +81,11 @@ def _register_features(app: Flask) -> None:
     from portal.selfcheck.views import bp as selfcheck
     from portal.reports.staff_views import bp as staff_reports
     from portal.reports.views import bp as reports
+    from portal.system.views import bp as system
 
     for blueprint in (core, accounts, staff_accounts, organisations, applications, review, review_checks, cohorts,
                       registrations, staff_registrations, directory, kpi, partner, staff_partners, support_menus,
                       logos, staff_logos, seminars, staff_seminars, selfcheck,
-                      reports, staff_reports):
+                      reports, staff_reports, system):
         app.register_blueprint(blueprint)
     cli.init_app(app)

@@ -2,6 +2,7 @@
 from portal.accounts.models import User  # noqa: F401
 from portal.cohorts.models import Cohort  # noqa: F401
 from portal.core.audit import AuditEntry  # noqa: F401
+from portal.core.observability import ErrorEvent  # noqa: F401
 from portal.core.outbox import OutboxAttachment, OutboxMail  # noqa: F401
 from portal.organisations.models import Invitation, Membership, Organisation  # noqa: F401
 from portal.partners.models import PartnerConsent, PartnerInstitution, SupportMenu, SupportRecord  # noqa: F401

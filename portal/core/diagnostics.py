@@ -24,15 +24,22 @@ def database() -> tuple[bool, str]:
     return True, f"database answers ({db.engine.url.render_as_string(hide_password=True)})"
 
 
-def migrations() -> tuple[bool, str]:
+def migration_state() -> tuple[set[str], set[str]]:
+    """(the database's current revisions, the newest revisions of migrations/); raises if the
+    database cannot be read."""
     from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
 
     config = current_app.extensions["migrate"].migrate.get_config()
     heads = set(ScriptDirectory.from_config(config).get_heads())
+    with db.engine.connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    return current, heads
+
+
+def migrations() -> tuple[bool, str]:
     try:
-        with db.engine.connect() as connection:
-            current = set(MigrationContext.configure(connection).get_current_heads())
+        current, heads = migration_state()
     except Exception as error:
         return False, f"cannot read the migration state: {error}"
     if current != heads:

@@ -27,6 +27,13 @@ def form_view(view):
     return view
 
 
+def plain_http_allowed(view):
+    """Answer over plain HTTP in production too (no redirect to HTTPS): for the load balancer's
+    health check, which talks to the app server directly."""
+    view.talisman_view_options = {"force_https": False}
+    return view
+
+
 def init_app(app: Flask) -> None:
     production = app.config["PRODUCTION"]
     # One Talisman per app: it keeps its options on the instance, not on the app.

@@ -6,6 +6,7 @@ from sqlalchemy import text
 
 from portal.core.extensions import db, limiter
 from portal.core.permissions import access, public
+from portal.core.security import plain_http_allowed
 from portal.core.reference.sdgs import GOALS
 
 bp = Blueprint("core", __name__)
@@ -18,6 +19,7 @@ def home():
 
 
 @bp.get("/healthz")
+@plain_http_allowed
 @limiter.exempt
 @public
 def healthz():

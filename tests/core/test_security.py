@@ -34,8 +34,10 @@ def test_production_cookies_are_secure(monkeypatch, tmp_path):
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
     response = app.test_client().get("/healthz", base_url="https://portal.example")
     assert "max-age" in response.headers["Strict-Transport-Security"]
-    # Plain HTTP is redirected to HTTPS in production.
-    assert app.test_client().get("/healthz").status_code in (301, 302)
+    # Plain HTTP is redirected to HTTPS in production…
+    assert app.test_client().get("/login").status_code in (301, 302)
+    # …except the health check, which the load balancer asks the app server directly.
+    assert app.test_client().get("/healthz").status_code == 200
 
 
 def test_a_post_without_token_is_refused_with_a_page(client, make_user):
