@@ -163,6 +163,8 @@ MATRIX = {
     "staff_reports.open_period": ("POST", {"secretariat"}, 403),
     "staff_reports.show": ("GET", STAFF, 403),
     "staff_reports.export": ("GET", STAFF, 403),
+    "system.index": ("GET", {"secretariat"}, 403),
+    "system.retry_mail": ("POST", {"secretariat"}, 403),
 }
 
 # Endpoints whose object is not the default one of the world below.

@@ -473,3 +473,11 @@ def _read_report_figures(user, obj) -> bool:
 def _manage_report_periods(user, obj) -> bool:
     """Open reporting periods: the secretariat."""
     return user.role == Role.SECRETARIAT
+
+
+# --- system --------------------------------------------------------------------------------
+
+@rule("system.view")
+def _view_system(user, obj) -> bool:
+    """The system page: mail outbox, recent errors, migrations and version; retrying mail."""
+    return user.role == Role.SECRETARIAT
