@@ -23,6 +23,8 @@ def init_app(app: Flask) -> None:
 
     app.cli.add_command(doctor)
     app.cli.add_command(outbox)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
     app.cli.add_command(translate)
     app.cli.add_command(users)
     app.cli.add_command(seed_demo)
@@ -76,6 +78,44 @@ def outbox_status():
     counts = pending_counts()
     for state in ("pending", "sending", "sent", "failed"):
         click.echo(f"{state:8} {counts.get(state, 0)}")
+
+
+@click.command("backup")
+@click.argument("output", type=click.Path(dir_okay=False, path_type=Path), required=False)
+@click.option("--files-only", is_flag=True, help="Only the uploaded files (with PostgreSQL, whose database pg_dump saves).")
+@with_appcontext
+def backup_command(output, files_only):
+    """Save the SQLite database (online) and the uploaded files in one .tar.gz.
+
+    OUTPUT defaults to instance/backups/portal-<UTC time>.tar.gz."""
+    from portal.core import backup
+
+    try:
+        summary = backup.backup(output or backup.default_output(), files_only=files_only)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from error
+    rows = sum(summary.manifest["tables"].values())
+    click.echo(f"backup written to {summary.path}: {len(summary.manifest['tables'])} tables, {rows} rows, "
+               f"{summary.manifest['files']} files, migration {', '.join(summary.manifest['migration'])}")
+
+
+@click.command("restore")
+@click.argument("archive", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def restore_command(archive, yes):
+    """Replace the database (SQLite) and the uploaded files with a backup's. Stop the portal first."""
+    from portal.core import backup
+
+    if not yes:
+        click.confirm(f"Replace the portal's data and files with {archive}?", abort=True)
+    try:
+        summary = backup.restore(archive)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"restored {archive} (made {summary.manifest['created_at']} UTC, migration "
+               f"{', '.join(summary.manifest['migration'])}); the files it replaced were moved aside. "
+               "Run `flask db upgrade` if the backup is from an older version.")
 
 
 translate = AppGroup("translate", help="Translation catalogues (Babel).")

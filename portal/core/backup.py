@@ -1,0 +1,200 @@
+"""`flask backup` and `flask restore`: the embedded SQLite database and the uploaded files in
+one archive (.tar.gz) with a manifest.
+
+The database is copied with SQLite's online backup API, so a backup is consistent while the
+portal keeps serving. PostgreSQL is backed up with its own tools (pg_dump, see the deployment
+guide); for it `flask backup --files-only` saves the uploads and the manifest.
+
+Archive layout:
+    manifest.json       format, time, portal version, migration revision, row count per table
+    database.sqlite3    the database (absent with --files-only)
+    uploads/…           UPLOAD_FOLDER as it was
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import tarfile
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+
+from portal.core.db import utcnow
+from portal.core.extensions import db
+
+FORMAT = 1
+MANIFEST = "manifest.json"
+DATABASE = "database.sqlite3"
+UPLOADS = "uploads"
+
+
+class BackupError(Exception):
+    """Why a backup or a restore cannot be done; the message is for the operator."""
+
+
+@dataclass(frozen=True)
+class Summary:
+    path: Path
+    manifest: dict
+
+
+def sqlite_path() -> Path | None:
+    """The database file when the database is SQLite, else None."""
+    url = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() != "sqlite":
+        return None
+    if not url.database or url.database == ":memory:":
+        raise BackupError("an in-memory SQLite database cannot be backed up")
+    return Path(url.database)
+
+
+def default_output() -> Path:
+    stamp = utcnow().strftime("%Y%m%d-%H%M%S")
+    return Path(current_app.instance_path) / "backups" / f"portal-{stamp}.tar.gz"
+
+
+def backup(output: Path, files_only: bool = False) -> Summary:
+    """Write the archive to `output` (through a temporary file, so a failed backup leaves no
+    half-written archive behind)."""
+    database = sqlite_path()
+    if database is None and not files_only:
+        raise BackupError(
+            "the database is PostgreSQL: back it up with pg_dump (see the deployment guide); "
+            "`flask backup --files-only` saves the uploaded files"
+        )
+    output.parent.mkdir(parents=True, exist_ok=True)
+    uploads = Path(current_app.config["UPLOAD_FOLDER"])
+    with tempfile.TemporaryDirectory(dir=output.parent) as work:
+        manifest = _manifest(files_only, uploads)
+        partial = Path(work) / "archive.tar.gz"
+        with tarfile.open(partial, "w:gz") as archive:
+            if not files_only:
+                copy = Path(work) / DATABASE
+                _sqlite_copy(database, copy)
+                archive.add(copy, arcname=DATABASE)
+            if uploads.is_dir():
+                archive.add(uploads, arcname=UPLOADS)
+            data = Path(work) / MANIFEST
+            data.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+            archive.add(data, arcname=MANIFEST)
+        os.replace(partial, output)
+    return Summary(output, manifest)
+
+
+def restore(source: Path) -> Summary:
+    """Replace the database (SQLite) and the uploaded files with the archive's. Run it with the
+    portal stopped. The files replaced are kept beside the new ones until the operator removes
+    them; a database from an older version needs `flask db upgrade` afterwards."""
+    if not source.is_file():
+        raise BackupError(f"{source}: no such file")
+    with tempfile.TemporaryDirectory() as work:
+        try:
+            with tarfile.open(source, "r:gz") as archive:
+                archive.extractall(work, filter="data")  # refuses absolute paths, .., devices
+        except (tarfile.TarError, OSError, EOFError) as error:
+            raise BackupError(f"{source} is not a portal backup: {error}") from error
+        manifest = _read_manifest(Path(work) / MANIFEST, source)
+        _check_revision(manifest)
+        database = sqlite_path()
+        copy = Path(work) / DATABASE
+        if copy.exists():
+            if database is None:
+                raise BackupError("the archive holds a SQLite database but the portal uses PostgreSQL: "
+                                  "restore PostgreSQL with pg_restore (see the deployment guide)")
+            _check_sqlite(copy)
+            db.session.remove()
+            db.engine.dispose()  # no pooled connection keeps the old file's state
+            _sqlite_copy(copy, database)
+            db.engine.dispose()
+        _replace_folder(Path(work) / UPLOADS, Path(current_app.config["UPLOAD_FOLDER"]))
+    return Summary(source, manifest)
+
+
+# --- parts ---------------------------------------------------------------------------------
+
+def _manifest(files_only: bool, uploads: Path) -> dict:
+    from portal import __version__
+    from portal.core.diagnostics import migration_state
+
+    current, _heads = migration_state()
+    tables = {} if files_only else {
+        table.name: db.session.scalar(select(func.count()).select_from(table))
+        for table in db.metadata.sorted_tables
+    }
+    files = sum(1 for path in uploads.rglob("*") if path.is_file()) if uploads.is_dir() else 0
+    return {
+        "format": FORMAT,
+        "created_at": utcnow().isoformat(timespec="seconds"),
+        "portal_version": __version__,
+        "migration": sorted(current),
+        "database": None if files_only else "sqlite",
+        "tables": tables,
+        "files": files,
+    }
+
+
+def _sqlite_copy(source: Path, target: Path) -> None:
+    """SQLite's online backup API: a consistent copy while others read and write the source."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(source, timeout=30) as origin, sqlite3.connect(target, timeout=30) as copy:
+        origin.backup(copy)
+    origin.close()
+    copy.close()
+
+
+def _check_sqlite(path: Path) -> None:
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
+            verdict = connection.execute("PRAGMA integrity_check").fetchone()[0]
+        connection.close()
+    except sqlite3.DatabaseError as error:
+        raise BackupError(f"the archive's database is damaged: {error}") from error
+    if verdict != "ok":
+        raise BackupError(f"the archive's database is damaged: {verdict}")
+
+
+def _read_manifest(path: Path, source: Path) -> dict:
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise BackupError(f"{source} is not a portal backup (no readable {MANIFEST})") from error
+    if manifest.get("format") != FORMAT:
+        raise BackupError(f"{source} has backup format {manifest.get('format')!r}; this portal reads {FORMAT}")
+    return manifest
+
+
+def _check_revision(manifest: dict) -> None:
+    """A backup from a newer portal cannot be restored into this one (its schema is unknown here)."""
+    from alembic.script import ScriptDirectory
+
+    config = current_app.extensions["migrate"].migrate.get_config()
+    scripts = ScriptDirectory.from_config(config)
+    for revision in manifest.get("migration", []):
+        try:
+            known = scripts.get_revision(revision) is not None
+        except Exception:  # alembic's "no such revision"
+            known = False
+        if not known:
+            raise BackupError(
+                f"the backup was made at migration {revision}, which this version of the portal does not "
+                f"know: restore it with the version that made it ({manifest.get('portal_version')})"
+            )
+
+
+def _replace_folder(new: Path, current: Path) -> None:
+    """Put the archive's files in place of the current ones; the current ones are moved aside
+    (`<folder>.before-restore-<time>`), never deleted."""
+    if current.exists():
+        stamp = utcnow().strftime("%Y%m%d-%H%M%S")
+        current.rename(current.with_name(f"{current.name}.before-restore-{stamp}"))
+    if new.is_dir():
+        current.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(new), str(current))
+    else:
+        current.mkdir(parents=True, exist_ok=True)
