@@ -78,3 +78,25 @@ def test_behind_a_proxy_the_client_address_is_used(tmp_path, monkeypatch):
     app.test_client().get("/healthz", environ_base={"REMOTE_ADDR": "10.0.0.1"},
                           headers={"X-Forwarded-For": "203.0.113.7"})
     assert seen == ["203.0.113.7"]
+
+
+def test_the_site_keeps_serving_when_the_rate_limit_store_is_down(tmp_path, monkeypatch):
+    """Redis unreachable (nothing listens on port 1): sign-in pages still answer, and the
+    throttle still counts, in the worker's memory, until Redis is back."""
+    from portal.core.extensions import limiter
+
+    for name, value in vars(limiter).copy().items():  # the suite's app gets its limiter back
+        monkeypatch.setattr(limiter, name, value)
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.db'}",
+                      "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:1/0"})
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+    client = app.test_client()
+    assert client.get("/login").status_code == 200
+    assert client.get("/healthz").status_code == 200
+    for attempt in range(11):  # the throttle (10 failures per address) still holds
+        answer = client.post("/login", data={"email": "x@example.jp", "password": "wrong"})
+        assert answer.status_code in (200, 400, 429)
+    assert answer.status_code == 429
