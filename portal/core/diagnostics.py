@@ -13,7 +13,8 @@ from portal.core.extensions import db
 def checks() -> list[Callable[[], tuple[bool, str]]]:
     from portal.logos.variants import check_artwork
 
-    return [database, migrations, fonts, pdf_rendering, harfbuzz_subset, mail_settings, secret_key, check_artwork]
+    return [database, migrations, fonts, pdf_rendering, harfbuzz_subset, mail_settings, rate_limit_storage, secret_key,
+            check_artwork]
 
 
 def database() -> tuple[bool, str]:
@@ -89,6 +90,27 @@ def mail_settings() -> tuple[bool, str]:
     if config["MAIL_USERNAME"] and not config["MAIL_PASSWORD"]:
         return False, "MAIL_USERNAME is set but MAIL_PASSWORD is empty"
     return True, f"mail goes to {config['MAIL_SERVER']}:{config['MAIL_PORT']}"
+
+
+def rate_limit_storage() -> tuple[bool, str]:
+    """Where sign-in throttling counts: Redis (shared by every worker) must answer; memory is
+    per worker, fine locally but not behind several production workers."""
+    from limits.storage import storage_from_string
+
+    uri = current_app.config["RATELIMIT_STORAGE_URI"]
+    if uri.startswith("memory://"):
+        if current_app.config["PRODUCTION"]:
+            return False, "rate limits are counted in each worker's memory: set RATELIMIT_STORAGE_URI to Redis"
+        return True, "rate limits are counted in memory (fine for one process; use Redis in production)"
+    scheme, _, rest = uri.partition("://")
+    shown = f"{scheme}://{rest.split('@')[-1]}"  # no password in the output
+    try:
+        answers = storage_from_string(uri).check()
+    except Exception as error:
+        return False, f"rate-limit storage {shown} cannot be used: {type(error).__name__}: {error}"
+    if not answers:
+        return False, f"rate-limit storage {shown} does not answer"
+    return True, f"rate-limit storage answers ({shown})"
 
 
 def secret_key() -> tuple[bool, str]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from support import login_with_form
+from support import login_with_form, require_or_skip
 from portal.accounts.models import User
 from portal.cohorts.models import Cohort
 from portal.core import diagnostics
@@ -118,6 +118,22 @@ def test_doctor_reports_a_problem_and_exits_non_zero(app, runner, monkeypatch):
     assert result.exit_code == 1
     assert "PROBLEM MAIL_SERVER is set but MAIL_DEFAULT_SENDER is empty" in result.output
     assert "1 problem(s) found." in result.output
+
+
+def test_doctor_checks_that_the_rate_limit_storage_answers(app, runner, monkeypatch):
+    import socket
+
+    monkeypatch.setitem(app.config, "RATELIMIT_STORAGE_URI", "redis://127.0.0.1:1/0")  # nothing listens
+    result = runner.invoke(args=["doctor"])
+    assert result.exit_code == 1
+    assert "PROBLEM rate-limit storage redis://127.0.0.1:1/0" in result.output
+
+    with socket.socket() as probe:
+        redis_runs = probe.connect_ex(("127.0.0.1", 6379)) == 0
+    require_or_skip(redis_runs, "no Redis on 127.0.0.1:6379")
+    monkeypatch.setitem(app.config, "RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/15")
+    result = runner.invoke(args=["doctor"])
+    assert "ok      rate-limit storage answers (redis://127.0.0.1:6379/15)" in result.output
 
 
 def test_users_create_makes_a_secretariat_who_can_sign_in(app, runner, client):
