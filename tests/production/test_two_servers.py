@@ -200,7 +200,11 @@ def both(servers):
 class Answer:
     status: int
     location: str  # the path of a redirect, "" otherwise
-    text: str
+    body: bytes
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", "replace")
 
 
 _TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
@@ -235,7 +239,7 @@ class Browser:
         return Browser(self.address, dict(self.cookies), self.page)
 
     def request(self, server: Server, method: str, path: str, form: dict | None = None,
-                timeout: float = REQUEST_SECONDS) -> Answer:
+                files: dict[str, tuple[str, str, bytes]] | None = None, timeout: float = REQUEST_SECONDS) -> Answer:
         address = urlsplit(server.url)
         connection = http.client.HTTPConnection(address.hostname, address.port, timeout=timeout)
         # What the load balancer passes on: the public host, the client's address, HTTPS. Over
@@ -249,13 +253,17 @@ class Browser:
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
         body = None
-        if form is not None:
+        if files:
+            boundary = uuid.uuid4().hex
+            body = _multipart(boundary, form or {}, files)
+            headers["Content-Type"] = f"multipart/form-data; boundary={boundary}"
+        elif form is not None:
             body = urlencode(form, doseq=True)
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         try:
             connection.request(method, path, body=body, headers=headers)
             response = connection.getresponse()
-            text = response.read().decode("utf-8", "replace")
+            content = response.read()
             for header in response.headers.get_all("Set-Cookie") or []:
                 for name, morsel in SimpleCookie(header).items():
                     if morsel["max-age"] == "0" or not morsel.value:
@@ -263,15 +271,17 @@ class Browser:
                     else:
                         self.cookies[name] = morsel.value
             location = urlsplit(response.headers.get("Location", ""))
-            return Answer(response.status, location.path + (f"?{location.query}" if location.query else ""), text)
+            return Answer(response.status, location.path + (f"?{location.query}" if location.query else ""), content)
         finally:
             connection.close()
 
     def get(self, server: Server, path: str, timeout: float = REQUEST_SECONDS) -> Answer:
         return self.request(server, "GET", path, timeout=timeout)
 
-    def post(self, server: Server, path: str, form: dict) -> Answer:
-        return self.request(server, "POST", path, form)
+    def post(self, server: Server, path: str, form: dict,
+             files: dict[str, tuple[str, str, bytes]] | None = None) -> Answer:
+        """POST the form; `files` maps a field to (file name, content type, content)."""
+        return self.request(server, "POST", path, form, files)
 
     def token(self, server: Server, path: str) -> str:
         """The CSRF token of the first form on the page at `path`."""
@@ -283,6 +293,15 @@ class Browser:
     def sign_in(self, server: Server, email: str, password: str = PASSWORD) -> Answer:
         token = self.token(server, "/login")
         return self.post(server, "/login", {"email": email, "password": password, "csrf_token": token})
+
+
+def _multipart(boundary: str, form: dict, files: dict[str, tuple[str, str, bytes]]) -> bytes:
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+             for name, value in form.items()]
+    for name, (filename, content_type, content) in files.items():
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+                     f"Content-Type: {content_type}\r\n\r\n".encode() + content + b"\r\n")
+    return b"".join(parts) + f"--{boundary}--\r\n".encode()
 
 
 def together(calls: list) -> list:
@@ -420,6 +439,27 @@ def test_a_session_started_on_one_server_is_valid_on_the_other(app, both, make_u
     # Signing out on A ends the session on B as well.
     assert browser.post(a, "/logout", {"csrf_token": browser.token(a, "/account")}).status == 302
     assert browser.get(b, "/account").location.startswith("/login")
+
+
+def test_a_file_uploaded_on_one_server_is_served_by_the_other(app, both, people):
+    from portal.applications.models import Attachment
+
+    a, b = both
+    [person] = people(1, "uploader")
+    _cohort_id, drafts = _open_cohort_with_drafts(app, [person])
+    [application_id] = drafts
+    browser = Browser.signed_in(app, person.user)
+    pdf = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+    token = browser.token(b, f"/applications/{application_id}/steps/attachments")
+    added = browser.post(a, f"/applications/{application_id}/attachments", {"csrf_token": token},
+                         files={"file": ("report.pdf", "application/pdf", pdf)})
+    assert (added.status, added.location) == (302, f"/applications/{application_id}/steps/attachments"), added
+    with app.app_context():
+        [attachment_id] = db.session.scalars(select(Attachment.id).where(Attachment.application_id == application_id))
+    for server in both:
+        download = browser.get(server, f"/applications/{application_id}/attachments/{attachment_id}")
+        assert (download.status, download.body) == (200, pdf), server.name
 
 
 def test_the_login_throttle_counts_attempts_on_both_servers(app, both, make_user):
