@@ -6,7 +6,8 @@ as a load balancer would.
 Checked: people acting on both servers at the same moment (sign-ups, submissions, the last
 seats of a seminar, the cohort decision) leave no duplicate or missing registration number, no
 over-booked seat, no duplicate account and no lost submission; a session started on one server
-is valid on the other; the login throttle counts the attempts made on both.
+is valid on the other, and so is a file uploaded through it; the login throttle counts the
+attempts made on both.
 
 The servers run as production does: PORTAL_ENV=production behind one trusted proxy, so each
 request says it came over HTTPS from the client address in X-Forwarded-For. The base data
@@ -41,7 +42,7 @@ from flask_babel import force_locale, gettext
 from markupsafe import escape
 from sqlalchemy import func, select
 
-from support import minimal_content, require_or_skip
+from support import PASSWORD, minimal_content, require_or_skip
 from portal.core.extensions import db
 
 pytestmark = pytest.mark.postgres
@@ -52,7 +53,6 @@ BASE_URL = "https://sdgs.example.test"  # the public address the servers put in 
 STARTUP_SECONDS = 60  # both servers boot at once; on a busy two-core machine that takes a few seconds
 REQUEST_SECONDS = 60
 COHORT = 4
-PASSWORD = "correct-horse-battery"  # the builders' password (support.PASSWORD)
 
 
 # --- the servers ---------------------------------------------------------------------------
