@@ -5,6 +5,7 @@ from __future__ import annotations
 from portal.core.links import external_url
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from portal.accounts import tokens
 from portal.accounts.models import User
@@ -32,18 +33,26 @@ def sign_up(email: str, name: str, password: str, locale: str) -> User | None:
     so the page shown is the same either way and does not reveal who has an account.
     """
     existing = find_by_email(email)
-    if existing is not None:
-        queue_mail(existing.email, "accounts/mail/already_registered.txt", existing.locale, user=existing,
-                   login_url=external_url("accounts.login"),
-                   reset_url=external_url("accounts.forgot_password"))
-        return None
-    user = User(email=email.lower(), name=name, role=Role.APPLICANT, locale=locale)
-    user.set_password(password)
-    db.session.add(user)
-    db.session.flush()
-    audit.record("user.signed_up", user, {"email": user.email}, actor=user)
-    send_verification(user)
-    return user
+    if existing is None:
+        user = User(email=email.lower(), name=name, role=Role.APPLICANT, locale=locale)
+        user.set_password(password)
+        try:
+            with db.session.begin_nested():
+                db.session.add(user)
+        except IntegrityError:
+            # The same address signed up at the same moment (a second click, another server):
+            # that sign-up created the account, this one is told like any existing address.
+            existing = find_by_email(email)
+            if existing is None:
+                raise
+        else:
+            audit.record("user.signed_up", user, {"email": user.email}, actor=user)
+            send_verification(user)
+            return user
+    queue_mail(existing.email, "accounts/mail/already_registered.txt", existing.locale, user=existing,
+               login_url=external_url("accounts.login"),
+               reset_url=external_url("accounts.forgot_password"))
+    return None
 
 
 def send_verification(user: User) -> None:

@@ -55,6 +55,31 @@ def test_an_existing_address_is_not_revealed(app, client, make_user, mails):
     assert "already_registered" not in mail.body and "ログイン" in mail.body
 
 
+def test_the_same_address_signing_up_twice_at_once_makes_one_account(app, client, make_user, mails,
+                                                                      monkeypatch):
+    """The other sign-up created the account between this one's look-up and its insert: the
+    unique address decides, and this one is answered as an address that had an account."""
+    from portal.accounts import operations
+
+    make_user(email="taro@example.jp")  # what the other request has just committed
+    looked_up = []
+    original = operations.find_by_email
+
+    def not_yet_the_first_time(email):
+        looked_up.append(email)
+        return None if len(looked_up) == 1 else original(email)
+
+    monkeypatch.setattr(operations, "find_by_email", not_yet_the_first_time)
+    response = signup(client)
+
+    assert response.status_code == 200
+    assert "taro@example.jp" in response.get_data(as_text=True)
+    assert len(looked_up) == 2
+    assert len(users(app)) == 1
+    [mail] = mails("taro@example.jp")
+    assert "ログイン" in mail.body and "/account/verify/" not in mail.body
+
+
 def test_a_verification_link_that_is_tampered_with_is_refused(app, client, mails):
     signup(client)
     link = link_in(mails()[0].body)
