@@ -106,10 +106,11 @@ def _start(name: str, folder: Path, env: dict, key_prefix: str) -> Server:
     # Each server its own process group, so that stopping it stops its workers too.
     command = [sys.executable, "-m", "gunicorn", "--bind", "127.0.0.1:0", "--workers", "2",
                "--worker-class", "gthread", "--threads", "4", "--timeout", "60", "--graceful-timeout", "5",
-               "--no-control-socket", f"portal:create_app({{'RATELIMIT_KEY_PREFIX': {key_prefix!r}}})"]
+               "--no-control-socket", "app:app"]  # the production entry point, configured by the environment
     with log.open("wb") as output:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL, start_new_session=True)
+        process = subprocess.Popen(command, cwd=ROOT, env={**env, "RATELIMIT_KEY_PREFIX": key_prefix},
+                                   stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                   start_new_session=True)
     return Server(name, process, log)
 
 
