@@ -12,15 +12,14 @@ a server sends it. Before it, a small warm-up request of the same kind (an expor
 one certificate of another cohort) imports and initialises what the download needs, so that
 the figure is what the rows or certificates add, not the cost of the libraries.
 
-Prints one JSON line: the process's peak resident memory (getrusage ru_maxrss) after the
-warm-up and after the download, the growth between the two, the bytes sent and the seconds.
+Prints one JSON line: the process's peak resident memory (VmHWM in /proc/self/status) after
+the warm-up and after the download, the growth between the two, the bytes sent and the seconds.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
-import resource
 import sys
 import time
 from pathlib import Path
@@ -29,17 +28,23 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
+def _status_mb(field: str) -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no {field} in /proc/self/status")
+
+
 def peak_mb() -> float:
-    """The process's peak resident set so far, in MB (Linux reports ru_maxrss in KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """The process's peak resident set so far, in MB: VmHWM, the high-water mark of this
+    program's memory. (getrusage's ru_maxrss would do, but it carries the peak of the process
+    that started this one over the exec: bench/run.py's, larger than anything measured here.)"""
+    return _status_mb("VmHWM")
 
 
 def current_mb() -> float:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
+    return _status_mb("VmRSS")
 
 
 def download(client, path: str) -> tuple[int, int]:

@@ -544,7 +544,7 @@ def report(results: list[Result], args, started: datetime, elapsed: float) -> st
     for result in results:
         seeded = result.seeding["rows"]
         lines += [
-            f"## {result.backend.replace('postgresql', 'PostgreSQL').replace('sqlite', 'SQLite')} {result.version}",
+            f"## {_backend_title(result.backend)} {result.version}",
             "",
             f"Seeded in {result.seeding['seed']:.1f} s (schema {result.seeding['migrate']:.1f} s): "
             + ", ".join(f"{count:,} {table}" for table, count in seeded.items()) + ".",
@@ -604,39 +604,94 @@ def report(results: list[Result], args, started: datetime, elapsed: float) -> st
     return "\n".join(lines) + "\n"
 
 
+# Why a target is missed, where profiling found the cause and it is not fixed in the portal:
+# printed under the targets table for each target missed (by its key in `checks`).
+EXPLANATIONS = {
+    "pages": (
+        "`/healthz` is a request with one `SELECT 1` and a few bytes of JSON. Each page renders the "
+        "base layout and its content with Jinja, and every `_()` in a template asks Flask-Babel for "
+        "the request's translations again (tens of µs each, 50–250 calls a page). Profiles (cProfile, "
+        "in-process, 10,000 registrants, SQLite): the registrant page spends more than half of its "
+        "time in the template, its two statements a few milliseconds; the directory about half "
+        "in the template, most of the rest in the name search — `LIKE '%…%'` over every listed "
+        "registrant, which no B-tree index can serve, counted with the page (`count(*) OVER ()`); the "
+        "review queue about half in the template (50 rows, each with its links and labels); its page "
+        "of rows comes from an index (migration 0010), but its total and its counts by state still "
+        "count every submitted application (50,000: about 55 ms a request on PostgreSQL); the KPI report in "
+        "six GROUP BY statements over every active registration (it reports on the whole register) and "
+        "its chart. The number of statements does not grow with the register (see the counts), but "
+        "the search, the queue's counts and the report read every row they count, so their time does. "
+        "Reaching a third of "
+        "`/healthz` would take caching whole pages (the public ones for a while, the report until the "
+        "next decision), a choice about how fresh staff pages must be that is left to the product."),
+    "certificate": (
+        "A repeat download reads the cached PDF (about 30 KB) from the upload folder and sends it "
+        "after the permission check: the session, the user, the registration (two statements) and "
+        "the file. It costs about as much as a small page; serving the file from the front server "
+        "(X-Accel-Redirect / X-Sendfile) after the check would bring it close to `/healthz`."),
+    "memory": (
+        "Growth over the second half: a worker's memory rising while the same mix of requests "
+        "repeats. Re-run to tell noise (the allocator settling after the first half's peaks) from a "
+        "leak; the peak column shows how high each worker went."),
+}
+
+
+def checks(results: list[Result], args) -> list[tuple[str, str, list[tuple[bool | None, str]]]]:
+    """Every target: (explanation key, title, per database (met or None if not measured, figures))."""
+    found = []
+
+    def check(key: str, title: str, judge) -> None:
+        found.append((key, title, [judge(r) for r in results]))
+
+    for page in ("directory", "registrant", "review", "kpi"):
+        check("pages", f"{TITLES[page]}: ≥ ⅓ of /healthz's req/s",
+              lambda r, k=page: (r.loads[k].rps >= PAGE_SHARE * r.loads["healthz"].rps,
+                                 f"{r.loads[k].rps / r.loads['healthz'].rps:.2f}"))
+    check("certificate", "repeat certificate download: ≤ 2× /healthz's cost (1/req/s)",
+          lambda r: (r.loads["healthz"].rps / r.loads["certificate"].rps <= CERTIFICATE_COST,
+                     f"{r.loads['healthz'].rps / r.loads['certificate'].rps:.2f}×"))
+    check("queries", f"same queries per page at 100 and {args.registrants:,} registrants",
+          lambda r: (all(r.queries_small[k]["queries"] == r.queries_large[k]["queries"] for k in r.queries_large),
+                     ", ".join(f"{k} {r.queries_large[k]['queries']}" for k in r.queries_large)))
+    check("decision", f"decision of {args.decision:,}: a few seconds (≤ {DECISION_SECONDS:g} s), "
+                      f"< {DECISION_QUERIES} queries",
+          lambda r: (r.decision["seconds"] <= DECISION_SECONDS and r.decision["queries"] < DECISION_QUERIES,
+                     f"{r.decision['seconds']:.2f} s, {r.decision['queries']} queries"))
+
+    def growth(r: Result, pid: int) -> float:
+        return (r.memory["end"][pid] - r.memory["middle"][pid]) / r.memory["middle"][pid]
+
+    check("memory", f"worker memory growth over the second half < {MEMORY_GROWTH:.0%}",
+          lambda r: (all(growth(r, p) < MEMORY_GROWTH for p in r.memory["pids"]),
+                     ", ".join(f"{growth(r, p):+.1%}" for p in r.memory["pids"])))
+    check("xlsx", f"XLSX export of {args.registrants:,} rows: peak grows < {DOWNLOAD_GROWTH_MB} MB",
+          lambda r: (r.xlsx["growth_mb"] < DOWNLOAD_GROWTH_MB, f"+{r.xlsx['growth_mb']:.1f} MB"))
+    check("zip", f"zip of {args.decision:,} certificates: peak grows < {DOWNLOAD_GROWTH_MB} MB",
+          lambda r: (r.zip["growth_mb"] < DOWNLOAD_GROWTH_MB, f"+{r.zip['growth_mb']:.1f} MB")
+          if r.zip else (None, "measured on the first database only"))
+    return found
+
+
 def targets(results: list[Result], args) -> list[str]:
-    lines = ["## Targets", "", "| target | " + " | ".join(r.backend for r in results) + " |",
+    """The targets table, then why each missed one is missed (EXPLANATIONS)."""
+    lines = ["## Targets", "", "| target | " + " | ".join(_backend_title(r.backend) for r in results) + " |",
              "|---|" + "---|" * len(results)]
-
-    def row(title: str, check) -> None:
-        lines.append(f"| {title} | " + " | ".join(check(r) for r in results) + " |")
-
-    for key in ("directory", "registrant", "review", "kpi"):
-        row(f"{TITLES[key]}: ≥ ⅓ of /healthz's req/s",
-            lambda r, k=key: f"{verdict(r.loads[k].rps >= PAGE_SHARE * r.loads['healthz'].rps)} "
-                             f"({r.loads[k].rps / r.loads['healthz'].rps:.2f})")
-    row("repeat certificate download: ≤ 2× /healthz's cost (1/req/s)",
-        lambda r: f"{verdict(r.loads['healthz'].rps / r.loads['certificate'].rps <= CERTIFICATE_COST)} "
-                  f"({r.loads['healthz'].rps / r.loads['certificate'].rps:.2f}×)")
-    row(f"same queries per page at 100 and {args.registrants:,} registrants",
-        lambda r: verdict(all(r.queries_small[k]["queries"] == r.queries_large[k]["queries"]
-                              for k in r.queries_large))
-        + " (" + ", ".join(f"{k} {r.queries_large[k]['queries']}" for k in r.queries_large) + ")")
-    row(f"decision of {args.decision:,}: a few seconds (≤ {DECISION_SECONDS:g} s), < {DECISION_QUERIES} queries",
-        lambda r: f"{verdict(r.decision['seconds'] <= DECISION_SECONDS and r.decision['queries'] < DECISION_QUERIES)} "
-                  f"({r.decision['seconds']:.2f} s, {r.decision['queries']})")
-    row(f"worker memory growth over the second half < {MEMORY_GROWTH:.0%}",
-        lambda r: verdict(all((r.memory["end"][p] - r.memory["middle"][p]) / r.memory["middle"][p] < MEMORY_GROWTH
-                              for p in r.memory["pids"]))
-        + " (" + ", ".join(f"{(r.memory['end'][p] - r.memory['middle'][p]) / r.memory['middle'][p]:+.1%}"
-                           for p in r.memory["pids"]) + ")")
-    row(f"XLSX export of {args.registrants:,} rows: peak grows < {DOWNLOAD_GROWTH_MB} MB",
-        lambda r: f"{verdict(r.xlsx['growth_mb'] < DOWNLOAD_GROWTH_MB)} (+{r.xlsx['growth_mb']:.1f} MB)")
-    row(f"zip of {args.decision:,} certificates: peak grows < {DOWNLOAD_GROWTH_MB} MB",
-        lambda r: f"{verdict(r.zip['growth_mb'] < DOWNLOAD_GROWTH_MB)} (+{r.zip['growth_mb']:.1f} MB)"
-        if r.zip else "not measured (first database only)")
+    missed: list[str] = []
+    for key, title, verdicts in checks(results, args):
+        cells = [f"{'—' if ok is None else verdict(ok)} ({detail})" for ok, detail in verdicts]
+        lines.append(f"| {title} | " + " | ".join(cells) + " |")
+        if any(ok is False for ok, _detail in verdicts) and key in EXPLANATIONS and key not in missed:
+            missed.append(key)
     lines.append("")
+    if missed:
+        lines += ["### Why the missed targets are missed", ""]
+        for key in missed:
+            lines += [f"- {EXPLANATIONS[key]}", ""]
     return lines
+
+
+def _backend_title(backend: str) -> str:
+    return {"sqlite": "SQLite", "postgresql": "PostgreSQL"}.get(backend, backend)
 
 
 def summary(results: list[Result]) -> str:
@@ -648,8 +703,9 @@ def summary(results: list[Result]) -> str:
             out.append(f"  {key:12} {load.rps:8.1f} req/s  p50 {load.p50_ms:7.1f} ms  p95 {load.p95_ms:7.1f} ms  "
                        f"÷healthz {load.rps / health:4.2f}  queries {result.queries_small[key]['queries']}"
                        f"/{result.queries_large[key]['queries']}")
+        zipped = f"; zip +{result.zip['growth_mb']} MB" if result.zip else ""
         out.append(f"  decision {result.decision['seconds']:.2f} s, {result.decision['queries']} queries; "
-                   f"xlsx +{result.xlsx['growth_mb']} MB" + (f"; zip +{result.zip['growth_mb']} MB" if result.zip else ""))
+                   f"xlsx +{result.xlsx['growth_mb']} MB{zipped}")
     return "\n".join(out)
 
 
