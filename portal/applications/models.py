@@ -36,6 +36,10 @@ class Application(db.Model):
         Index("uq_applications_live_per_cohort", "organisation_id", "cohort_id", unique=True,
               sqlite_where=text("state <> 'withdrawn'"), postgresql_where=text("state <> 'withdrawn'")),
         Index("ix_applications_cohort_state", "cohort_id", "state"),
+        # The review queue: a page in submission order, and its count, without reading every
+        # application's row (and content).
+        Index("ix_applications_submitted_state", "submitted_at", "state"),
+        Index("ix_applications_organisation_state", "organisation_id", "state"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -5,12 +5,16 @@ WeasyPrint may fetch only the portal's own static files and the configured fonts
 """
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from flask import current_app, render_template
 
 FONT_SCHEME = "portal-font:"
+
+# Each thread's WeasyPrint font configuration, with the fonts it was made for (_font_config).
+_fonts = threading.local()
 
 
 class FontMissingError(RuntimeError):
@@ -63,6 +67,25 @@ def _fetcher():
     return PortalFetcher(fail_on_errors=True)
 
 
+def _font_config():
+    """The thread's WeasyPrint FontConfiguration, made once and reused by every document.
+
+    A document's @font-face fonts are read (through the fetcher) and registered with
+    fontconfig the first time a configuration meets them, and kept by it. A new configuration
+    per document — WeasyPrint's default — read and registered the two IPAex fonts (14 MB) at
+    every render, which took about half of a certificate's rendering time, and left memory
+    behind each time: a worker rendering a cohort's certificates grew by hundreds of MB. One
+    per thread (fontconfig and Pango objects are not shared between threads), made again when
+    the configured font files change."""
+    from weasyprint.text.fonts import FontConfiguration
+
+    key = tuple((str(path), path.stat().st_mtime_ns, path.stat().st_size) for path in font_paths().values())
+    cached = getattr(_fonts, "cached", None)
+    if cached is None or cached[0] != key:
+        cached = _fonts.cached = (key, FontConfiguration())
+    return cached[1]
+
+
 def render_pdf(template: str, **data) -> bytes:
     """Render `template` (HTML extending `pdf/base.html`) with plain `data` to PDF bytes."""
     from weasyprint import HTML
@@ -74,7 +97,7 @@ def render_pdf(template: str, **data) -> bytes:
     html = render_template(template, font_scheme=FONT_SCHEME, **data)
     base_url = Path(current_app.static_folder).resolve().as_uri() + "/"
     try:
-        return HTML(string=html, base_url=base_url, url_fetcher=_fetcher()).write_pdf()
+        return HTML(string=html, base_url=base_url, url_fetcher=_fetcher()).write_pdf(font_config=_font_config())
     except FatalURLFetchingError as error:
         # WeasyPrint wraps the refusal in a BaseException, which `except Exception` misses.
         raise (error.__cause__ or ForbiddenResource(str(error))) from None
