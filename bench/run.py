@@ -616,7 +616,7 @@ EXPLANATIONS = {
         "in the template, most of the rest in the name search — `LIKE '%…%'` over every listed "
         "registrant, which no B-tree index can serve, counted with the page (`count(*) OVER ()`); the "
         "review queue about half in the template (50 rows, each with its links and labels); its page "
-        "of rows comes from an index (migration 0010), but its total and its counts by state still "
+        "of rows comes from an index (migration 0011), but its total and its counts by state still "
         "count every submitted application (50,000: about 55 ms a request on PostgreSQL); the KPI report in "
         "six GROUP BY statements over every active registration (it reports on the whole register) and "
         "its chart. The number of statements does not grow with the register (see the counts), but "

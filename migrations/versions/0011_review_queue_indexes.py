@@ -1,7 +1,7 @@
 """review queue indexes: applications by submission time, and by organisation and state
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-11-29 18:40:00.000000
 
 The review queue shows the submitted applications a page at a time in submission order, with
@@ -13,8 +13,8 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0010'
-down_revision = '0009'
+revision = '0011'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
