@@ -45,6 +45,10 @@ def from_environment(instance_path: str) -> dict:
         "MAIL_USE_TLS": _bool("MAIL_USE_TLS"),
         # How many of its mails a request hands to the mail server itself; the rest (a cohort
         # decision mails every applicant) wait for the scheduled `flask outbox send`.
+        # Public directory pages for visitors not signed in are kept this long in each worker
+        # (0: never); at most this many pages (portal.core.page_cache).
+        "PUBLIC_PAGE_CACHE_SECONDS": int(os.environ.get("PUBLIC_PAGE_CACHE_SECONDS", "60")),
+        "PUBLIC_PAGE_CACHE_ENTRIES": int(os.environ.get("PUBLIC_PAGE_CACHE_ENTRIES", "1000")),
         "OUTBOX_SEND_IN_REQUEST": int(os.environ.get("OUTBOX_SEND_IN_REQUEST", "20")),
         "MAIL_DEFAULT_SENDER": os.environ.get(
             "MAIL_DEFAULT_SENDER", "熊本県SDGs登録制度事務局 <no-reply@sdgs.example.jp>"

@@ -52,6 +52,8 @@ def app(tmp_path_factory, worker_id):
         "UPLOAD_FOLDER": str(root / "uploads"),
         "PORTAL_BASE_URL": "http://portal.test",
         "RATELIMIT_STORAGE_URI": "memory://",
+        # Tests see every change at once; tests/directory/test_page_cache.py turns it on.
+        "PUBLIC_PAGE_CACHE_SECONDS": 0,
     }
     app = create_app(config)
     with app.app_context():

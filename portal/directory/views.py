@@ -1,7 +1,8 @@
 """The public directory (登録事業者一覧), a page per registrant, and the open data.
 
 Everyone may read them (`@public`); what they show is decided once, in `queries.listed`:
-registrants active today (JST) whose organisation consents to public listing.
+registrants active today (JST) whose organisation consents to public listing. Visitors who are
+not signed in may get a directory page made up to a minute earlier (`portal.core.page_cache`).
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlalchemy import func
 
 from portal.core.i18n import today_jst
 from portal.core.links import external_url
+from portal.core.page_cache import cached_for_visitors
 from portal.core.paging import Page, page_of
 from portal.core.permissions import public
 from portal.core.reference.industries import INDUSTRIES
@@ -26,6 +28,7 @@ SDG = {goal.number: goal for goal in GOALS}
 
 @bp.get("/registrants")
 @public
+@cached_for_visitors
 def index():
     """Search and filter the listed registrants; one query for the page (the total comes with the
     rows, the goals with each row) and one for the cohort choices."""
@@ -41,6 +44,7 @@ def index():
 
 @bp.get("/registrants/<number>")
 @public
+@cached_for_visitors
 def show(number: str):
     """One listed registrant: profile, goals and key actions. Unknown, ended and unlisted
     registrants answer the same 404."""
