@@ -132,6 +132,9 @@ def record_error(sender, exception: BaseException, **extra) -> None:
     of its own: the request's session may be broken by the very error; and never raising,
     since the error page must still be served when the database is what failed."""
     try:
+        # The request's own transaction ends here: on SQLite a write it began would otherwise
+        # lock the table this needs (the request is answered with the error page either way).
+        db.session.rollback()
         with db.engine.begin() as connection:
             connection.execute(insert(ErrorEvent).values(
                 occurred_at=utcnow(),

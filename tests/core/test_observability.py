@@ -97,6 +97,27 @@ def test_an_unhandled_error_is_kept_with_its_request_id_shown_to_the_user(app, c
     assert [r.status for r in _request_lines(caplog)] == [500]
 
 
+def test_an_error_after_a_write_is_kept_and_the_write_is_not(app, client, make_user, monkeypatch):
+    """The request wrote (and so, on SQLite, holds the write lock) before it failed: the error
+    is still kept, on its own connection, and the half-done change is rolled back."""
+    import portal.core.views
+    from portal.accounts.models import User
+
+    user_id = make_user(email="before@example.jp")
+
+    def write_then_fail(*args, **kwargs):
+        db.session.get(User, user_id).name = "half-done"
+        db.session.flush()
+        raise RuntimeError("failed after a write")
+
+    monkeypatch.setattr(portal.core.views, "render_template", write_then_fail)
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
+    assert client.get("/terms").status_code == 500
+    with app.app_context():
+        assert db.session.scalars(select(ErrorEvent.message)).all() == ["failed after a write"]
+        assert db.session.get(User, user_id).name != "half-done"
+
+
 def test_only_the_newest_errors_are_kept(app, client, failing_page, monkeypatch):
     import portal.core.observability
 
