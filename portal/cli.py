@@ -58,13 +58,13 @@ outbox = AppGroup("outbox", help="The mail outbox.")
 
 @outbox.command("send")
 @click.option("--limit", type=int, default=None, help="Send at most this many mails.")
-@click.option("--now", "retry_now", is_flag=True,
+@click.option("--now", "skip_backoff", is_flag=True,
               help="Also the mails waiting for their next retry (once the mail server is back).")
-def outbox_send(limit, retry_now):
+def outbox_send(limit, skip_backoff):
     """Send pending mail (safe to run in several processes at once)."""
     from portal.core.outbox import send_pending
 
-    sent, failed = send_pending(limit, retry_now=retry_now)
+    sent, failed = send_pending(limit, skip_backoff=skip_backoff)
     click.echo(f"sent {sent}, failed {failed}")
     if failed:
         sys.exit(1)

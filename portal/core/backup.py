@@ -18,6 +18,7 @@ import shutil
 import sqlite3
 import tarfile
 import tempfile
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -142,17 +143,14 @@ def _manifest(files_only: bool, uploads: Path) -> dict:
 def _sqlite_copy(source: Path, target: Path) -> None:
     """SQLite's online backup API: a consistent copy while others read and write the source."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    with sqlite3.connect(source, timeout=30) as origin, sqlite3.connect(target, timeout=30) as copy:
+    with closing(sqlite3.connect(source, timeout=30)) as origin, closing(sqlite3.connect(target, timeout=30)) as copy:
         origin.backup(copy)
-    origin.close()
-    copy.close()
 
 
 def _check_sqlite(path: Path) -> None:
     try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as connection:
             verdict = connection.execute("PRAGMA integrity_check").fetchone()[0]
-        connection.close()
     except sqlite3.DatabaseError as error:
         raise BackupError(f"the archive's database is damaged: {error}") from error
     if verdict != "ok":
@@ -171,10 +169,9 @@ def _read_manifest(path: Path, source: Path) -> dict:
 
 def _check_revision(manifest: dict) -> None:
     """A backup from a newer portal cannot be restored into this one (its schema is unknown here)."""
-    from alembic.script import ScriptDirectory
+    from portal.core.diagnostics import migration_scripts
 
-    config = current_app.extensions["migrate"].migrate.get_config()
-    scripts = ScriptDirectory.from_config(config)
+    scripts = migration_scripts()
     for revision in manifest.get("migration", []):
         try:
             known = scripts.get_revision(revision) is not None

@@ -25,14 +25,19 @@ def database() -> tuple[bool, str]:
     return True, f"database answers ({db.engine.url.render_as_string(hide_password=True)})"
 
 
+def migration_scripts():
+    """Alembic's view of migrations/ (the app's Flask-Migrate configuration)."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(current_app.extensions["migrate"].migrate.get_config())
+
+
 def migration_state() -> tuple[set[str], set[str]]:
     """(the database's current revisions, the newest revisions of migrations/); raises if the
     database cannot be read."""
     from alembic.runtime.migration import MigrationContext
-    from alembic.script import ScriptDirectory
 
-    config = current_app.extensions["migrate"].migrate.get_config()
-    heads = set(ScriptDirectory.from_config(config).get_heads())
+    heads = set(migration_scripts().get_heads())
     with db.engine.connect() as connection:
         current = set(MigrationContext.configure(connection).get_current_heads())
     return current, heads

@@ -96,14 +96,14 @@ def _template_context() -> dict:
     return {"base_url": current_app.config["PORTAL_BASE_URL"]}
 
 
-def send_pending(limit: int | None = None, retry_now: bool = False) -> tuple[int, int]:
+def send_pending(limit: int | None = None, skip_backoff: bool = False) -> tuple[int, int]:
     """Send every due mail once; returns (sent, failed attempts). Safe in parallel processes.
 
-    `retry_now` also takes the mails waiting for their next retry (once the mail server is
+    `skip_backoff` also takes the mails waiting for their next retry (once the mail server is
     back, the operator need not wait for the back-off)."""
     now = utcnow()
     waiting = OutboxMail.state == MailState.PENDING
-    if not retry_now:
+    if not skip_backoff:
         waiting = waiting & (OutboxMail.next_attempt_at <= now)
     due = select(OutboxMail.id).where(
         or_(waiting, (OutboxMail.state == MailState.SENDING) & (OutboxMail.claimed_at < now - STALE_CLAIM))
@@ -111,7 +111,7 @@ def send_pending(limit: int | None = None, retry_now: bool = False) -> tuple[int
     if limit:
         due = due.limit(limit)
     ids = list(db.session.scalars(due))
-    if retry_now and ids:
+    if skip_backoff and ids:
         db.session.execute(
             update(OutboxMail)
             .where(OutboxMail.id.in_(ids), OutboxMail.state == MailState.PENDING, OutboxMail.next_attempt_at > now)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import lazyload
 
 from portal.core.extensions import db
 from portal.core.observability import ErrorEvent
-from portal.core.outbox import MailState, OutboxMail
+from portal.core.outbox import MailState, OutboxMail, pending_counts
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -28,8 +28,7 @@ class Outbox:
 
 def outbox(limit: int = 50) -> Outbox:
     counts = {state.value: 0 for state in MailState}
-    counts.update({str(state): count for state, count in db.session.execute(
-        select(OutboxMail.state, func.count()).group_by(OutboxMail.state))})
+    counts.update({str(state): count for state, count in pending_counts().items()})
     oldest = db.session.scalar(select(func.min(OutboxMail.created_at)).where(
         OutboxMail.state.in_([MailState.PENDING, MailState.SENDING])))
     problems = db.session.scalars(
