@@ -23,8 +23,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(settings.from_environment(app.instance_path))
     app.config.update(config or {})
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", settings.engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
-    if app.config["PRODUCTION"] and app.config["SECRET_KEY"] in ("", settings.DEV_SECRET_KEY):
-        raise RuntimeError("PORTAL_ENV=production needs a real SECRET_KEY in the environment")
+    if app.config["PRODUCTION"]:
+        weak = settings.secret_key_problem(app.config["SECRET_KEY"])
+        if weak:
+            raise RuntimeError(f"PORTAL_ENV=production refuses to start: {weak}")
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if app.config["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix

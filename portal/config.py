@@ -6,6 +6,10 @@ from datetime import timedelta
 from pathlib import Path
 
 DEV_SECRET_KEY = "dev-only-not-secret"  # refused in production, see create_app
+# What production asks of SECRET_KEY (secret_key_problem): long, and not a word or a pattern.
+SECRET_KEY_MIN_BYTES = 32
+SECRET_KEY_MIN_DISTINCT = 10
+MAKE_SECRET_KEY = "python3 -c 'import secrets; print(secrets.token_hex(32))'"
 
 
 def _bool(name: str, default: bool = False) -> bool:
@@ -74,6 +78,15 @@ def from_environment(instance_path: str) -> dict:
         "PDF_FONT_MINCHO": os.environ.get(
             "PDF_FONT_MINCHO", "/usr/share/fonts/opentype/ipaexfont-mincho/ipaexm.ttf"
         ),
+        # Failed sign-ins (wrong password or second-factor code) allowed before a 429, per address
+        # and client and per client; and how many from anywhere make the owner get one mail
+        # (portal.accounts.throttle). Successful sign-ins never count.
+        "SIGN_IN_FAILURES_PER_ADDRESS": os.environ.get("SIGN_IN_FAILURES_PER_ADDRESS", "10 per 15 minutes"),
+        "SIGN_IN_FAILURES_PER_CLIENT": os.environ.get("SIGN_IN_FAILURES_PER_CLIENT", "100 per hour"),
+        "SIGN_IN_FAILURE_ALERT": os.environ.get("SIGN_IN_FAILURE_ALERT", "20 per day"),
+        # Staff and partner accounts must enrol a second factor (TOTP) before any other page.
+        "TWO_FACTOR_REQUIRED": _bool("TWO_FACTOR_REQUIRED", production),
+        "REMEMBER_COOKIE_DURATION": timedelta(days=int(os.environ.get("REMEMBER_COOKIE_DAYS", "30"))),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,
@@ -91,6 +104,28 @@ def from_environment(instance_path: str) -> dict:
         "EMAIL_TOKEN_MAX_AGE": 3 * 24 * 3600,
         "RESET_TOKEN_MAX_AGE": 3600,
     }
+
+
+def secret_key_problem(key: str | bytes | None) -> str | None:
+    """Why `key` is too weak to sign production sessions and links, or None when it will do.
+
+    Sessions, password-reset and e-mail links are signed with it: a short or guessable key lets
+    anyone forge them. Start-up (PORTAL_ENV=production) and `flask doctor` both ask this."""
+    if not key or key == DEV_SECRET_KEY:
+        problem = "SECRET_KEY is not set (it is the development default)"
+    else:
+        size = len(key.encode() if isinstance(key, str) else key)
+        distinct = len(set(key))
+        if size < SECRET_KEY_MIN_BYTES:
+            problem = f"SECRET_KEY is {size} bytes long; production needs at least {SECRET_KEY_MIN_BYTES}"
+        elif distinct < SECRET_KEY_MIN_DISTINCT:
+            problem = (f"SECRET_KEY uses only {distinct} different characters; production needs at least "
+                       f"{SECRET_KEY_MIN_DISTINCT}")
+        elif (key + key).find(key, 1) < len(key):  # found inside itself doubled: a repeated block
+            problem = "SECRET_KEY is one short block repeated"
+        else:
+            return None
+    return f"{problem}. Make a random one with: {MAKE_SECRET_KEY}"
 
 
 def engine_options(database_url: str) -> dict:

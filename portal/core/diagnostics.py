@@ -119,10 +119,12 @@ def rate_limit_storage() -> tuple[bool, str]:
 
 
 def secret_key() -> tuple[bool, str]:
-    from portal.config import DEV_SECRET_KEY
+    """The key production would accept (portal.config.secret_key_problem, as at start-up)."""
+    from portal.config import secret_key_problem
 
-    if current_app.config["SECRET_KEY"] == DEV_SECRET_KEY:
-        if current_app.config["PRODUCTION"]:
-            return False, "SECRET_KEY is the development default"
-        return True, "SECRET_KEY is the development default (fine locally; set it in production)"
-    return True, "SECRET_KEY is set"
+    problem = secret_key_problem(current_app.config["SECRET_KEY"])
+    if problem is None:
+        return True, "SECRET_KEY is set (long and varied enough for production)"
+    if current_app.config["PRODUCTION"]:
+        return False, problem
+    return True, f"fine locally, but production would refuse it: {problem}"
