@@ -36,17 +36,22 @@ def store(stream) -> StoredLogo:
 
 
 def _check_image(data: bytes, content_type: str) -> None:
-    """The bytes really are an image of the format their first bytes claim, of a sane size."""
+    """The bytes really are an image of the format their first bytes claim, of a sane size.
+
+    Opening reads the header only: the size it claims is checked before anything decodes the
+    pixels, so a small file claiming 20000×20000 (a decompression bomb) is refused cheaply.
+    Pillow's own bomb guard (an error, or a warning made an error) is the same refusal."""
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            if image.format != FORMATS[content_type] or max(image.size) > MAX_PIXELS:
+        with Image.open(io.BytesIO(data), formats=[FORMATS[content_type]]) as image:
+            if max(image.size) > MAX_PIXELS:  # so at most 16 million pixels
                 raise LogoRejected("image")
             image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
-        if isinstance(error, LogoRejected):
-            raise
+    except LogoRejected:
+        raise
+    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning, OSError,
+            SyntaxError, ValueError):
         raise LogoRejected("image") from None
 
 

@@ -4,7 +4,10 @@ quarter, and the overview of activity per quarter."""
 from __future__ import annotations
 
 import io
+import struct
+import zlib
 from datetime import date
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -77,6 +80,54 @@ def test_a_bad_logo_is_refused_with_a_message(app, secretariat, upload, message)
         assert response.status_code == 302 and _institution(app).logo_name is None
         return
     assert response.status_code == 200 and message in response.get_data(as_text=True)
+    assert _institution(app) is None
+
+
+def _png_claiming(width: int, height: int) -> bytes:
+    """A small PNG whose header claims width × height pixels (a decompression bomb if large)."""
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
+            + chunk(b"IEND", b""))
+
+
+@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
+@pytest.mark.parametrize("width, height", [
+    (20000, 20000),  # Pillow's own guard raises DecompressionBombError
+    (10000, 10000),  # Pillow only warns
+    (4001, 1),  # too wide for a logo, though tiny
+])
+def test_an_image_claiming_too_many_pixels_is_refused_before_it_is_decoded(app, secretariat, width, height):
+    logos_folder = Path(app.config["UPLOAD_FOLDER"]) / "partner-logos"
+    stored_before = set(logos_folder.iterdir()) if logos_folder.is_dir() else set()
+    bomb = _png_claiming(width, height)
+    assert len(bomb) < 200
+
+    response = _create(secretariat, logo=(io.BytesIO(bomb), "huge.png"))
+    assert response.status_code == 200
+    assert "This file is not a readable PNG or JPEG image (at most 4,000 pixels a side)." in response.get_data(
+        as_text=True)
+    assert _institution(app) is None
+    assert (set(logos_folder.iterdir()) if logos_folder.is_dir() else set()) == stored_before
+
+    # Replacing a logo goes through the same check.
+    assert _create(secretariat).status_code == 302
+    edit = f"/staff/partners/{_institution(app).id}/edit"
+    response = secretariat.post(edit, data={"csrf_token": csrf_token(secretariat, edit), **INSTITUTION,
+                                            "logo": (io.BytesIO(bomb), "huge.png")},
+                                content_type="multipart/form-data")
+    assert response.status_code == 200 and "at most 4,000 pixels a side" in response.get_data(as_text=True)
+    assert _institution(app).logo_name is None
+
+
+def test_a_real_large_image_is_refused_too(app, secretariat):
+    """A genuine 20000×20000 PNG (1 bit a pixel: Pillow writes it in little memory)."""
+    buffer = io.BytesIO()
+    Image.new("1", (20000, 20000)).save(buffer, "PNG")
+    response = _create(secretariat, logo=(io.BytesIO(buffer.getvalue()), "huge.png"))
+    assert response.status_code == 200 and "at most 4,000 pixels a side" in response.get_data(as_text=True)
     assert _institution(app) is None
 
 
