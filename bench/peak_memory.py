@@ -79,8 +79,13 @@ def main(argv: list[str] | None = None) -> int:
         "PORTAL_BASE_URL": "https://sdgs.example.jp", "RATELIMIT_STORAGE_URI": "memory://",
     })
     client = app.test_client()
+    from portal.accounts.models import User
+    from portal.core.extensions import db
+
+    with app.app_context():
+        session_id = db.session.get(User, args.user_id).get_id()  # the id and the session token
     with client.session_transaction() as session:
-        session["_user_id"] = str(args.user_id)
+        session["_user_id"] = session_id
         session["_fresh"] = True
 
     if args.what == "xlsx":

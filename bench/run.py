@@ -173,6 +173,7 @@ def count_queries(app, fx: fixture.Fixture, specs: list[PageSpec]) -> dict[str, 
     Flask test client signed in as the page's user."""
     from sqlalchemy import event
 
+    from portal.accounts.models import User
     from portal.core.extensions import db
 
     users = {"reviewer": fx.reviewer_id, "secretariat": fx.secretariat_id}
@@ -189,8 +190,10 @@ def count_queries(app, fx: fixture.Fixture, specs: list[PageSpec]) -> dict[str, 
         for spec in specs:
             client = app.test_client()
             if spec.user:
+                with app.app_context():
+                    session_id = db.session.get(User, users[spec.user]).get_id()  # id and session token
                 with client.session_transaction() as session:
-                    session["_user_id"] = str(users[spec.user])
+                    session["_user_id"] = session_id
                     session["_fresh"] = True
             client.get(spec.path).close()
             statements.clear()

@@ -1,5 +1,5 @@
 """Every model of every feature, imported in one place for the metadata and migrations."""
-from portal.accounts.models import User  # noqa: F401
+from portal.accounts.models import RecoveryCode, User  # noqa: F401
 from portal.cohorts.models import Cohort  # noqa: F401
 from portal.core.audit import AuditEntry  # noqa: F401
 from portal.core.observability import ErrorEvent  # noqa: F401

@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -17,6 +18,14 @@ from portal.core.extensions import db, limiter
 from support import (IN_CI, ORGANISATION, PASSWORD, SmtpServer, csrf_token, free_port, link_in, login,  # noqa: F401
                      login_with_form, require_or_skip)
 
+
+
+class BufferedClient(FlaskClient):
+    """Reads each answer whole and closes it, as a WSGI server does, so that what runs when an
+    answer is closed (the mails a request queued) has run when the call returns."""
+
+    def open(self, *args, buffered: bool = True, **kwargs):
+        return super().open(*args, buffered=buffered, **kwargs)
 
 
 def _database_url(tmp_root: Path, worker: str) -> str:
@@ -56,6 +65,7 @@ def app(tmp_path_factory, worker_id):
         "PUBLIC_PAGE_CACHE_SECONDS": 0,
     }
     app = create_app(config)
+    app.test_client_class = BufferedClient
     with app.app_context():
         _fresh_schema(app)
     return app

@@ -35,10 +35,21 @@ ORGANISATION = {
 }
 
 
+def session_id(app, user_id: int) -> str:
+    """What Flask-Login keeps in the session for the user: the id and the account's current
+    session token (sign-out and password changes replace the token)."""
+    from portal.accounts.models import User
+    from portal.core.extensions import db
+
+    with app.app_context():
+        return db.session.get(User, user_id).get_id()
+
+
 def login(client, user_id: int) -> None:
     """Sign `client` in as the user, the way Flask-Login's session does."""
+    value = session_id(client.application, user_id)
     with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
+        session["_user_id"] = value
         session["_fresh"] = True
 
 

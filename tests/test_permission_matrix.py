@@ -31,6 +31,12 @@ MATRIX = {
     "accounts.reset_password": ("GET", ALL, None),
     "accounts.profile": ("GET", SIGNED_IN, 403),
     "accounts.change_password": ("POST", SIGNED_IN, 403),
+    "accounts.second_factor": ("GET", ALL, None),
+    "accounts.end_other_sessions": ("POST", SIGNED_IN, 403),
+    "accounts.two_factor_settings": ("GET", SIGNED_IN, 403),
+    "accounts.new_recovery_codes": ("POST", SIGNED_IN, 403),
+    "accounts.disable_two_factor": ("POST", SIGNED_IN, 403),
+    "staff_accounts.reset_second_factor": ("POST", {"secretariat"}, 403),
     "staff_accounts.index": ("GET", {"secretariat"}, 403),
     "staff_accounts.create": ("GET", {"secretariat"}, 403),
     "staff_accounts.set_active": ("POST", {"secretariat"}, 403),
@@ -434,3 +440,43 @@ def test_the_matrix(app, world, persona):
         elif response.mimetype == "text/html" and response.status_code != 302:
             failures.extend(f"{endpoint}: {p}" for p in structure_problems(response.get_data(as_text=True)))
     assert not failures, f"{persona}: " + "; ".join(failures)
+
+
+ENROLMENT_OPEN = {"accounts.two_factor_settings", "accounts.logout", "core.healthz"}
+
+
+@pytest.mark.parametrize("persona", ["reviewer", "secretariat", "partner_x"])
+def test_where_two_factor_is_required_unenrolled_staff_and_partners_reach_only_the_enrolment_page(
+        app, world, persona, monkeypatch):
+    """Production requires a second factor for staff and partner accounts: signed in with the
+    password alone, every route of the matrix but the enrolment page and sign-out sends them to
+    enrolment — including the pages their role may otherwise open."""
+    monkeypatch.setitem(app.config, "TWO_FACTOR_REQUIRED", True)
+    users, values = world
+    failures = []
+    for endpoint, (method, allowed, denial) in MATRIX.items():
+        client = app.test_client()
+        login(client, users[persona])
+        url = _url(app, endpoint, values)
+        if method == "GET":
+            response = client.get(url)
+        else:
+            token = _TOKEN.search(client.get("/account/two-factor").get_data(as_text=True))
+            response = client.post(url, data={"csrf_token": token.group(1) if token else ""})
+        location = response.headers.get("Location", "")
+        if endpoint in ENROLMENT_OPEN:
+            ok = response.status_code < 500 and "/account/two-factor" not in location or endpoint == "accounts.logout"
+        else:
+            ok = response.status_code == 302 and location.endswith("/account/two-factor")
+        if not ok:
+            failures.append(f"{endpoint} {method} → {response.status_code} {location}")
+    assert not failures, f"{persona}: " + "; ".join(failures)
+
+
+def test_where_two_factor_is_required_applicants_are_not_asked(app, world, monkeypatch):
+    monkeypatch.setitem(app.config, "TWO_FACTOR_REQUIRED", True)
+    users, values = world
+    client = app.test_client()
+    login(client, users["applicant_a"])
+    assert client.get(_url(app, "organisations.show", values)).status_code == 200
+    assert client.get("/account").status_code == 200

@@ -7,8 +7,8 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from portal.accounts import tokens
-from portal.accounts.models import User
+from portal.accounts import sessions, tokens
+from portal.accounts.models import User, password_matches
 from portal.core import audit
 from portal.core.db import utcnow
 from portal.core.extensions import db
@@ -33,9 +33,9 @@ def sign_up(email: str, name: str, password: str, locale: str) -> User | None:
     so the page shown is the same either way and does not reveal who has an account.
     """
     existing = find_by_email(email)
+    user = User(email=email.lower(), name=name, role=Role.APPLICANT, locale=locale)
+    user.set_password(password)  # hashed either way: the answer takes as long for a known address
     if existing is None:
-        user = User(email=email.lower(), name=name, role=Role.APPLICANT, locale=locale)
-        user.set_password(password)
         try:
             with db.session.begin_nested():
                 db.session.add(user)
@@ -75,11 +75,35 @@ def verify_email(token: str, max_age: int) -> User | None:
 
 
 def authenticate(email: str, password: str) -> User | None:
+    """The active account with this address and password, or None. The password is hashed
+    whether or not the address has an account (no enumeration by timing)."""
     user = find_by_email(email)
-    if user is None or not user.is_active or not user.check_password(password):
+    if not password_matches(user.password_hash if user else None, password):
         return None
+    return user if user.is_active else None
+
+
+def signed_in(user: User) -> None:
+    """Record a completed sign-in (after the second factor, where there is one)."""
     user.last_login_at = utcnow()
-    return user
+
+
+def end_sessions(user: User, reason: str, actor: User | None = None) -> None:
+    """End every session and remember cookie of `user` on every device and server ("sign_out",
+    "all_devices", …); the view signs the current device in again where it should stay."""
+    sessions.end_all(user)
+    audit.record("user.sessions_ended", user, {"reason": reason}, actor=actor or user)
+
+
+def alert_failed_sign_ins(email: str) -> None:
+    """Tell an address's owner, once, that it has seen many failed sign-ins (nothing is locked:
+    the attempts are refused per client). Nothing for an address without an account."""
+    user = find_by_email(email)
+    if user is None or not user.is_active:
+        return
+    audit.record("user.failed_sign_ins", user, {}, actor=user)
+    queue_mail(user.email, "accounts/mail/failed_sign_ins.txt", user.locale, user=user,
+               reset_url=external_url("accounts.forgot_password"))
 
 
 def request_password_reset(email: str) -> None:
@@ -113,10 +137,12 @@ def user_for_reset(token: str) -> User | None:
 
 
 def set_password(user: User, password: str, *, via_link: bool = False) -> None:
-    """Set a new password and tell the user by mail. A link proves the address too."""
+    """Set a new password, end every earlier session of the user (on every device) and tell
+    them by mail. A link proves the address too."""
     user.set_password(password)
     if via_link and user.email_verified_at is None:
         user.email_verified_at = utcnow()
+    sessions.end_all(user)
     audit.record("user.password_changed", user, {"via_link": via_link})
     queue_mail(user.email, "accounts/mail/password_changed.txt", user.locale, user=user)
 
@@ -150,7 +176,10 @@ def create_account(email: str, name: str, role: Role, locale: str, partner=None,
 
 
 def set_active(user: User, active: bool, actor=None) -> None:
-    """Deactivate (or reactivate) an account; a deactivated account cannot sign in."""
+    """Deactivate (or reactivate) an account; a deactivated account cannot sign in and its
+    sessions end."""
     changes = audit.diff(user, {"active": active})
+    if changes and not active:
+        sessions.end_all(user)
     if changes:
         audit.record("user.activation", user, changes, actor=actor)

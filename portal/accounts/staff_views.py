@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from portal.accounts import operations
+from portal.accounts import operations, two_factor
 from portal.accounts.forms import AccountForm
 from portal.accounts.models import User
 from portal.core.extensions import db
@@ -61,4 +61,23 @@ def set_active(user_id: int):
         operations.set_active(user, request.form.get("active") == "1", actor=current_user)
         db.session.commit()
         flash(_("The account %(email)s was updated.", email=user.email), "success")
+    return redirect(url_for("staff_accounts.index"))
+
+
+@bp.post("/<int:user_id>/second-factor/reset")
+@access("staff.users")
+def reset_second_factor(user_id: int):
+    """Remove a user's second factor (a lost phone and no recovery code left): their sessions
+    end, and they set it up again at their next sign-in."""
+    user = db.session.get(User, user_id) or abort(404)
+    try:
+        two_factor.reset(user, current_user)
+    except two_factor.TwoFactorError:
+        flash(_("%(email)s has no second factor to reset.", email=user.email) if user.id != current_user.id
+              else _("You cannot reset your own second factor: use a recovery code, or ask another member of "
+                     "the secretariat."), "error")
+    else:
+        db.session.commit()
+        flash(_("The second factor of %(email)s was reset; they will set it up again at their next sign-in.",
+                email=user.email), "success")
     return redirect(url_for("staff_accounts.index"))

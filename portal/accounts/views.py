@@ -1,17 +1,20 @@
 """Sign up, verify, log in and out, reset a password, edit one's profile."""
 from __future__ import annotations
 
+import time
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from portal.accounts import operations
-from portal.accounts.forms import (ChangePasswordForm, ForgotPasswordForm, LoginForm, ProfileForm,
-                                   ResetPasswordForm, SignUpForm)
+from portal.accounts import operations, sessions, throttle, two_factor
+from portal.accounts.forms import (AppCodeForm, ChangePasswordForm, ForgotPasswordForm, LoginForm, ProfileForm,
+                                   ResetPasswordForm, SecondFactorForm, SignUpForm)
 from portal.accounts.models import User
 from portal.core.extensions import db, limiter, login_manager
 from portal.core.forms import keep_input
 from portal.core.i18n import current_locale
+from portal.core.links import safe_next
 from portal.core.permissions import access, may, public
 from portal.core.security import form_view
 from portal.selfcheck import answers as selfcheck_answers
@@ -20,8 +23,8 @@ bp = Blueprint("accounts", __name__)
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+def load_user(session_id: str) -> User | None:
+    return sessions.load_user(session_id)
 
 
 @login_manager.unauthorized_handler
@@ -36,16 +39,21 @@ def unauthorized():
     return redirect(url_for("accounts.login", next=target))
 
 
-def _safe_next(default: str) -> str:
-    target = request.args.get("next", "")
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
+def _next_page(user: User | None = None) -> str:
+    """The page asked for before signing in, if it is on this site; else the user's home."""
+    default = url_for("organisations.mine") if user is not None and may(user, "applicant") else url_for("core.home")
+    return safe_next(request.args.get("next"), default)
 
 
-def _login_key() -> str:
-    return "login:" + (request.form.get("email") or "").strip().lower()[:254]
-
+def _start_session(user: User, remember: bool) -> None:
+    """A fresh session for a completed sign-in (no fixation), keeping only the visitor's chosen
+    language and self-check answers (both theirs, and checked again wherever they are read)."""
+    operations.signed_in(user)
+    db.session.commit()
+    kept = {key: session[key] for key in ("lang", selfcheck_answers.SESSION_KEY) if session.get(key)}
+    session.clear()
+    session.update(kept)
+    login_user(user, remember=remember)
 
 
 @bp.route("/signup", methods=["GET", "POST"])
@@ -85,38 +93,102 @@ def resend_verification():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("10 per 15 minutes", methods=["POST"], key_func=_login_key,
-               deduct_when=lambda response: response.status_code != 302)
-@limiter.limit("60 per hour", methods=["POST"])
+@throttle.limited
 @form_view
 @public
 def login():
     if current_user.is_authenticated:
-        return redirect(_safe_next(url_for("core.home")))
+        return redirect(_next_page(current_user))
     form = LoginForm()
     if form.validate_on_submit():
         user = operations.authenticate(form.email.data, form.password.data)
-        if user is not None:
-            db.session.commit()
-            # A fresh session on sign-in (no fixation), keeping only the visitor's chosen language
-            # and self-check answers (both theirs, and checked again wherever they are read).
-            kept = {key: session[key] for key in ("lang", selfcheck_answers.SESSION_KEY) if session.get(key)}
-            session.clear()
-            session.update(kept)
-            login_user(user, remember=form.remember.data)
-            return redirect(_safe_next(url_for("organisations.mine") if may(user, "applicant")
-                                       else url_for("core.home")))
-        form.password.errors.append(_("The e-mail address or the password is not correct."))
+        if user is None:
+            _failed_attempt(form.email.data)
+            form.password.errors.append(_("The e-mail address or the password is not correct."))
+        elif user.two_factor_enabled:
+            # The password was right; the session holds only who is half-way, for five minutes.
+            session[throttle.PENDING_KEY] = {"user": user.get_id(), "email": user.email, "at": int(time.time()),
+                                             "remember": bool(form.remember.data), "next": _next_page(user)}
+            return redirect(url_for("accounts.second_factor"))
+        else:
+            _start_session(user, bool(form.remember.data))
+            return redirect(_next_page(user))
     return render_template("accounts/login.html", form=form), form.status_code
+
+
+def _failed_attempt(email: str) -> None:
+    if throttle.failed(email):
+        operations.alert_failed_sign_ins(email)
+        db.session.commit()
+
+
+PENDING_SECONDS = 300
+
+
+def _pending_sign_in() -> tuple[User | None, dict]:
+    pending = session.get(throttle.PENDING_KEY)
+    if not isinstance(pending, dict) or int(time.time()) - int(pending.get("at", 0)) > PENDING_SECONDS:
+        return None, {}
+    user = sessions.load_user(pending.get("user", ""))
+    return (user, pending) if user is not None and user.is_active and user.two_factor_enabled else (None, {})
+
+
+@bp.route("/login/second-factor", methods=["GET", "POST"])
+@throttle.limited
+@form_view
+@public
+def second_factor():
+    """The code from the authenticator app (or a recovery code), after the password."""
+    user, pending = _pending_sign_in()
+    if user is None:
+        session.pop(throttle.PENDING_KEY, None)
+        flash(_("Please sign in again."), "info")
+        return redirect(url_for("accounts.login"))
+    form = SecondFactorForm()
+    if form.validate_on_submit():
+        used = two_factor.verify(user, form.code.data)
+        if used is None:
+            _failed_attempt(user.email)
+            form.code.errors.append(_("The code is not correct, or it has already been used. Please enter the "
+                                      "code your app shows now."))
+        else:
+            _start_session(user, bool(pending.get("remember")))
+            if used == "recovery":
+                flash(_("You signed in with a recovery code. %(count)d codes are left: if you have lost your "
+                        "phone, set up the app again on this page.", count=two_factor.recovery_codes_left(user)),
+                      "warning")
+                return redirect(url_for("accounts.two_factor_settings"))
+            return redirect(safe_next(pending.get("next"), url_for("core.home")))
+    return render_template("accounts/second_factor.html", form=form), form.status_code
 
 
 @bp.post("/logout")
 @public
 def logout():
-    logout_user()
+    """Sign out: every session and remember cookie of the account ends, here and on every other
+    device, and this browser's remember cookie is deleted."""
+    lang = session.get("lang")
+    if current_user.is_authenticated:
+        operations.end_sessions(current_user, "sign_out")
+        db.session.commit()
     session.clear()
+    logout_user()  # after clear(): it leaves the marker that deletes the remember cookie
+    if lang:
+        session["lang"] = lang
     flash(_("You have signed out."), "info")
     return redirect(url_for("core.home"))
+
+
+@bp.post("/account/sessions/end")
+@access("signed_in")
+def end_other_sessions():
+    """Sign out of every other device: every earlier session and remember cookie ends; this
+    browser gets a new session."""
+    user = current_user._get_current_object()
+    operations.end_sessions(user, "all_devices")
+    _start_session(user, remember=False)
+    flash(_("You have been signed out on every other device."), "success")
+    return redirect(url_for("accounts.profile"))
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
@@ -144,8 +216,12 @@ def reset_password(token: str):
     if form.validate_on_submit():
         operations.set_password(user, form.password.data, via_link=True)
         db.session.commit()
-        flash(_("Your password has been set. Please sign in."), "success")
+        lang = session.get("lang")
+        session.clear()
         logout_user()
+        if lang:
+            session["lang"] = lang
+        flash(_("Your password has been set. Please sign in."), "success")
         return redirect(url_for("accounts.login"))
     return render_template("accounts/reset_password.html", form=form), form.status_code
 
@@ -166,18 +242,119 @@ def profile():
 
 
 @bp.post("/account/password")
+@throttle.limited
 @form_view
 @access("signed_in")
 def change_password():
     form = ProfileForm(obj=current_user, formdata=None)
     password_form = ChangePasswordForm(prefix="pw")
     if password_form.validate_on_submit():
-        if current_user.check_password(password_form.current_password.data):
-            operations.set_password(current_user, password_form.password.data)
-            db.session.commit()
-            flash(_("Your password has been changed."), "success")
+        user = current_user._get_current_object()
+        if user.check_password(password_form.current_password.data):
+            operations.set_password(user, password_form.password.data)
+            # Every other session ended with the change; this browser stays signed in.
+            _start_session(user, remember=False)
+            flash(_("Your password has been changed. You have been signed out on every other device."), "success")
             return redirect(url_for("accounts.profile"))
+        _failed_attempt(user.email)
         password_form.current_password.errors.append(_("The current password is not correct."))
     return render_template("accounts/profile.html", form=form, password_form=password_form), \
         password_form.status_code
 
+
+
+# --- two-factor sign-in --------------------------------------------------------------------
+
+@bp.route("/account/two-factor", methods=["GET", "POST"])
+@throttle.limited
+@form_view
+@access("signed_in")
+def two_factor_settings():
+    """Set up the authenticator app (QR code, then a code to confirm), see how many recovery
+    codes are left, replace them, or turn two-factor sign-in off where it is optional."""
+    user = current_user._get_current_object()
+    form = AppCodeForm(prefix="enrol")
+    if user.two_factor_enabled:
+        return _two_factor_page(user)
+    secret = two_factor.enrolment_secret(user)
+    db.session.commit()
+    if form.validate_on_submit():
+        try:
+            codes = two_factor.confirm_enrolment(user, form.code.data)
+        except two_factor.TwoFactorError:
+            _failed_attempt(user.email)
+            form.code.errors.append(_("The code is not correct. Please enter the code your app shows now."))
+        else:
+            # Enrolment is a change of how the account signs in: earlier sessions end.
+            operations.end_sessions(user, "second_factor_enabled")
+            _start_session(user, remember=False)
+            return render_template("accounts/recovery_codes.html", codes=codes, enrolled=True)
+    return render_template("accounts/two_factor.html", form=form, enrolment=two_factor.provisioning(user, secret),
+                           required=two_factor.required_for(user)), form.status_code
+
+
+def _two_factor_page(user: User, codes_form=None, disable_form=None, status: int = 200):
+    return render_template("accounts/two_factor.html", enrolment=None, required=two_factor.required_for(user),
+                           codes_form=codes_form or AppCodeForm(prefix="codes"),
+                           disable_form=disable_form or AppCodeForm(prefix="disable"),
+                           codes_left=two_factor.recovery_codes_left(user)), status
+
+
+@bp.post("/account/two-factor/recovery-codes")
+@throttle.limited
+@form_view
+@access("signed_in")
+def new_recovery_codes():
+    user = current_user._get_current_object()
+    if not user.two_factor_enabled:
+        return redirect(url_for("accounts.two_factor_settings"))
+    form = AppCodeForm(prefix="codes")
+    if form.validate_on_submit():
+        try:
+            codes = two_factor.replace_recovery_codes(user, form.code.data)
+        except two_factor.TwoFactorError:
+            _failed_attempt(user.email)
+            form.code.errors.append(_("The code is not correct. Please enter the code your app shows now."))
+        else:
+            db.session.commit()
+            return render_template("accounts/recovery_codes.html", codes=codes, enrolled=False)
+    return _two_factor_page(user, codes_form=form, status=form.status_code)
+
+
+@bp.post("/account/two-factor/disable")
+@throttle.limited
+@form_view
+@access("signed_in")
+def disable_two_factor():
+    user = current_user._get_current_object()
+    form = AppCodeForm(prefix="disable")
+    if two_factor.required_for(user) or not user.two_factor_enabled:
+        return redirect(url_for("accounts.two_factor_settings"))
+    if form.validate_on_submit():
+        try:
+            two_factor.disable(user, form.code.data)
+        except two_factor.TwoFactorError:
+            _failed_attempt(user.email)
+            form.code.errors.append(_("The code is not correct. Please enter the code your app shows now."))
+        else:
+            _start_session(user, remember=False)
+            flash(_("Two-step sign-in is off. Your password alone now signs you in."), "success")
+            return redirect(url_for("accounts.profile"))
+    return _two_factor_page(user, disable_form=form, status=form.status_code)
+
+
+# Pages an account that must enrol a second factor may still open.
+ENROLMENT_ENDPOINTS = {"accounts.two_factor_settings", "accounts.logout", "static", "core.healthz"}
+
+
+@bp.before_app_request
+def require_second_factor():
+    """Where TWO_FACTOR_REQUIRED is on, staff and partner accounts reach nothing but the
+    enrolment page (and sign-out) until their second factor is set up."""
+    if request.endpoint in ENROLMENT_ENDPOINTS or not current_user.is_authenticated:
+        return None
+    if two_factor.must_enrol(current_user):
+        if request.method == "GET":
+            flash(_("Your account must use two-step sign-in. Please set it up to continue."), "warning")
+        return redirect(url_for("accounts.two_factor_settings"))
+    return None

@@ -274,13 +274,28 @@ def pending_counts() -> dict[str, int]:
 
 
 def init_app(app) -> None:
+    @app.after_request
+    def send_after_response(response):
+        """A request's mails go to the mail server once its answer has been written (the WSGI
+        server closes the response): nobody waits for the mail server, and an answer takes as
+        long whether or not a mail was queued (sign-in pages reveal nothing by their timing)."""
+        ids = g.pop("queued_mail_ids", None)
+        if ids:
+            response.call_on_close(lambda: _deliver_queued(app, ids))
+        return response
+
     @app.teardown_appcontext
     def send_after_commit(exc):
+        # Commands, and requests that ended before their answer was made.
         ids = g.pop("queued_mail_ids", None)
-        if not ids:
-            return
-        # Whatever the request left uncommitted is rolled back: only committed mails exist.
-        db.session.remove()
+        if ids:
+            # Whatever was left uncommitted is rolled back: only committed mails exist.
+            db.session.remove()
+            _deliver_queued(app, ids)
+
+
+def _deliver_queued(app, ids: list[int]) -> None:
+    with app.app_context():
         if app.config["MAIL_SERVER"] and len(ids) > app.config["OUTBOX_SEND_IN_REQUEST"]:
             # A cohort decision queues a mail per applicant: the request hands over the first
             # ones and leaves the rest, due, to the scheduled `flask outbox send`.

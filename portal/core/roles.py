@@ -18,6 +18,12 @@ class Role(StrEnum):
     def is_staff(self) -> bool:
         return self in (Role.REVIEWER, Role.SECRETARIAT)
 
+    @property
+    def needs_second_factor(self) -> bool:
+        """Accounts that see other people's data sign in with a second factor where it is
+        required (TWO_FACTOR_REQUIRED, on in production); for applicants it is optional."""
+        return self.is_staff or self is Role.PARTNER
+
 
 _ROLE_TITLES = {
     Role.APPLICANT: _l("Applicant"),

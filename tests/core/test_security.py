@@ -96,7 +96,8 @@ def test_the_site_keeps_serving_when_the_rate_limit_store_is_down(tmp_path, monk
     client = app.test_client()
     assert client.get("/login").status_code == 200
     assert client.get("/healthz").status_code == 200
+    token = csrf_token(client, "/login")
     for attempt in range(11):  # the throttle (10 failures per address) still holds
-        answer = client.post("/login", data={"email": "x@example.jp", "password": "wrong"})
+        answer = client.post("/login", data={"email": "x@example.jp", "password": "wrong", "csrf_token": token})
         assert answer.status_code in (200, 400, 429)
     assert answer.status_code == 429

@@ -18,7 +18,7 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 from sqlalchemy import select
 
-from support import require_or_skip
+from support import require_or_skip, session_id
 from portal.core.extensions import db
 from portal.core.outbox import OutboxMail
 from portal.seminars.models import Seminar, SeminarSignup
@@ -50,7 +50,7 @@ class Visitor:
         self.address = urlsplit(base)
         # The signed session cookie a sign-in would have set (the login form is rate-limited
         # per address, and all these people come from 127.0.0.1).
-        self.cookie = app.session_interface.get_signing_serializer(app).dumps({"_user_id": str(user_id),
+        self.cookie = app.session_interface.get_signing_serializer(app).dumps({"_user_id": session_id(app, user_id),
                                                                                "_fresh": True})
 
     def request(self, method: str, path: str, form: dict | None = None) -> tuple[int, str, str]:
