@@ -142,14 +142,40 @@ def _archive(path, members: dict[str, bytes]) -> None:
             archive.addfile(info, io.BytesIO(data))
 
 
+def _manifest(**changes) -> bytes:
+    """A complete manifest (of a files-only backup unless changed)."""
+    manifest = {"format": 1, "created_at": "2026-01-05T03:00:00+00:00", "portal_version": "1.0.0",
+                "migration": ["0001"], "database": None, "tables": {}, "files": 0, **changes}
+    return json.dumps(manifest).encode()
+
+
+def _assert_refused(portal, folder, source, message) -> None:
+    """`flask restore` refuses `source` with `message`, and nothing changed or moved aside."""
+    before, files_before = _tables(portal), _files(folder / "uploads")
+    result = portal.test_cli_runner().invoke(args=["restore", str(source), "--yes"])
+    assert result.exit_code != 0
+    assert message in result.output
+    assert isinstance(result.exception, SystemExit), result.exception  # a plain refusal, not a crash
+    assert "Traceback" not in result.output
+    assert _tables(portal) == before and _files(folder / "uploads") == files_before
+    assert not list(folder.glob("*.before-restore-*"))
+
+
 @pytest.mark.parametrize("members, message", [
     (None, "is not a portal backup"),
     ({"notes.txt": b"hello"}, "no readable manifest.json"),
+    ({"manifest.json": b"[1, 2]"}, "manifest.json is not an object"),
     ({"manifest.json": b'{"format": 99}'}, "backup format 99"),
-    ({"manifest.json": b'{"format": 1, "migration": ["9999"], "portal_version": "9.0"}'}, "does not know"),
-    ({"manifest.json": b'{"format": 1, "migration": ["0001"]}', "database.sqlite3": b"not a database"},
-     "damaged"),
-    ({"manifest.json": b'{"format": 1, "migration": ["0001"]}', "../escape.txt": b"x"}, "not a portal backup"),
+    ({"manifest.json": _manifest(migration=["9999"], portal_version="9.0")}, "does not know"),
+    ({"manifest.json": _manifest(database="sqlite"), "database.sqlite3": b"not a database"}, "damaged"),
+    ({"manifest.json": _manifest(), "../escape.txt": b"x"}, "not a portal backup"),
+    # The archive does not hold what its manifest says.
+    ({"manifest.json": _manifest(database="sqlite"), "uploads/a.pdf": b"%PDF"},
+     "its manifest names a database but there is no database.sqlite3 file"),
+    ({"manifest.json": _manifest(), "database.sqlite3": b"SQLite format 3"},
+     "it holds database.sqlite3 but its manifest names no database"),
+    ({"manifest.json": _manifest(), "uploads": b"a file, not a folder"}, "uploads is not a folder"),
+    ({"manifest.json": _manifest(), "notes.txt": b"hello"}, "it holds notes.txt, which a portal backup does not"),
 ])
 def test_a_bad_archive_is_refused_and_nothing_changes(portal, tmp_path, members, message):
     source = tmp_path / "bad.tar.gz"
@@ -157,13 +183,86 @@ def test_a_bad_archive_is_refused_and_nothing_changes(portal, tmp_path, members,
         source.write_bytes(b"this is not a tar file")
     else:
         _archive(source, members)
-    before, files_before = _tables(portal), _files(tmp_path / "uploads")
-    result = portal.test_cli_runner().invoke(args=["restore", str(source), "--yes"])
-    assert result.exit_code != 0
-    assert message in result.output
-    assert "Traceback" not in result.output
-    assert _tables(portal) == before and _files(tmp_path / "uploads") == files_before
+    _assert_refused(portal, tmp_path, source, message)
     assert not (tmp_path / "escape.txt").exists()
+
+
+def test_uploads_holding_a_link_are_refused(portal, tmp_path):
+    source = tmp_path / "link.tar.gz"
+    with tarfile.open(source, "w:gz") as archive:
+        for name, data in {"manifest.json": _manifest(files=1), "uploads/a.pdf": b"%PDF"}.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+        link = tarfile.TarInfo("uploads/b.pdf")
+        link.type, link.linkname = tarfile.SYMTYPE, "a.pdf"
+        archive.addfile(link)
+    _assert_refused(portal, tmp_path, source, "uploads holds links or special files (uploads/b.pdf)")
+
+
+def _rewritten(archive, target, change) -> None:
+    """A copy of the backup `archive` whose manifest `change(manifest)` altered."""
+    with tarfile.open(archive) as original, tarfile.open(target, "w:gz") as copy:
+        for member in original.getmembers():
+            data = original.extractfile(member).read() if member.isfile() else None
+            if member.name == "manifest.json":
+                manifest = json.loads(data)
+                change(manifest)
+                data = json.dumps(manifest).encode()
+                member.size = len(data)
+            copy.addfile(member, io.BytesIO(data) if data is not None else None)
+
+
+@pytest.fixture
+def real_backup(portal, tmp_path):
+    """A backup of the portal made by `flask backup`."""
+    archive = tmp_path / "backups" / "portal.tar.gz"
+    result = portal.test_cli_runner().invoke(args=["backup", str(archive)])
+    assert result.exit_code == 0, result.output
+    return archive
+
+
+@pytest.mark.parametrize("key", ["format", "created_at", "portal_version", "migration", "database", "tables",
+                                 "files"])
+def test_a_backup_whose_manifest_lacks_a_key_is_refused_before_anything_moves(portal, tmp_path, real_backup, key):
+    """It used to move the live uploads aside and then crash on the missing key."""
+    source = tmp_path / "lacking.tar.gz"
+    _rewritten(real_backup, source, lambda manifest: manifest.pop(key))
+    (tmp_path / "uploads" / "attachments" / "after-the-backup.pdf").write_bytes(b"%PDF new")
+    message = "backup format None" if key == "format" else f"its manifest.json lacks {key}"
+    _assert_refused(portal, tmp_path, source, message)
+
+
+@pytest.mark.parametrize("key, value, message", [
+    ("format", "1", "backup format '1'"),
+    ("format", True, "format should be a whole number, not True"),
+    ("created_at", 20260105, "created_at should be a date and time, not 20260105"),
+    ("created_at", "yesterday", "created_at should be a date and time, not 'yesterday'"),
+    ("portal_version", 1.0, "portal_version should be a version text, not 1.0"),
+    ("migration", "0011", "migration should be a list of migration revisions, not '0011'"),
+    ("migration", [11], "migration should be a list of migration revisions, not [11]"),
+    ("database", "postgresql", "database should be \"sqlite\" or null, not 'postgresql'"),
+    ("tables", [], "tables should be a mapping of table names to row counts, not []"),
+    ("tables", {"users": "6"}, "tables should be a mapping of table names to row counts"),
+    ("tables", {"users": -1}, "tables should be a mapping of table names to row counts"),
+    ("files", "3", "files should be a whole number, not '3'"),
+    ("files", None, "files should be a whole number, not None"),
+    ("migration", ["0001"], "the archive's database is at migration 00"),  # not what the database says
+])
+def test_a_backup_whose_manifest_is_wrong_is_refused(portal, tmp_path, real_backup, key, value, message):
+    source = tmp_path / "wrong.tar.gz"
+    _rewritten(real_backup, source, lambda manifest: manifest.update({key: value}))
+    _assert_refused(portal, tmp_path, source, message)
+
+
+def test_restore_refuses_with_a_backup_error_and_no_exception_of_another_kind(portal, tmp_path, real_backup):
+    from portal.core.backup import BackupError, restore
+
+    source = tmp_path / "lacking.tar.gz"
+    _rewritten(real_backup, source, lambda manifest: manifest.pop("created_at"))
+    with portal.app_context(), pytest.raises(BackupError, match="lacks created_at"):
+        restore(source)
+    assert not list(tmp_path.glob("*.before-restore-*"))
 
 
 def test_restore_asks_before_replacing(portal, tmp_path):
