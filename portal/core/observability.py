@@ -160,8 +160,9 @@ def _user_id() -> int | None:
     user = g.get("_login_user")
     if user is not None and getattr(user, "is_authenticated", False):
         return user.id
-    value = session.get("_user_id")
-    return int(value) if value and str(value).isdigit() else None
+    from portal.accounts.sessions import user_id_of
+
+    return user_id_of(session.get("_user_id"))
 
 
 class _StderrHandler(logging.StreamHandler):
