@@ -6,10 +6,18 @@ import sys
 import click
 from flask.cli import AppGroup
 
+from portal.accounts import passwords
 from portal.core.extensions import db
 from portal.core.roles import Role
 
 users = AppGroup("users", help="User accounts.")
+
+# The rules of portal.accounts.passwords, said plainly to an operator.
+CLI_REFUSALS = {
+    "length": "the password needs at least 10 characters (and at most 128)",
+    "common": "the password is one of the most common passwords; choose another (a few unrelated words)",
+    "email": "the password must not contain the e-mail address; choose another",
+}
 
 
 @users.command("create")
@@ -33,8 +41,9 @@ def create(email, name, role, partner_code, locale, password):
         if partner is None:
             click.echo(f"unknown partner institution {partner_code!r}", err=True)
             sys.exit(1)
-    if len(password) < 10:
-        click.echo("the password needs at least 10 characters", err=True)
+    refused = passwords.problem(password, email)
+    if refused is not None:
+        click.echo(CLI_REFUSALS[refused], err=True)
         sys.exit(1)
     try:
         user = operations.create_account(email, name, Role(role), locale, partner=partner, password=password)

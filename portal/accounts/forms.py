@@ -1,14 +1,17 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
+from portal.accounts import passwords
 from portal.core.forms import PortalForm
 from portal.core.roles import Role
 
 LANGUAGE_CHOICES = [SelectChoice("ja", "日本語", render_kw={"lang": "ja"}), SelectChoice("en", "English", render_kw={"lang": "en"})]
-PASSWORD_RULES = (Length(min=10, max=128, message=_l("Use between 10 and 128 characters.")),)
+# Length, not a common password, not the e-mail address (portal.accounts.passwords).
+PASSWORD_RULES = (passwords.PasswordRules(),)
 
 
 def lower(value):
@@ -28,7 +31,7 @@ class SignUpForm(EmailMixin, PortalForm):
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=100)],
                        render_kw={"autocomplete": "name"})
     password = PasswordField(_l("Password"), validators=[DataRequired(), *PASSWORD_RULES],
-                             description=_l("At least 10 characters."),
+                             description=passwords.HINT,
                              render_kw={"autocomplete": "new-password"})
     password_again = PasswordField(
         _l("Password (again)"),
@@ -50,14 +53,20 @@ class ForgotPasswordForm(EmailMixin, PortalForm):
 
 
 class ResetPasswordForm(PortalForm):
+    """A new password for the account whose address is `email` (the password may not contain it)."""
+
     password = PasswordField(_l("New password"), validators=[DataRequired(), *PASSWORD_RULES],
-                             description=_l("At least 10 characters."),
+                             description=passwords.HINT,
                              render_kw={"autocomplete": "new-password"})
     password_again = PasswordField(
         _l("New password (again)"),
         validators=[DataRequired(), EqualTo("password", message=_l("The two passwords do not match."))],
         render_kw={"autocomplete": "new-password"},
     )
+
+    def __init__(self, *args, email: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.account_email = email
 
 
 class ProfileForm(PortalForm):
@@ -69,6 +78,10 @@ class ProfileForm(PortalForm):
 class ChangePasswordForm(ResetPasswordForm):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=128)],
                                      render_kw={"autocomplete": "current-password"})
+
+    def __init__(self, *args, email: str | None = None, **kwargs):
+        # One changes one's own password: the signed-in user's address unless told otherwise.
+        super().__init__(*args, email=email or getattr(current_user, "email", None), **kwargs)
 
 
 class AccountForm(EmailMixin, PortalForm):
