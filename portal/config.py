@@ -54,6 +54,10 @@ def from_environment(instance_path: str) -> dict:
         "PUBLIC_PAGE_CACHE_SECONDS": int(os.environ.get("PUBLIC_PAGE_CACHE_SECONDS", "60")),
         "PUBLIC_PAGE_CACHE_ENTRIES": int(os.environ.get("PUBLIC_PAGE_CACHE_ENTRIES", "1000")),
         "OUTBOX_SEND_IN_REQUEST": int(os.environ.get("OUTBOX_SEND_IN_REQUEST", "20")),
+        # Invitations mail people who did not ask for them: at most this many in 24 hours from
+        # one user, and from one organisation (whoever its owner is).
+        "INVITATIONS_PER_USER_PER_DAY": int(os.environ.get("INVITATIONS_PER_USER_PER_DAY", "10")),
+        "INVITATIONS_PER_ORGANISATION_PER_DAY": int(os.environ.get("INVITATIONS_PER_ORGANISATION_PER_DAY", "20")),
         "MAIL_DEFAULT_SENDER": os.environ.get(
             "MAIL_DEFAULT_SENDER", "熊本県SDGs登録制度事務局 <no-reply@sdgs.example.jp>"
         ),

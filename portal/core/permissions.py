@@ -102,7 +102,9 @@ def _edit_organisation(user, obj) -> bool:
 
 @rule("organisation.invite")
 def _invite_members(user, obj) -> bool:
-    return _is_member(user, obj) and user.membership.is_owner
+    """The owner, once their address is verified: an invitation mails someone who did not ask
+    for it, from the prefecture's sender, with the organisation's name the owner typed."""
+    return _is_member(user, obj) and user.membership.is_owner and user.email_verified
 
 
 @rule("staff")

@@ -1,7 +1,10 @@
 """Organisation operations: the only place organisations and their members change."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import func, select
 
 from portal.accounts.models import User
 from portal.accounts import tokens
@@ -60,16 +63,45 @@ def update_organisation(organisation: Organisation, data: dict, actor: User) -> 
 
 
 def invite_member(organisation: Organisation, email: str, actor: User) -> Invitation:
-    """Record an invitation and mail `email` a link to join the organisation."""
+    """Record an invitation and mail `email` a link to join the organisation.
+
+    The mail goes to someone who did not ask for it, from the prefecture's sender: its subject
+    is fixed, and the names the inviter typed are quoted as theirs. Refused ("user_limit",
+    "organisation_limit") once the inviter or the organisation has sent the day's allowance
+    (INVITATIONS_PER_USER_PER_DAY, INVITATIONS_PER_ORGANISATION_PER_DAY, over the last 24
+    hours); then nothing is stored or mailed.
+    """
+    refusal = _invitation_limit(organisation, actor)
+    if refusal is not None:
+        raise OrganisationError(refusal)
     invitation = Invitation(organisation=organisation, email=email.lower(), invited_by=actor)
     db.session.add(invitation)
     db.session.flush()
     audit.record("organisation.member_invited", organisation, {"email": invitation.email}, actor=actor)
     existing = db.session.scalar(select(User).where(User.email == invitation.email))
     queue_mail(invitation.email, "organisations/mail/invitation.txt", existing.locale if existing else actor.locale,
-               organisation=organisation, inviter=actor,
+               organisation_name=_one_line(organisation.name), inviter_name=_one_line(actor.name),
+               inviter_email=actor.email,
                link=external_url("organisations.invitation", token=tokens.make("invite", invitation.id)))
     return invitation
+
+
+def _invitation_limit(organisation: Organisation, actor: User) -> str | None:
+    """Which daily allowance of invitations is used up, if any."""
+    since = utcnow() - timedelta(days=1)
+    recent = select(func.count(Invitation.id)).where(Invitation.created_at >= since)
+    config = current_app.config
+    if db.session.scalar(recent.where(Invitation.invited_by_id == actor.id)) >= config["INVITATIONS_PER_USER_PER_DAY"]:
+        return "user_limit"
+    if (db.session.scalar(recent.where(Invitation.organisation_id == organisation.id))
+            >= config["INVITATIONS_PER_ORGANISATION_PER_DAY"]):
+        return "organisation_limit"
+    return None
+
+
+def _one_line(text: str) -> str:
+    """Typed text quoted in a mail stays on its line: a line break could pass it off as ours."""
+    return " ".join(text.split())
 
 
 def invitation_for(token: str) -> Invitation | None:

@@ -1,7 +1,7 @@
 """The organisation profile, its members and invitations; the postal-code lookup; staff list."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
@@ -176,11 +176,23 @@ def invite(organisation_id: int):
     require("organisation.invite", organisation)
     form = InvitationForm()
     if form.validate_on_submit():
-        operations.invite_member(organisation, form.email.data, current_user)
+        try:
+            operations.invite_member(organisation, form.email.data, current_user)
+        except operations.OrganisationError as error:
+            form.email.errors.append(_invitation_refusal(str(error)))
+            return _show(organisation, form), 429
         db.session.commit()
         flash(_("An invitation was sent to %(email)s.", email=form.email.data), "success")
         return redirect(url_for("organisations.show", organisation_id=organisation.id))
     return _show(organisation, form), form.status_code
+
+
+def _invitation_refusal(code: str) -> str:
+    if code == "user_limit":
+        return _("You can send at most %(count)s invitations in 24 hours. Please try again later.",
+                 count=current_app.config["INVITATIONS_PER_USER_PER_DAY"])
+    return _("Your organisation can send at most %(count)s invitations in 24 hours. Please try again later.",
+             count=current_app.config["INVITATIONS_PER_ORGANISATION_PER_DAY"])
 
 
 @bp.route("/invitations/<token>", methods=["GET", "POST"])
