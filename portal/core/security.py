@@ -1,7 +1,9 @@
-"""Security baseline: headers with a CSP, CSRF on every POST, friendly error pages."""
+"""Security baseline: headers with a CSP, CSRF on every POST, no caching of what a signed-in user
+sees, friendly error pages."""
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, Response, render_template, request
+from flask_login import current_user
 from flask_talisman import Talisman
 from flask_wtf.csrf import CSRFError
 
@@ -57,12 +59,33 @@ def init_app(app: Flask) -> None:
         csrf.protect()
         return None
 
+    app.after_request(_cache_control)
+
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         return render_template("errors/csrf.html", reason=error.description), 400
 
     for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, _error_page(code))
+
+
+def _cache_control(response: Response) -> Response:
+    """What a signed-in user is shown is theirs. Pages (HTML, JSON, redirects, errors) are kept
+    by no cache; files (certificates, attachments, logo files, exports…: send_file's answers and
+    anything with a Content-Disposition) only by the user's own browser, which asks again each
+    time (the ETag saves the download), unless the view already said `no-store`. Visitors who
+    are not signed in, and the static files, keep their caching."""
+    if request.endpoint == "static" or not current_user.is_authenticated:
+        return response
+    response.vary.add("Cookie")
+    if not (response.direct_passthrough or "Content-Disposition" in response.headers):
+        response.headers["Cache-Control"] = "no-store"
+        response.headers.pop("Expires", None)
+        return response
+    stricter = response.cache_control.no_store
+    response.headers["Cache-Control"] = "private, no-store" if stricter else "private, no-cache"
+    response.headers.pop("Expires", None)
+    return response
 
 
 def _error_page(code: int):
