@@ -14,6 +14,7 @@ from portal.core.forms import JSTDateTimeField, LocalDateField, PortalForm, Whol
 from portal.core.i18n import today_jst
 
 WINDOW_ORDER = _l("The window must close after it opens.")
+MAX_NUMBER = 99  # registration numbers carry the cohort in two digits (KS02-0137)
 
 
 def number_taken(number: int) -> str:
@@ -26,7 +27,7 @@ class CohortForm(PortalForm):
     number = WholeNumberField(
         _l("Cohort number"),
         validators=[InputRequired(message=_l("Enter the cohort number.")),
-                    NumberRange(min=1, message=_l("The cohort number must be 1 or more."))],
+                    NumberRange(min=1, max=MAX_NUMBER, message=_l("Enter a cohort number from 1 to %(max)s."))],
         render_kw={"inputmode": "numeric", "autocomplete": "off"},
     )
     opens_at = JSTDateTimeField(

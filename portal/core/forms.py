@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import datetime, timezone
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, DateTimeLocalField, DecimalField, Field, IntegerField, StringField, TextAreaField
-from wtforms.validators import StopValidation, ValidationError
+from wtforms.validators import NumberRange, StopValidation, ValidationError
 from wtforms.widgets import TextInput
 
 from portal.core import japanese
@@ -77,22 +78,54 @@ def _has_control_characters(text: str) -> bool:
     return any(unicodedata.category(c) == "Cc" and c not in "\r\n\t" for c in text)
 
 
+# What an INTEGER column holds (PostgreSQL's is the narrowest, 4 bytes): no whole-number field
+# accepts more, whatever its own range; a BIGINT column (capital) is the one wider.
+INTEGER_MIN, INTEGER_MAX = -(2**31), 2**31 - 1
+# No decimal typed here is larger (indicators, amounts in yen); beyond, it is a slip of the key.
+NUMBER_LIMIT = Decimal(10) ** 15
+TOO_LARGE = _l("This number is too large.")
+TOO_SMALL = _l("This number is too small.")
+
+
+def _check_range_first(field, form, lowest, highest) -> None:
+    """The field's NumberRange validators, then [lowest, highest], checked before its other
+    validators and stopping them: an inline check (a uniqueness query, a comparison) cannot take
+    a number out of range — a 24-digit number overflows SQLite."""
+    if field.data is None:
+        return
+    for bounds in field.validators:
+        if isinstance(bounds, NumberRange):
+            try:
+                bounds(form, field)
+            except ValidationError as error:
+                raise StopValidation(error.args[0]) from None
+    if field.data > highest:
+        raise StopValidation(str(TOO_LARGE))
+    if field.data < lowest:
+        raise StopValidation(str(TOO_SMALL))
+
+
 class NumberField(DecimalField):
     """A number as people type it here: full-width digits (１２０．５) and thousands separators
     (1,200) are accepted; anything else gets a message that says what is expected. A text input
-    (with a decimal keypad on phones), so that what was typed is shown back, not blanked."""
+    (with a decimal keypad on phones), so that what was typed is shown back, not blanked.
+    Its range is checked first (see _check_range_first), within ±NUMBER_LIMIT in any case."""
 
     widget = TextInput()
 
     def pre_validate(self, form):
         if self.process_errors:  # not a number: range checks would only add noise
             raise StopValidation()
+        _check_range_first(self, form, -NUMBER_LIMIT, NUMBER_LIMIT)
 
     def process_formdata(self, valuelist):
         if valuelist:
             valuelist = [unicodedata.normalize("NFKC", v).replace(",", "").strip() for v in valuelist]
         try:
             super().process_formdata(valuelist)
+            if self.data is not None and not self.data.is_finite():  # NaN, Infinity
+                self.data = None
+                raise ValueError
         except ValueError:
             raise ValueError(str(_l("Enter a number (e.g. 120.5)."))) from None
 
@@ -182,13 +215,15 @@ def _normalise_digits(value: str) -> str:
 
 class WholeNumberField(IntegerField):
     """A whole number; full-width digits are accepted, anything else gets a clear message.
-    A text input, so that what was typed is shown back."""
+    A text input, so that what was typed is shown back. Its range is checked first (see
+    _check_range_first), within what an INTEGER column holds in any case."""
 
     widget = TextInput()
 
     def pre_validate(self, form):
         if self.process_errors:
             raise StopValidation()
+        _check_range_first(self, form, INTEGER_MIN, INTEGER_MAX)
 
     def process_formdata(self, valuelist):
         if not valuelist or not _normalise_digits(valuelist[0]):

@@ -10,10 +10,10 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import (BooleanField, DateField, HiddenField, IntegerField, RadioField, SelectChoice, SelectField,
                      StringField, TextAreaField)
-from wtforms.validators import DataRequired, Length, Optional, URL, ValidationError
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, URL, ValidationError
 
 from portal.applications.forms import CheckboxesField
-from portal.core.forms import PortalForm, PostalCode, RequiredToSubmit, nfkc
+from portal.core.forms import INTEGER_MAX, PortalForm, PostalCode, RequiredToSubmit, nfkc
 from portal.core.reference.sdgs import GOALS
 from portal.logos import variants as catalogue
 from portal.logos.operations import ERRORS, error_text, LogoError
@@ -48,6 +48,13 @@ class DayField(DateField):
             from wtforms.validators import StopValidation
 
             raise StopValidation()
+
+
+def version_field():
+    """The request's version as the page showed it (hidden; the operations compare it in the
+    database, so it must fit an INTEGER column — a forged 24-digit one is simply stale)."""
+    return IntegerField(widget=HiddenField.widget,
+                        validators=[Optional(), NumberRange(min=1, max=INTEGER_MAX, message=ERRORS["changed"])])
 
 
 def _goal_choices():
@@ -107,7 +114,7 @@ class RequestForm(PortalForm):
     remove_mockup = BooleanField(_l("Remove the mock-up sent earlier"))
     agree = BooleanField(_l("I have read the rules for using the logo above and agree to follow them."),
                          validators=[RequiredToSubmit()])
-    version = IntegerField(widget=HiddenField.widget, validators=[Optional()])
+    version = version_field()
 
     def validate_ends_on(self, field):
         start, end = self.starts_on.data, field.data
@@ -221,7 +228,7 @@ class ApproveForm(PortalForm):
     conditions = TextAreaField(_l("Conditions"), validators=[Optional(), Length(max=2000)],
                                description=_l("Printed on the permit, e.g. “Send a photo of the printed leaflet.”"),
                                render_kw={"rows": 3})
-    version = IntegerField(widget=HiddenField.widget, validators=[Optional()])
+    version = version_field()
 
     def validate_valid_until(self, field):
         start = self.valid_from.data
@@ -239,7 +246,7 @@ class ReturnForm(PortalForm):
                             validators=[DataRequired(message=ERRORS["message_required"]), Length(max=2000)],
                             description=_l("The holder reads this in the e-mail and on the request."),
                             render_kw={"rows": 4})
-    version = IntegerField(widget=HiddenField.widget, validators=[Optional()])
+    version = version_field()
 
 
 class RejectForm(PortalForm):
@@ -247,7 +254,7 @@ class RejectForm(PortalForm):
                            validators=[DataRequired(message=ERRORS["reason_required"]), Length(max=2000)],
                            description=_l("The holder reads this in the e-mail and on the request."),
                            render_kw={"rows": 4})
-    version = IntegerField(widget=HiddenField.widget, validators=[Optional()])
+    version = version_field()
 
 
 class RevokeForm(PortalForm):
@@ -258,4 +265,4 @@ class RevokeForm(PortalForm):
     confirm = BooleanField(_l("I confirm that this permit is revoked today: its files stop downloading at once. "
                               "This cannot be undone."),
                            validators=[DataRequired(message=_l("Tick the box to confirm."))])
-    version = IntegerField(widget=HiddenField.widget, validators=[Optional()])
+    version = version_field()

@@ -42,10 +42,14 @@ class OrganisationForm(PortalForm):
                           render_kw={"autocomplete": "street-address"})
     industry = SelectField(_l("Industry (Japan Standard Industrial Classification)"),
                            validators=[DataRequired()], choices=[])
-    employees = IntegerField(_l("Number of employees"), validators=[Optional(), NumberRange(min=0, max=10_000_000)],
-                             render_kw={"inputmode": "numeric"})
-    capital = IntegerField(_l("Capital (yen)"), validators=[Optional(), NumberRange(min=0, max=10**15)],
-                           render_kw={"inputmode": "numeric"})
+    employees = IntegerField(_l("Number of employees"), validators=[
+        Optional(),
+        NumberRange(min=0, max=10_000_000, message=_l("Enter a number of employees from 0 to 10,000,000."))],
+        render_kw={"inputmode": "numeric"})
+    # Kept in a BIGINT column (the one number wider than INTEGER): 10**15 yen is above any capital.
+    capital = IntegerField(_l("Capital (yen)"), validators=[
+        Optional(), NumberRange(min=0, max=10**15, message=_l("Enter the capital in yen, up to 1,000 trillion."))],
+        render_kw={"inputmode": "numeric"})
     website = StringField(_l("Website"), validators=[Optional(), Length(max=300),
                                                      URL(message=_l("Enter an address starting with https://"))],
                           render_kw={"inputmode": "url", "autocomplete": "url"})

@@ -51,6 +51,7 @@ def report_form(actions: list[dict], report=None, **kwargs) -> ReportForm:
 
 class PeriodForm(PortalForm):
     fiscal_year = IntegerField(_l("Fiscal year"), validators=[
-        InputRequired(message=_l("Enter the fiscal year, for example 2025.")), NumberRange(min=2019, max=2100)])
+        InputRequired(message=_l("Enter the fiscal year, for example 2025.")),
+        NumberRange(min=2019, max=2100, message=_l("Enter a fiscal year from %(min)s to %(max)s."))])
     opens_on = DateField(_l("Opens on (JST)"), validators=[InputRequired(message=_l("Enter the opening day."))])
     closes_on = DateField(_l("Closes on (JST)"), validators=[InputRequired(message=_l("Enter the closing day."))])

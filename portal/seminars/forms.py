@@ -131,7 +131,9 @@ class SeminarForm(PortalForm):
 
     @property
     def loaded_version(self) -> int | None:
-        return int(self.version.data) if (self.version.data or "").isdigit() else None
+        data = self.version.data or ""
+        # ASCII digits only: str.isdigit() also takes "²", which int() refuses.
+        return int(data) if data.isascii() and data.isdigit() else None
 
 
 class CancelSeminarForm(PortalForm):
@@ -153,7 +155,9 @@ class SignupForm(PortalForm):
     seats = WholeNumberField(
         _l("Number of seats"),
         validators=[InputRequired(message=_l("Enter the number of seats.")),
-                    NumberRange(min=1, message=_l("Enter 1 or more seats."))],
+                    NumberRange(min=1, message=_l("Enter 1 or more seats.")),
+                    NumberRange(max=MAX_SEATS_PER_ORGANISATION,
+                                message=_l("An organisation may book at most %(max)s seats."))],
         render_kw={"inputmode": "numeric", "autocomplete": "off"})
     names = FieldList(StringField(_l("Attendee's name"), validators=[Optional(), Length(max=100)],
                                   render_kw={"autocomplete": "off"}), min_entries=1)
