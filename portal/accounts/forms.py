@@ -103,3 +103,21 @@ class AccountForm(EmailMixin, PortalForm):
             raise ValidationError(_l("Choose the institution this partner account belongs to."))
         if self.role.data != Role.PARTNER and field.data:
             raise ValidationError(_l("Only partner accounts belong to an institution."))
+
+
+class SecondFactorForm(PortalForm):
+    """A code from the authenticator app, or a recovery code."""
+
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)],
+                       description=_l("The six-digit code your authenticator app shows, or one of your recovery codes."),
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "text", "autocapitalize": "off",
+                                  "spellcheck": "false"})
+
+
+class AppCodeForm(PortalForm):
+    """A code from the authenticator app (to confirm enrolment, replace the recovery codes or
+    turn two-factor sign-in off)."""
+
+    code = StringField(_l("Code from the app"), validators=[DataRequired(), Length(max=40)],
+                       description=_l("The six-digit code your authenticator app shows now."),
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})

@@ -25,7 +25,9 @@ from portal.core.db import utcnow
 from portal.core.extensions import db
 from portal.core.outbox import queue_mail
 
-ISSUER = "熊本県SDGs登録制度"
+# The name the authenticator app shows beside the code (short: every character makes the QR
+# code denser, and Japanese characters are sent percent-encoded).
+ISSUER = "熊本県SDGs"
 RECOVERY_CODE_COUNT = 10
 # Recovery codes: 12 characters from 31 unambiguous ones (no 0/o, 1/l/i), about 59 bits each.
 _ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
@@ -98,10 +100,11 @@ def enrolment_secret(user: User) -> str:
 
 
 def provisioning(user: User, secret: str) -> dict:
-    """What the enrolment page shows: a QR code (SVG data URI) for the authenticator app and the
-    secret in groups of four, for typing in by hand."""
+    """What the enrolment page shows: a QR code (SVG data URI) for the authenticator app on a
+    phone, the same as a link (for the app on the device showing the page) and the secret in
+    groups of four, for typing in by hand."""
     uri = _totp(secret).provisioning_uri(name=user.email, issuer_name=ISSUER)
-    return {"qr": segno.make(uri, error="m").svg_data_uri(scale=4, border=2),
+    return {"qr": segno.make(uri, error="m").svg_data_uri(scale=4, border=2), "uri": uri,
             "secret": " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))}
 
 

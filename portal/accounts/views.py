@@ -15,7 +15,7 @@ from portal.core.extensions import db, limiter, login_manager
 from portal.core.forms import keep_input
 from portal.core.i18n import current_locale
 from portal.core.links import safe_next
-from portal.core.permissions import access, may, public
+from portal.core.permissions import PUBLIC, access, may, public
 from portal.core.security import form_view
 from portal.selfcheck import answers as selfcheck_answers
 
@@ -112,6 +112,8 @@ def login():
             return redirect(url_for("accounts.second_factor"))
         else:
             _start_session(user, bool(form.remember.data))
+            if two_factor.must_enrol(user):
+                return redirect(url_for("accounts.two_factor_settings"))
             return redirect(_next_page(user))
     return render_template("accounts/login.html", form=form), form.status_code
 
@@ -148,9 +150,7 @@ def second_factor():
     if form.validate_on_submit():
         used = two_factor.verify(user, form.code.data)
         if used is None:
-            _failed_attempt(user.email)
-            form.code.errors.append(_("The code is not correct, or it has already been used. Please enter the "
-                                      "code your app shows now."))
+            _refuse_code(form.code)
         else:
             _start_session(user, bool(pending.get("remember")))
             if used == "recovery":
@@ -282,8 +282,7 @@ def two_factor_settings():
         try:
             codes = two_factor.confirm_enrolment(user, form.code.data)
         except two_factor.TwoFactorError:
-            _failed_attempt(user.email)
-            form.code.errors.append(_("The code is not correct. Please enter the code your app shows now."))
+            _refuse_code(form.code)
         else:
             # Enrolment is a change of how the account signs in: earlier sessions end.
             operations.end_sessions(user, "second_factor_enabled")
@@ -313,8 +312,7 @@ def new_recovery_codes():
         try:
             codes = two_factor.replace_recovery_codes(user, form.code.data)
         except two_factor.TwoFactorError:
-            _failed_attempt(user.email)
-            form.code.errors.append(_("The code is not correct. Please enter the code your app shows now."))
+            _refuse_code(form.code)
         else:
             db.session.commit()
             return render_template("accounts/recovery_codes.html", codes=codes, enrolled=False)
@@ -334,8 +332,7 @@ def disable_two_factor():
         try:
             two_factor.disable(user, form.code.data)
         except two_factor.TwoFactorError:
-            _failed_attempt(user.email)
-            form.code.errors.append(_("The code is not correct. Please enter the code your app shows now."))
+            _refuse_code(form.code)
         else:
             _start_session(user, remember=False)
             flash(_("Two-step sign-in is off. Your password alone now signs you in."), "success")
@@ -343,18 +340,29 @@ def disable_two_factor():
     return _two_factor_page(user, disable_form=form, status=form.status_code)
 
 
-# Pages an account that must enrol a second factor may still open.
-ENROLMENT_ENDPOINTS = {"accounts.two_factor_settings", "accounts.logout", "static", "core.healthz"}
+# Pages an account that must enrol a second factor may still open, besides the public ones.
+ENROLMENT_ENDPOINTS = {"accounts.two_factor_settings", "accounts.logout", "static"}
 
 
 @bp.before_app_request
 def require_second_factor():
     """Where TWO_FACTOR_REQUIRED is on, staff and partner accounts reach nothing but the
-    enrolment page (and sign-out) until their second factor is set up."""
+    enrolment page, sign-out and the public pages until their second factor is set up (the
+    enrolment page says why)."""
     if request.endpoint in ENROLMENT_ENDPOINTS or not current_user.is_authenticated:
         return None
+    view = current_app.view_functions.get(request.endpoint)
+    if view is not None and getattr(view, "access_rule", None) == PUBLIC and request.method == "GET":
+        return None
     if two_factor.must_enrol(current_user):
-        if request.method == "GET":
-            flash(_("Your account must use two-step sign-in. Please set it up to continue."), "warning")
         return redirect(url_for("accounts.two_factor_settings"))
     return None
+
+
+def _refuse_code(field) -> None:
+    """A refused code is not put back in the box: a mistyped recovery code is still a secret."""
+    _failed_attempt(current_user.email if current_user.is_authenticated else throttle.attempted_address())
+    field.raw_data = []
+    field.data = ""
+    field.errors.append(_("The code is not correct, or it has already been used. Please enter the code your app "
+                          "shows now."))

@@ -90,6 +90,22 @@ def _cache_control(response: Response) -> Response:
 
 def _error_page(code: int):
     def handler(error):
-        return render_template("errors/error.html", code=code, error=error), code
+        return render_template("errors/error.html", code=code, error=error,
+                               retry_minutes=_retry_minutes() if code == 429 else None), code
 
     return handler
+
+
+def _retry_minutes() -> int | None:
+    """How long the limit that refused this request still holds, in whole minutes (the same
+    wait the Retry-After header gives), or None when it cannot be read."""
+    import math
+    import time
+
+    from portal.core.extensions import limiter
+
+    try:
+        refused = limiter.current_limit
+        return max(1, math.ceil((refused.reset_at - time.time()) / 60)) if refused else None
+    except Exception:  # the limit storage is down: the page says "a while"
+        return None

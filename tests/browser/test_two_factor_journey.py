@@ -106,8 +106,9 @@ def test_a_reviewer_sets_up_two_step_sign_in_and_signs_in_with_a_code(app, new_p
     sign_in_with_password(desk)
     expect(desk).to_have_url(re.compile(r"/account/two-factor$"))
     expect(heading).to_have_text(ja(app, "Two-step sign-in"))
-    expect(desk.get_by_role("alert").first).to_contain_text(
-        ja(app, "Your account must use two-step sign-in. Please set it up to continue."))
+    expect(desk.locator(".notice-warning")).to_contain_text(ja(
+        app, "Your account can see other people's data, so it signs in with a code from an authenticator app "
+             "as well as the password. Please set it up now: the other pages open once it is done."))
     checkpoint(desk, "enrolment-ja-1280")
     site_menu.get_by_role("link", name="職員メニュー").click()
     expect(desk).to_have_url(re.compile(r"/account/two-factor$"))
