@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from portal import config as settings
 
@@ -34,9 +35,20 @@ def create_app(config: dict | None = None) -> Flask:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
+    # Before any route exists: an id in a URL beyond an INTEGER column is a page that does not
+    # exist (404), not a number the database driver overflows on (500).
+    app.url_map.converters["int"] = BoundedIntegerConverter
     _init_extensions(app)
     _register_features(app)
     return app
+
+
+class BoundedIntegerConverter(IntegerConverter):
+    """`<int:…>` in every route: at most 2**31 - 1, what an INTEGER column holds."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def _init_extensions(app: Flask) -> None:

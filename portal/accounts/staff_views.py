@@ -10,6 +10,7 @@ from portal.accounts import operations, two_factor
 from portal.accounts.forms import AccountForm
 from portal.accounts.models import User
 from portal.core.extensions import db
+from portal.core.paging import requested_page
 from portal.core.permissions import access
 from portal.core.roles import Role
 from portal.core.security import form_view
@@ -26,7 +27,7 @@ def index():
     query = select(User).order_by(User.role, User.email)
     if role in set(Role):
         query = query.where(User.role == role)
-    page = db.paginate(query, per_page=PAGE_SIZE, error_out=False)
+    page = db.paginate(query, page=requested_page(), per_page=PAGE_SIZE, error_out=False)
     return render_template("accounts/staff_users.html", page=page, role=role, roles=list(Role))
 
 

@@ -212,7 +212,7 @@ def reset_password(token: str):
     user = operations.user_for_reset(token)
     if user is None:
         return render_template("accounts/link_invalid.html", kind="reset"), 400
-    form = ResetPasswordForm()
+    form = ResetPasswordForm(email=user.email)
     if form.validate_on_submit():
         operations.set_password(user, form.password.data, via_link=True)
         db.session.commit()

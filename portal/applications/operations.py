@@ -196,8 +196,12 @@ def withdraw_application(application: Application, user, reason: str = "") -> No
 
 
 def _mail_members(application: Application, template: str) -> None:
+    """Mail the organisation's members whose address is verified: an unverified address may be a
+    stranger's, typed in at sign-up, and the mail carries the organisation's self-chosen name."""
     for membership in application.organisation.memberships:
         member = membership.user
+        if not member.email_verified:
+            continue
         queue_mail(member.email, template, member.locale, user=member, application=application,
                    link=external_url("applications.status", application_id=application.id))
 

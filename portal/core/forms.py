@@ -81,6 +81,17 @@ def _has_control_characters(text: str) -> bool:
 # What an INTEGER column holds (PostgreSQL's is the narrowest, 4 bytes): no whole-number field
 # accepts more, whatever its own range; a BIGINT column (capital) is the one wider.
 INTEGER_MIN, INTEGER_MAX = -(2**31), 2**31 - 1
+
+
+def whole_number(text, low: int = 0, high: int = INTEGER_MAX) -> int | None:
+    """`text` (a query argument, a ticked box's value) as a whole number from `low` to `high`, or
+    None: ASCII digits only (str.isdigit() also takes "²", which int() refuses) and never beyond
+    an INTEGER column (a longer number makes the database driver overflow)."""
+    text = str(text if text is not None else "").strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 19:
+        return None
+    value = int(text)
+    return value if low <= value <= high else None
 # No decimal typed here is larger (indicators, amounts in yen); beyond, it is a slip of the key.
 NUMBER_LIMIT = Decimal(10) ** 15
 TOO_LARGE = _l("This number is too large.")

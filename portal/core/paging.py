@@ -8,6 +8,7 @@ from flask import request
 from sqlalchemy import func, select
 
 from portal.core.extensions import db
+from portal.core.forms import whole_number
 
 MAX_PAGE = 100_000
 
@@ -44,8 +45,7 @@ class Page:
 
 def requested_page() -> int:
     """The `page` argument of the request; 1 when it is missing or nonsense."""
-    number = request.args.get("page", "1")
-    return int(number) if number.isdigit() and 0 < int(number) < MAX_PAGE else 1
+    return whole_number(request.args.get("page"), low=1, high=MAX_PAGE - 1) or 1
 
 
 def page_of(query, per_page: int) -> tuple[list, Page]:

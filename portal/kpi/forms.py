@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from portal.core.forms import LocalDateField, PortalForm, WholeNumberField
+from portal.core.forms import LocalDateField, PortalForm, WholeNumberField, whole_number
 from portal.kpi.targets import FIRST_YEAR, LAST_YEAR, MAX_VALUE, Target
 
 # The Japanese calendar of the report starts in 1873; the portal's data long after 2000.
@@ -41,7 +41,7 @@ class ReportForm(PortalForm):
             raise ValidationError(_l("Enter a date between 2000-01-01 and 2100-12-31."))
 
     def validate_target(self, field):
-        if field.data and not (field.data.isdigit() and int(field.data) in self._years):
+        if field.data and whole_number(field.data) not in self._years:
             raise ValidationError(_l("There is no target for this fiscal year. Choose one of the targets listed."))
 
     @property

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.core.exports import content_disposition, export_response
 from portal.core.extensions import db
+from portal.core.forms import whole_number
 from portal.core.i18n import today_jst
 from portal.core.permissions import access, may
 from portal.core.security import form_view
@@ -103,8 +104,8 @@ def _file(content: bytes, mimetype: str, filename: str) -> Response:
 def targets():
     """The targets (built in and stored) and a form to add one or change a year's."""
     form = TargetForm()
-    if not form.is_submitted() and request.args.get("year", "").isdigit():
-        _prefill(form, int(request.args["year"]))
+    if not form.is_submitted() and whole_number(request.args.get("year")) is not None:
+        _prefill(form, whole_number(request.args.get("year")))
     if form.validate_on_submit():
         try:
             operations.set_target(form.fiscal_year.data, form.value.data, form.note.data, current_user)

@@ -21,6 +21,7 @@ from portal.core.audit import AuditEntry
 from portal.core.db import utcnow
 from portal.core.exports import export_response, query_rows
 from portal.core.extensions import db
+from portal.core.forms import whole_number
 from portal.core.i18n import jst, today_jst
 from portal.core.paging import Page, contains, page_of
 from portal.core.permissions import access, may
@@ -106,7 +107,7 @@ def index():
 def approve_selected():
     """Approve the requests ticked on the queue, each as asked for, in the queue's order (so the
     numbers follow it); one that cannot be approved is named, the others are issued."""
-    ids = [int(value) for value in request.form.getlist("permit") if value.isdigit()][:PAGE_SIZE]
+    ids = [number for number in map(whole_number, request.form.getlist("permit")) if number is not None][:PAGE_SIZE]
     if not ids:
         flash(_("Tick the requests to approve first."), "error")
         return redirect(url_for("staff_logos.index"))
@@ -114,7 +115,7 @@ def approve_selected():
                                  .order_by(LogoPermit.submitted_at, LogoPermit.id)).all()
     versions = {permit.id: request.form.get(f"version-{permit.id}", "") for permit in permits}
     outcomes = operations.approve_as_requested(
-        [(permit, int(versions[permit.id]) if versions[permit.id].isdigit() else None) for permit in permits],
+        [(permit, whole_number(versions[permit.id], low=1)) for permit in permits],
         current_user)
     db.session.commit()
     issued = [outcome.number for outcome in outcomes if outcome.number]

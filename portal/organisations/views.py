@@ -10,7 +10,7 @@ from portal.core import japanese, location
 from portal.core.i18n import current_locale
 from portal.core.extensions import db, limiter
 from portal.core.forms import restore_input
-from portal.core.paging import contains
+from portal.core.paging import contains, requested_page
 from portal.core.permissions import access, may, public, require
 from portal.core.security import form_view
 from portal.organisations import operations
@@ -250,5 +250,5 @@ def staff_index():
         query = query.where(Organisation.in_city.is_(False))
     elif where == "mismatch":
         query = query.where(Organisation.location_mismatch.is_(True))
-    page = db.paginate(query, per_page=PAGE_SIZE, error_out=False)
+    page = db.paginate(query, page=requested_page(), per_page=PAGE_SIZE, error_out=False)
     return render_template("organisations/staff_index.html", page=page, q=q, where=where)

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, render_template, request, send_file
 from sqlalchemy import func, select
 
 from portal.core.extensions import db
+from portal.core.forms import whole_number
 from portal.core.paging import page_of
 from portal.core.permissions import public
 from portal.partners import logos
@@ -27,8 +28,8 @@ def index():
     institution = request.args.get("institution", "")
     fee = request.args.get("fee", "")
     query = _published().add_columns(func.count().over())
-    if institution.isdigit():
-        query = query.where(SupportMenu.institution_id == int(institution))
+    if whole_number(institution) is not None:
+        query = query.where(SupportMenu.institution_id == whole_number(institution))
     if fee in ("free", "charged"):
         query = query.where(SupportMenu.free.is_(fee == "free"))
     rows, page = page_of(query.order_by(PartnerInstitution.id, SupportMenu.id.desc()), PAGE_SIZE)

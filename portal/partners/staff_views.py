@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from portal.accounts.models import User
 from portal.accounts.operations import AccountError
 from portal.core.extensions import db
+from portal.core.forms import whole_number
 from portal.core.i18n import today_jst
 from portal.core.paging import page_of
 from portal.core.permissions import access
@@ -152,8 +153,8 @@ def records():
              .join(Organisation, Organisation.id == SupportRecord.organisation_id)
              .outerjoin(User, User.id == SupportRecord.recorded_by_id)
              .order_by(SupportRecord.supported_on.desc(), SupportRecord.id.desc()))
-    if institution.isdigit():
-        query = query.where(SupportRecord.institution_id == int(institution))
+    if whole_number(institution) is not None:
+        query = query.where(SupportRecord.institution_id == whole_number(institution))
     if quarter:
         query = query.where(SupportRecord.supported_on.between(quarter.starts, quarter.ends))
     rows, page = page_of(query, PAGE_SIZE)

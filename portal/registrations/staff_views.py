@@ -28,6 +28,7 @@ from portal.core.audit import AuditEntry
 from portal.core.db import utcnow
 from portal.core.exports import export_response, query_rows
 from portal.core.extensions import db
+from portal.core.forms import whole_number
 from portal.core.paging import Page, contains, page_of
 from portal.core.i18n import (
     display_date,
@@ -97,8 +98,8 @@ def _open_notices():
 def _filtered(query, args: dict[str, str], today: date, open_notices):
     """`query` (over registrations joined to their organisation and cohort) narrowed by the list's
     filters, in the list's order: the list and its export go through this one function."""
-    if args["cohort"].isdigit():
-        query = query.where(Registration.cohort_id == int(args["cohort"]))
+    if whole_number(args["cohort"]) is not None:
+        query = query.where(Registration.cohort_id == whole_number(args["cohort"]))
     if args["status"] in STATUSES:
         query = query.where(status_condition(args["status"], today))
     if args["where"] == "in_city":

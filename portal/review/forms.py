@@ -24,7 +24,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from portal.core.forms import PortalForm
+from portal.core.forms import PortalForm, whole_number
 from portal.core.i18n import today_jst
 
 # Reasons that come back again and again; choosing one fills the reason when none is typed.
@@ -51,7 +51,7 @@ class VersionForm(PortalForm):
     @property
     def version_number(self) -> int | None:
         data = self.version.data or ""
-        return int(data) if data.isdigit() else None
+        return whole_number(data)
 
 
 class ReturnForm(VersionForm):
@@ -127,7 +127,8 @@ def reviewer_choices(staff, placeholder: bool = False) -> list[SelectChoice]:
 def _optional_int(value):
     if value is None or value == "":
         return None
-    return int(value) if str(value).isdigit() else -1
+    number = whole_number(value)
+    return -1 if number is None else number
 
 
 _SELECTED = re.compile(r"^([0-9]{1,9}):([0-9]{1,9})$")

@@ -11,6 +11,7 @@ from sqlalchemy import Select, or_
 from portal.applications.models import Application
 from portal.applications.workflow import ApplicationState
 from portal.core import japanese
+from portal.core.forms import whole_number
 from portal.core.paging import contains
 from portal.core.reference.municipalities import KUMAMOTO_CITY
 from portal.organisations.models import Organisation
@@ -31,7 +32,7 @@ def queue_args(source: Mapping[str, str]) -> dict[str, str]:
 
 
 def cohort_id(args: dict[str, str]) -> int | None:
-    return int(args["cohort"]) if args["cohort"].isdigit() else None
+    return whole_number(args["cohort"])
 
 
 def filtered(query: Select, args: dict[str, str], user) -> Select:
@@ -48,8 +49,8 @@ def filtered(query: Select, args: dict[str, str], user) -> Select:
         query = query.where(Application.reviewer_id == user.id)
     elif args["reviewer"] == "unassigned":
         query = query.where(Application.reviewer_id.is_(None))
-    elif args["reviewer"].isdigit():
-        query = query.where(Application.reviewer_id == int(args["reviewer"]))
+    elif whole_number(args["reviewer"]) is not None:
+        query = query.where(Application.reviewer_id == whole_number(args["reviewer"]))
     if args["where"] == "in_city":
         query = query.where(Organisation.in_city.is_(True))
     elif args["where"] == "outside":

@@ -27,6 +27,7 @@ from portal.applications.workflow import ApplicationState
 from portal.cohorts.models import Cohort
 from portal.core.extensions import db
 from portal.core.i18n import current_locale
+from portal.core.paging import requested_page
 from portal.core.permissions import access, may, require
 from portal.core.reference.industries import INDUSTRIES
 from portal.core.reference.municipalities import MUNICIPALITIES
@@ -75,7 +76,7 @@ def queue():
                               defer(Application.return_notes, raiseload=True),
                               defer(Application.verification, raiseload=True), raiseload(Application.attachments),
                               raiseload(Application.revisions)), args, current_user)
-    page = db.paginate(query, per_page=PAGE_SIZE, error_out=False)
+    page = db.paginate(query, page=requested_page(), per_page=PAGE_SIZE, error_out=False)
 
     cohort = cohort_id(args)
     counted = select(Application.state, func.count()).where(Application.state != S.DRAFT)

@@ -16,6 +16,7 @@ from flask_login import current_user
 from portal.core.db import utcnow
 from portal.core.exports import export_response, query_rows
 from portal.core.extensions import db
+from portal.core.forms import whole_number
 from portal.core.i18n import current_locale, jst
 from portal.core.permissions import access
 from portal.core.security import form_view
@@ -155,7 +156,7 @@ def attendance(seminar_id: int):
     seminar = _seminar(seminar_id)
     form = ConfirmForm()
     if form.validate_on_submit():
-        present = {int(value) for value in request.form.getlist("attended") if value.isdigit()}
+        present = {whole_number(value) for value in request.form.getlist("attended")} - {None}
         try:
             marked = operations.mark_attendance(seminar, present, current_user)
         except operations.SeminarError as error:

@@ -111,6 +111,19 @@ def test_a_reset_to_a_common_password_is_refused(app, client, make_user, mails):
     assert response.status_code == 302
 
 
+def test_a_reset_to_a_password_containing_the_address_is_refused(app, client, make_user, mails):
+    user_id = make_user(email="hanako@example.jp")
+    client.post("/password/forgot", data={"email": "hanako@example.jp",
+                                          "csrf_token": csrf_token(client, "/password/forgot")})
+    path = link_in(mails("hanako@example.jp")[-1].body)
+    response = client.post(path, data={"password": "Hanako-2026!", "password_again": "Hanako-2026!",
+                                       "csrf_token": csrf_token(client, path)})
+    assert response.status_code == 200
+    assert _message(app, "email") in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(User, user_id).check_password(PASSWORD)
+
+
 def test_the_reset_form_refuses_the_address_it_is_given(app, monkeypatch):
     """The reset page knows whose password it sets: given the address, the form refuses it."""
     from werkzeug.datastructures import MultiDict

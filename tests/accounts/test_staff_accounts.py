@@ -33,9 +33,9 @@ def test_a_partner_account_is_created_and_set_up_by_link(app, client, make_user,
     banker = app.test_client()
     path = link_in(mail.body)
     token = csrf_token(banker, path)
-    assert banker.post(path, data={"password": "bankers-password", "password_again": "bankers-password",
+    assert banker.post(path, data={"password": "hills-of-kikuchi-2026", "password_again": "hills-of-kikuchi-2026",
                                    "csrf_token": token}).status_code == 302
-    assert login_with_form(banker, "banker@example.jp", "bankers-password").status_code == 302
+    assert login_with_form(banker, "banker@example.jp", "hills-of-kikuchi-2026").status_code == 302
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == "banker@example.jp"))
         assert (user.role, user.partner_id, user.email_verified) == ("partner", bank, True)
