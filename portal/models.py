@@ -8,7 +8,8 @@ from portal.organisations.models import Invitation, Membership, Organisation  # 
 from portal.partners.models import PartnerConsent, PartnerInstitution, SupportMenu, SupportRecord  # noqa: F401
 from portal.applications.models import Application, ApplicationRevision, Attachment, ReviewComment  # noqa: F401
 from portal.registrations.models import ChangeNotice, Registration  # noqa: F401
-from portal.registrations.models import RegistrationGoal  # noqa: F401
+from portal.registrations.models import RegistrationDetails, RegistrationGoal  # noqa: F401
+from portal.claims.models import ClaimCode, RegistrationClaim  # noqa: F401
 from portal.kpi.models import KpiTarget  # noqa: F401
 from portal.logos.models import LogoPermit, LogoPermitCounter, LogoUse  # noqa: F401
 from portal.seminars.models import Seminar, SeminarAttendee, SeminarSignup  # noqa: F401

@@ -4,7 +4,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.cohorts.models import Cohort
@@ -93,10 +93,45 @@ class RegistrationGoal(db.Model):
     goal: Mapped[int] = mapped_column(primary_key=True, index=True)
 
 
+class RegistrationDetails(db.Model):
+    """記載事項 — one dated version of what a registration certifies about the registrant: its
+    name, フリガナ, representative, address (and so where it is: municipality, in the city or
+    not) and industry. The first version is the one decided (or imported); each 変更届 the
+    secretariat accepts closes the version in force and opens the next, from the day it was
+    accepted. "Active on a day" figures read the version in force that day, so a year-end figure
+    once published never moves. 法人番号 and kind never change: a different entity applies anew."""
+
+    __tablename__ = "registration_details"
+    __table_args__ = (
+        Index("ix_registration_details_in_force", "registration_id", "valid_from"),
+        CheckConstraint("valid_until IS NULL OR valid_until > valid_from", name="period_order"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id", ondelete="CASCADE"))
+    # In force from this day (JST) until the day before `valid_until`; None: in force now.
+    valid_from: Mapped[date]
+    valid_until: Mapped[date | None]
+    name: Mapped[str] = mapped_column(String(200))
+    name_kana: Mapped[str] = mapped_column(String(200))
+    representative_title: Mapped[str] = mapped_column(String(100))
+    representative_name: Mapped[str] = mapped_column(String(100))
+    postal_code: Mapped[str] = mapped_column(String(7))
+    address: Mapped[str] = mapped_column(String(300))
+    industry: Mapped[str] = mapped_column(String(1))
+    municipality_code: Mapped[str | None] = mapped_column(String(5))
+    in_city: Mapped[bool] = mapped_column(default=False)
+    # The accepted 変更届 that opened this version (None for the version decided or imported),
+    # and the day the change took effect as the registrant reported it (for the record).
+    change_notice_id: Mapped[int | None] = mapped_column(ForeignKey("change_notices.id", ondelete="SET NULL"))
+    changed_on: Mapped[date | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class ChangeNoticeState(StrEnum):
     FILED = "filed"
-    ACKNOWLEDGED = "acknowledged"
-    REVIEW_REQUESTED = "review_requested"
+    ACCEPTED = "accepted"
+    RETURNED = "returned"
 
     @property
     def title(self) -> str:
@@ -105,15 +140,16 @@ class ChangeNoticeState(StrEnum):
 
 _NOTICE_TITLES = {
     ChangeNoticeState.FILED: _l("Filed"),
-    ChangeNoticeState.ACKNOWLEDGED: _l("Acknowledged"),
-    ChangeNoticeState.REVIEW_REQUESTED: _l("A new review was requested"),
+    ChangeNoticeState.ACCEPTED: _l("Accepted"),
+    ChangeNoticeState.RETURNED: _l("Returned"),
 }
 
 
 class ChangeNotice(db.Model):
-    """変更届 — a registrant's notice of a new name, address or representative. It updates the
-    public data at once (with an audit entry); the secretariat acknowledges it, or asks for a
-    new review."""
+    """変更届 — a registrant's notice of new certified details (name, フリガナ, representative,
+    address, industry). Nothing changes until the secretariat accepts it: then the organisation
+    changes, the registration gets a new version of its details and its certificate is
+    reissued. The secretariat may return it instead, saying why."""
 
     __tablename__ = "change_notices"
 
@@ -127,5 +163,11 @@ class ChangeNotice(db.Model):
     handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     handled_at: Mapped[datetime | None]
     response: Mapped[str | None] = mapped_column(Text)
+    # The day the change took effect (the registrant's word, for the record), and an optional
+    # supporting document (a certified copy of the register, …), stored like attachments.
+    effective_on: Mapped[date | None]
+    document_stored_name: Mapped[str | None] = mapped_column(String(100))
+    document_filename: Mapped[str | None] = mapped_column(String(200))
+    document_content_type: Mapped[str | None] = mapped_column(String(100))
 
     registration: Mapped[Registration] = relationship()
