@@ -91,7 +91,7 @@ def open_version(registration: Registration, values: dict, day: date, *, notice=
 
 def in_force_on(day: date):
     """The join condition of a registration (`Registration`) with its version in force on `day`:
-    use it with an outer join, falling back to the registration's own snapshot for one that has
-    no version (`location_on`)."""
+    use it with an outer join, falling back to the registration's own snapshot (coalesce) for one
+    that has no version."""
     return and_(RegistrationDetails.registration_id == Registration.id, RegistrationDetails.valid_from <= day,
                 or_(RegistrationDetails.valid_until.is_(None), RegistrationDetails.valid_until > day))
