@@ -96,10 +96,12 @@ def _register_features(app: Flask) -> None:
     from portal.reports.staff_views import bp as staff_reports
     from portal.reports.views import bp as reports
     from portal.system.views import bp as system
+    from portal.claims.views import bp as claims
+    from portal.claims.staff_views import bp as staff_claims
 
     for blueprint in (core, accounts, staff_accounts, organisations, applications, review, review_checks, cohorts,
                       registrations, staff_registrations, directory, kpi, partner, staff_partners, support_menus,
                       logos, staff_logos, seminars, staff_seminars, selfcheck,
-                      reports, staff_reports, system):
+                      reports, staff_reports, system, claims, staff_claims):
         app.register_blueprint(blueprint)
     cli.init_app(app)

@@ -88,6 +88,11 @@ def from_environment(instance_path: str) -> dict:
         "SIGN_IN_FAILURES_PER_ADDRESS": os.environ.get("SIGN_IN_FAILURES_PER_ADDRESS", "10 per 15 minutes"),
         "SIGN_IN_FAILURES_PER_CLIENT": os.environ.get("SIGN_IN_FAILURES_PER_CLIENT", "100 per hour"),
         "SIGN_IN_FAILURE_ALERT": os.environ.get("SIGN_IN_FAILURE_ALERT", "20 per day"),
+        # Claiming an imported registration (portal.claims): how long a letter's claim code lasts,
+        # and wrong claims (identifying details or code) allowed per account and per client.
+        "CLAIM_CODE_DAYS": int(os.environ.get("CLAIM_CODE_DAYS", "90")),
+        "CLAIM_FAILURES_PER_USER": os.environ.get("CLAIM_FAILURES_PER_USER", "10 per hour"),
+        "CLAIM_FAILURES_PER_CLIENT": os.environ.get("CLAIM_FAILURES_PER_CLIENT", "30 per hour"),
         # Staff and partner accounts must enrol a second factor (TOTP) before any other page.
         "TWO_FACTOR_REQUIRED": _bool("TWO_FACTOR_REQUIRED", production),
         "REMEMBER_COOKIE_DURATION": timedelta(days=int(os.environ.get("REMEMBER_COOKIE_DAYS", "30"))),

@@ -477,6 +477,22 @@ def _manage_report_periods(user, obj) -> bool:
     return user.role == Role.SECRETARIAT
 
 
+# --- claims: taking over a registration imported from before the portal (portal/claims) -------
+
+@rule("claim.make")
+def _make_claim(user, obj) -> bool:
+    """An applicant account without an organisation (the pages tell an unverified one to
+    confirm its address first; the operations refuse it)."""
+    return user.role == Role.APPLICANT and user.membership is None
+
+
+@rule("claims.manage")
+def _manage_claims(user, obj) -> bool:
+    """Waiting claims, their approval or refusal, claim letters and the claimed/unclaimed list:
+    the secretariat."""
+    return user.role == Role.SECRETARIAT
+
+
 # --- system --------------------------------------------------------------------------------
 
 @rule("system.view")

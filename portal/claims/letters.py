@@ -1,0 +1,46 @@
+"""Claim letters (登録引継ぎのご案内): one PDF for a cohort's registrants without an owner, a page
+each — an address block for a window envelope, the registration number, a single-use claim code
+and the steps to claim online — so that the prefecture can post them.
+
+Making the letters makes the codes (`operations.issue_codes`): the PDF is the only place a code
+is ever written in clear. The pages are rendered from plain data in one WeasyPrint document.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import force_locale
+
+from portal.claims import operations
+from portal.cohorts.models import Cohort
+from portal.core.i18n import postal_code, today_jst
+from portal.core.links import external_url
+from portal.core.pdf import render_pdf
+
+TEMPLATE = "claims/pdf/letters.html"
+
+
+def letter_data(cohort: Cohort, codes: dict[int, str], registrations) -> dict:
+    """What the letters print, as plain data."""
+    today = today_jst()
+    return {
+        "cohort": cohort.number,
+        "issued_on": today,
+        "expires_on": today + timedelta(days=int(current_app.config["CLAIM_CODE_DAYS"])),
+        "claim_url": external_url("claims.code"),
+        "portal_url": external_url("core.home"),
+        "letters": [{"number": r.number, "code": operations.format_code(codes[r.id]),
+                     "postal_code": postal_code(r.organisation.postal_code), "address": r.organisation.address,
+                     "name": r.organisation.name} for r in registrations],
+    }
+
+
+def make_letters(cohort: Cohort, actor) -> tuple[bytes, int]:
+    """Make new claim codes for the cohort's registrants without an owner and their letters:
+    (the PDF, how many letters). Earlier unused codes of these registrations stop working."""
+    registrations = operations.unclaimed(cohort.id)
+    codes = operations.issue_codes(registrations, actor)
+    data = letter_data(cohort, codes, registrations)
+    with force_locale("ja"):
+        return render_pdf(TEMPLATE, **data), len(registrations)
