@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from flask import Flask, request, session
@@ -90,9 +91,16 @@ def postal_code(code: str | None) -> str:
     return format_postal_code(code) if code else ""
 
 
+def language_url(lang: str) -> str:
+    """This page in another language: the same path and query (filters, a sign-in's `next`),
+    with `lang` set."""
+    args = [(key, value) for key, value in request.args.items(multi=True) if key != "lang"]
+    return f"{request.path}?{urlencode([*args, ('lang', lang)])}"
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         date=display_date, datetime=display_datetime, wareki=wareki,
         municipality=municipality_name, industry=industry_name, postal_code=postal_code,
     )
-    app.jinja_env.globals.update(current_locale=current_locale, LOCALES=LOCALES)
+    app.jinja_env.globals.update(current_locale=current_locale, LOCALES=LOCALES, language_url=language_url)

@@ -61,3 +61,11 @@ def test_dates_in_jst_and_the_japanese_calendar(app):
         # 15:30 UTC on 31 March is already 1 April in Japan.
         text = render(t=datetime(2024, 3, 31, 15, 30, tzinfo=timezone.utc), d=date(2019, 5, 1))
     assert text == "2024年4月1日 00:30 / 2019年5月1日 / 令和元年5月1日"
+
+
+def test_switching_language_keeps_the_page_and_its_query(client):
+    """A filtered list, or a sign-in page with its `next`, stays as it was in the other language."""
+    page = client.get("/login?next=/staff/review/%3Fcohort%3D3").get_data(as_text=True)
+    assert 'href="/login?next=%2Fstaff%2Freview%2F%3Fcohort%3D3&amp;lang=en"' in page
+    page = client.get("/registrants?q=%E7%86%8A&goal=7&lang=en").get_data(as_text=True)
+    assert 'href="/registrants?q=%E7%86%8A&amp;goal=7&amp;lang=ja"' in page
