@@ -26,6 +26,7 @@ from portal.core.reference.sdgs import GOALS
 from portal.core.security import form_view
 from portal.organisations import operations as organisation_operations
 from portal.organisations.forms import OrganisationForm
+from portal.registrations.lock import locking_registration
 from portal.partners.models import PartnerInstitution
 from portal.selfcheck import answers as selfcheck_answers
 
@@ -110,8 +111,13 @@ def _profile(application, editable):
     organisation = application.organisation
     kept = restore_input() if request.method == "GET" else None
     form = OrganisationForm(formdata=kept) if kept is not None else OrganisationForm(obj=organisation)
-    filled = request.method == "POST" and "lookup" in request.form and form.fill_address_from_postal_code()
-    return form, {"address_filled": filled, "save": lambda: organisation_operations.update_organisation(
+    # A live registration (a renewal's, say) locks the certified details: only a 変更届 changes them.
+    locked = locking_registration(organisation)
+    if locked is not None:
+        form.lock_certified(organisation)
+    filled = (request.method == "POST" and "lookup" in request.form and locked is None
+              and form.fill_address_from_postal_code())
+    return form, {"address_filled": filled, "locked": locked, "save": lambda: organisation_operations.update_organisation(
         organisation, form.profile_data(), current_user)}
 
 

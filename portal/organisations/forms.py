@@ -74,7 +74,7 @@ class OrganisationForm(PortalForm):
             SelectChoice(i.code, f"{i.code} {i.name(locale)}") for i in INDUSTRIES
         ]
 
-    def validate(self, extra_validators=None) -> bool:
+    def _validate_profile(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
         # Cross-field rules: Optional() ends the field's own chain when it is empty.
         number = self.corporate_number
@@ -85,6 +85,29 @@ class OrganisationForm(PortalForm):
             number.errors = [*number.errors, str(_l("Sole proprietors have no corporate number: leave this empty."))]
             valid = False
         return valid
+
+    def lock_certified(self, organisation) -> None:
+        """Keep the certified details as they are (a live registration locks them): the page
+        shows them as text, a field left out takes the organisation's value, and one sent with
+        another value is refused on its field (`validate`)."""
+        from portal.core.japanese import format_postal_code
+        from portal.registrations.lock import LOCKED_FIELDS
+
+        self.locked = {name: _stored(getattr(organisation, name)) for name in LOCKED_FIELDS}
+        for name, value in self.locked.items():
+            field = self[name]
+            if not field.raw_data:
+                field.data = format_postal_code(value) if name == "postal_code" and value else value
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = self._validate_profile(extra_validators)
+        for name, value in getattr(self, "locked", {}).items():
+            field = self[name]
+            if not field.raw_data:
+                field.errors = []  # not sent: it stays as it is
+            elif _stored(_cleared(name, field.data)) != value:
+                field.errors = [str(LOCKED_MESSAGE)]
+        return valid if not getattr(self, "locked", None) else not any(field.errors for field in self)
 
     def validate_postal_code(self, field):
         if field.data and not field.errors and location.lookup_postal_code(field.data) is None:
@@ -126,6 +149,22 @@ class OrganisationForm(PortalForm):
         for name in ("corporate_number", "website", "contact_department"):
             data[name] = data[name] or None
         return data
+
+
+LOCKED_MESSAGE = _l("This is a certified detail of your registration: it changes only by a change notice "
+                    "(変更届) the secretariat accepts.")
+
+
+def _cleared(name: str, value):
+    """A field's value as `profile_data` stores it (empty optional text is None)."""
+    if name == "corporate_number":
+        return value or None
+    return value
+
+
+def _stored(value):
+    """A stored value in the form the posted one is compared with (the kind's text)."""
+    return value.value if hasattr(value, "value") else value
 
 
 PROFILE_FIELDS = (

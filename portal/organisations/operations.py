@@ -53,8 +53,18 @@ def create_organisation(owner: User, data: dict) -> Organisation:
     return organisation
 
 
-def update_organisation(organisation: Organisation, data: dict, actor: User) -> dict:
-    """Save a changed profile; the location is derived again. Returns the changed fields."""
+def update_organisation(organisation: Organisation, data: dict, actor: User, *, certified: bool = False) -> dict:
+    """Save a changed profile; the location is derived again. Returns the changed fields.
+
+    While a live registration locks the certified details (`portal.registrations.lock`), a change
+    of any of them is refused ("certified_locked", nothing changes): only an accepted 変更届 changes
+    them, calling this with `certified=True`."""
+    if not certified:
+        from portal.registrations.lock import LOCKED_FIELDS, is_locked
+
+        touched = [field for field in LOCKED_FIELDS if field in data and data[field] != getattr(organisation, field)]
+        if touched and is_locked(organisation):
+            raise OrganisationError("certified_locked")
     changes = audit.diff(organisation, _with_location(data, organisation))
     changes.pop("search_key", None)  # follows from the name; not worth a line in the log
     if changes:

@@ -16,6 +16,7 @@ from portal.core.security import form_view
 from portal.organisations import operations
 from portal.organisations.forms import AcceptInvitationForm, InvitationForm, OrganisationForm
 from portal.organisations.models import Organisation
+from portal.registrations.lock import locking_registration
 
 bp = Blueprint("organisations", __name__)
 PAGE_SIZE = 50
@@ -156,8 +157,11 @@ def edit(organisation_id: int):
     organisation = db.get_or_404(Organisation, organisation_id)
     require("organisation.edit", organisation)
     form = _profile_form(organisation)
+    locked = locking_registration(organisation)
+    if locked is not None:
+        form.lock_certified(organisation)
     filled = False
-    if request.method == "POST" and "lookup" in request.form:
+    if request.method == "POST" and "lookup" in request.form and locked is None:
         filled = form.fill_address_from_postal_code()
     elif form.validate_on_submit():
         changes = operations.update_organisation(organisation, form.profile_data(), current_user)
@@ -165,7 +169,7 @@ def edit(organisation_id: int):
         flash(_("Your organisation's profile has been saved.") if changes else _("Nothing was changed."), "success")
         return redirect(url_for("organisations.show", organisation_id=organisation.id))
     return render_template("organisations/form.html", form=form, organisation=organisation,
-                           address_filled=filled), form.status_code
+                           address_filled=filled, locked=locked), form.status_code
 
 
 @bp.post("/organisations/<int:organisation_id>/invitations")
