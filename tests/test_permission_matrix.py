@@ -94,7 +94,10 @@ MATRIX = {
     "staff_registrations.notices": ("GET", STAFF, 403),
     "staff_registrations.show": ("GET", STAFF, 403),
     "staff_registrations.revoke": ("GET", {"secretariat"}, 403),
-    "staff_registrations.answer_notice": ("POST", {"secretariat"}, 403),
+    "staff_registrations.notice": ("GET", STAFF, 403),
+    "staff_registrations.accept_notice": ("POST", {"secretariat"}, 403),
+    "staff_registrations.return_notice": ("POST", {"secretariat"}, 403),
+    "registrations.notice_document": ("GET", {"applicant_a"} | STAFF, 404),
     "review_checks.export": ("GET", STAFF, 403),
     "review_checks.verify": ("POST", STAFF, 403),
     "review_checks.comment": ("POST", STAFF, 403),
@@ -242,7 +245,12 @@ def _applications_of(app, owner_id, organisation_id):
         db.session.add(registration)
         from portal.registrations.models import ChangeNotice
 
-        notice = ChangeNotice(registration=registration, filed_by_id=owner.id, changes={"name": ["A", "B"]})
+        from portal.applications import files
+
+        document = files.store(io.BytesIO(b"%PDF-1.4 notice"), subfolder="change_notices")
+        notice = ChangeNotice(registration=registration, filed_by_id=owner.id, changes={"name": ["A", "B"]},
+                              effective_on=date.today() - timedelta(days=3), document_stored_name=document.stored_name,
+                              document_filename="touki.pdf", document_content_type=document.content_type)
         db.session.add(notice)
         bank = partners.create_institution("bank-z", "銀行", "Bank", InstitutionKind.BANK)
         partners.set_consents(organisation, {bank.id}, owner)

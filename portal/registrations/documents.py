@@ -3,7 +3,8 @@ verification page, the registrant's page and the certificate show.
 
 The certificate is rendered from a plain dict (never ORM objects) and kept as a file named
 after a hash of that dict: a repeat download sends the same bytes without rendering again,
-and a change of name, term or status makes a new certificate.
+and a change of the certified details (an accepted 変更届: 再交付), term or status makes a new
+certificate, the earlier file being removed.
 """
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from portal.core.pdf import render_pdf
 from portal.registrations.models import RegistrationState
 
 # Bump when the certificate's template or layout changes: every cached certificate is redone.
-CERTIFICATE_LAYOUT = "1"
+CERTIFICATE_LAYOUT = "2"
 CERTIFICATE_TEMPLATE = "registrations/pdf/certificate.html"
 
 NUMBER_PATTERN = re.compile(r"KS[0-9]{2}-[0-9]{4}", re.ASCII)
@@ -68,37 +69,53 @@ def status_on(registration, day: date) -> str:
 
 
 def facts(registration, today: date) -> dict:
-    """What anyone may know about a registration (the public verification page shows all of it)."""
+    """What anyone may know about a registration (the public verification page shows all of it):
+    the certified details in force (the organisation's, for a registration without versions) and
+    the earlier names with the day each was changed in the register."""
+    from portal.registrations import details
+
     status = status_on(registration, today)
-    organisation = registration.organisation
+    versions = details.history(registration.id)
+    certified = versions[-1] if versions else registration.organisation
     return {
         "id": registration.id,
         "number": registration.number,
-        "name": organisation.name,
-        "name_kana": organisation.name_kana,
-        "municipality_code": organisation.municipality_code,
+        "name": certified.name,
+        "name_kana": certified.name_kana,
+        "municipality_code": certified.municipality_code,
         "cohort": registration.cohort.number,
         "registered_on": registration.registered_on,
         "valid_until": registration.valid_until,
         "status": status,
         "status_title": str(STATUS_TITLES[status]),
         "ended_on": registration.ended_on if status in (WITHDRAWN, REVOKED) else None,
+        "earlier_names": [{"name": version.name, "changed_on": following.valid_from}
+                          for version, following in zip(versions, versions[1:]) if version.name != following.name],
         "today": today,
     }
 
 
 def certificate_data(registration, today: date) -> dict:
-    """The plain data the certificate is rendered from (and whose hash names the file)."""
+    """The plain data the certificate is rendered from (and whose hash names the file): the
+    certified details in force and, once a 変更届 has been accepted, the day it was (再交付)."""
+    from portal.registrations import details
+
     status = status_on(registration, today)
+    certified = details.current(registration)
+    source = certified or registration.organisation
+    reissued = certified is not None and certified.change_notice_id is not None
     return {
         "number": registration.number,
-        "name": registration.organisation.name,
+        "name": source.name,
+        "representative": f"{source.representative_title}　{source.representative_name}".strip("　 "),
+        "address": source.address,
         "cohort": registration.cohort.number,
         "registered_on": registration.registered_on.isoformat(),
         "valid_until": registration.valid_until.isoformat(),
         # The certificate only changes when the registration stops being valid.
         "status": ACTIVE if status == UPCOMING else status,
         "ended_on": registration.ended_on.isoformat() if status in (WITHDRAWN, REVOKED) and registration.ended_on else None,
+        "reissued_on": certified.valid_from.isoformat() if reissued else None,
         "verify_url": external_url("registrations.verify", number=registration.number),
     }
 
@@ -160,6 +177,7 @@ def _render(data: dict) -> bytes:
         "registered_on": date.fromisoformat(data["registered_on"]),
         "valid_until": date.fromisoformat(data["valid_until"]),
         "ended_on": date.fromisoformat(data["ended_on"]) if data["ended_on"] else None,
+        "reissued_on": date.fromisoformat(data["reissued_on"]) if data.get("reissued_on") else None,
         "qr_code": qr.svg_data_uri(border=4, omitsize=True, dark="#000", light="#fff"),
     }
     with force_locale("ja"):

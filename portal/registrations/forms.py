@@ -1,13 +1,14 @@
 """Forms of the registration pages: withdrawal (辞退), change notice (変更届), and the
-secretariat's revocation (取消) and answer to a change notice."""
+secretariat's revocation (取消), acceptance and return of a change notice."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, StringField, TextAreaField
-from wtforms.validators import AnyOf, DataRequired, Length, Optional, ValidationError
+from flask_wtf.file import FileField
+from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from portal.core import location
-from portal.core.forms import PortalForm, PostalCode, nfkc
+from portal.core.forms import Katakana, LocalDateField, PortalForm, PostalCode, nfkc
 
 CONFIRM = _l("Tick the box to confirm.")
 
@@ -37,10 +38,13 @@ class RevokeForm(PortalForm):
 
 
 class ChangeNoticeForm(PortalForm):
-    """変更届 — the new name, address or representative (prefilled from the organisation)."""
+    """変更届 — the new certified details (prefilled from the organisation), the day the change
+    took effect and an optional supporting document. 法人番号 and kind are not here: they never
+    change (a different entity applies anew)."""
 
     name = StringField(_l("Name of the organisation"), validators=[DataRequired(), Length(max=200)],
                        render_kw={"autocomplete": "organization"})
+    name_kana = StringField(_l("Name in katakana (フリガナ)"), validators=[DataRequired(), Length(max=200), Katakana()])
     representative_title = StringField(_l("Representative's title"), validators=[DataRequired(), Length(max=100)],
                                        description=_l("e.g. 代表取締役"))
     representative_name = StringField(_l("Representative's name"), validators=[DataRequired(), Length(max=100)])
@@ -50,55 +54,55 @@ class ChangeNoticeForm(PortalForm):
     address = StringField(_l("Address"), validators=[DataRequired(), Length(max=300)],
                           description=_l("The office in Kumamoto Prefecture, including the building name."),
                           render_kw={"autocomplete": "street-address"})
-    note = TextAreaField(_l("Note to the secretariat (optional)"), validators=[Optional(), Length(max=2000)],
-                         description=_l("For example the date the change took effect."))
+    industry = SelectField(_l("Industry (Japan Standard Industrial Classification)"),
+                           validators=[DataRequired()], choices=[])
+    effective_on = LocalDateField(_l("Date the change took effect"),
+                                  validators=[DataRequired(message=_l("Give the date the change took effect."))],
+                                  description=_l("For example the date of the registration of the change in the "
+                                                 "commercial register, or of the move. Not a future date."),
+                                  render_kw={"type": "date"})
+    document = FileField(_l("Supporting document (optional)"),
+                         description=_l("For example a certified copy of the commercial register: PDF, PNG or "
+                                        "JPEG, up to 10 MB."))
+    note = TextAreaField(_l("Note to the secretariat (optional)"), validators=[Optional(), Length(max=2000)])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.postal_code.data and len(self.postal_code.data) == 7 and self.postal_code.data.isdigit():
-            from portal.core.japanese import format_postal_code
+        from portal.core.i18n import current_locale
+        from portal.core.japanese import format_postal_code
+        from portal.core.reference.industries import INDUSTRIES
 
+        if self.postal_code.data and len(self.postal_code.data) == 7 and self.postal_code.data.isdigit():
             self.postal_code.data = format_postal_code(self.postal_code.data)
+        locale = current_locale()
+        self.industry.choices = [SelectChoice("", _l("Choose…"))] + [
+            SelectChoice(i.code, f"{i.code} {i.name(locale)}") for i in INDUSTRIES]
 
     def validate_postal_code(self, field):
         if field.data and not field.errors and location.lookup_postal_code(field.data) is None:
             raise ValidationError(_l("This postal code was not found. Please check it."))
 
-    def validate_address(self, field):
-        if self.postal_code.errors or not field.data:
-            return
-        if not location.derive_location(field.data, self.postal_code.data).in_prefecture:
-            raise ValidationError(_l("The office must be in Kumamoto Prefecture."))
-
-    def notice_data(self) -> dict:
-        """The arguments of `file_change_notice`, as the organisation stores them."""
+    def values(self) -> dict:
+        """The proposed certified details, as the organisation stores them."""
         from portal.core.japanese import normalize_postal_code
 
-        return {"name": self.name.data, "representative_title": self.representative_title.data,
+        return {"name": self.name.data, "name_kana": self.name_kana.data,
+                "representative_title": self.representative_title.data,
                 "representative_name": self.representative_name.data,
                 "postal_code": normalize_postal_code(self.postal_code.data), "address": self.address.data,
-                "note": self.note.data or ""}
+                "industry": self.industry.data}
 
 
-ACKNOWLEDGE, REVIEW = "acknowledge", "review"
+class AcceptNoticeForm(PortalForm):
+    """The secretariat accepts a change notice (an optional word to the registrant)."""
+
+    message = TextAreaField(_l("Message to the registrant (optional)"), validators=[Optional(), Length(max=2000)])
 
 
-class NoticeResponseForm(PortalForm):
-    """The secretariat's answer to a change notice: acknowledge it, or ask for a new review.
-    The page shows one form per filed notice (prefix notice-<id>); the two buttons post
-    `decision`."""
+class ReturnNoticeForm(PortalForm):
+    """The secretariat returns a change notice, saying why (required)."""
 
-    response = TextAreaField(_l("Response to the registrant"), validators=[Optional(), Length(max=2000)],
-                             description=_l("Sent to the person who filed the notice. Required when you ask for "
-                                            "a new review: say what they should do."))
-    decision = StringField(_l("Decision"), validators=[AnyOf((ACKNOWLEDGE, REVIEW),
-                                                             message=_l("Choose to acknowledge the notice or to "
-                                                                        "ask for a new review."))])
-
-    def validate(self, extra_validators=None) -> bool:
-        valid = super().validate(extra_validators)
-        if self.decision.data == REVIEW and not (self.response.data or "").strip():
-            self.response.errors = [*self.response.errors,
-                                    str(_l("Say what the registrant should do when you ask for a new review."))]
-            valid = False
-        return valid
+    reason = TextAreaField(_l("Reason for returning the notice"),
+                           validators=[DataRequired(message=_l("Say why the notice is returned.")), Length(max=2000)],
+                           description=_l("The registrant sees this in the e-mail and on the registration's page. "
+                                          "Say what to correct or send."))

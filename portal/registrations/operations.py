@@ -28,17 +28,21 @@ from portal.registrations.models import (
 )
 from portal.registrations.terms import add_months
 
-# What a change notice (変更届) may change, in the order it is shown; the municipality is
-# derived again from a new address and recorded with the notice when it changes.
-NOTICE_FIELDS = ("name", "representative_title", "representative_name", "postal_code", "address")
+# What a change notice (変更届) may change, in the order it is shown (details.CERTIFIED_FIELDS);
+# the municipality is derived again from a new address and recorded with the notice when it moves.
 FIELD_TITLES = {
     "name": _l("Name of the organisation"),
+    "name_kana": _l("Name in katakana (フリガナ)"),
     "representative_title": _l("Representative's title"),
     "representative_name": _l("Representative's name"),
     "postal_code": _l("Postal code"),
     "address": _l("Address"),
+    "industry": _l("Industry"),
     "municipality_code": _l("Municipality"),
 }
+# The supporting document of a notice: what attachments accept, kept in its own folder.
+DOCUMENT_TYPES = ("application/pdf", "image/png", "image/jpeg")
+DOCUMENT_FOLDER = "change_notices"
 
 # Reminders before the term ends: (months before valid_until, reminder key).
 REMINDERS = ((1, "1m"), (6, "6m"))
@@ -59,8 +63,23 @@ ERRORS = {
     "reason_required": _l("Give the reason for the revocation."),
     "no_change": _l("Nothing was changed: change at least one item, or go back."),
     "notice_handled": _l("This change notice has already been handled."),
-    "response_required": _l("Say what the registrant should do when you ask for a new review."),
+    "notice_waiting": _l("A change notice of this registration is waiting for the secretariat. Wait for its "
+                         "answer before filing another."),
+    "effective_in_future": _l("The date the change took effect cannot be in the future. File the notice once "
+                              "the change has taken effect."),
+    "effective_before_registration": _l("The change took effect before this registration: its details were "
+                                        "certified as they were then."),
+    "unplaced": _l("The portal cannot place this address in a municipality of Kumamoto Prefecture. Check the "
+                   "postal code and write the address from the prefecture or the municipality (e.g. 熊本県熊本市中央区…)."),
+    "reason_required_return": _l("Say why the notice is returned."),
+    "document_type": _l("The supporting document must be a PDF, PNG or JPEG file."),
+    "document_size": _l("The supporting document is larger than 10 MB."),
+    "document_empty": _l("The supporting document is empty."),
 }
+# Which form field each refusal belongs to (the others are said at the top of the page).
+ERROR_FIELDS = {"effective_in_future": "effective_on", "effective_before_registration": "effective_on",
+                "unplaced": "address", "document_type": "document", "document_size": "document",
+                "document_empty": "document", "reason_required_return": "reason"}
 
 
 def error_text(error: RegistrationError) -> str:
@@ -129,40 +148,82 @@ def _mail_members(registration: Registration, template: str, **context) -> None:
 
 def change_rows(changes: dict) -> list[dict]:
     """A notice's changes in display order: field, its title, old and new value."""
-    order = (*NOTICE_FIELDS, "municipality_code")
+    order = tuple(FIELD_TITLES)
     return [{"field": field, "title": str(FIELD_TITLES.get(field, field)), "old": changes[field][0],
              "new": changes[field][1]} for field in sorted(changes, key=lambda f: order.index(f) if f in order else 99)]
 
 
-def file_change_notice(registration: Registration, user, name: str, address: str, postal_code: str,
-                       representative_title: str, representative_name: str, note: str = "",
-                       today: date | None = None) -> ChangeNotice:
-    """変更届 — a member reports a new name, address or representative.
+def waiting_notice(registration: Registration) -> ChangeNotice | None:
+    """The registration's notice waiting for the secretariat, if any (at most one at a time)."""
+    return db.session.scalar(select(ChangeNotice).where(ChangeNotice.registration_id == registration.id,
+                                                        ChangeNotice.state == ChangeNoticeState.FILED).limit(1))
 
-    Only the fields that differ are recorded in the notice's `changes` ({field: [old, new]}, with
-    the municipality when a new address moves it). The organisation is updated at once through
-    `update_organisation` (which re-derives the municipality and writes its own audit entry), so
-    the public pages and the next certificate show the new data. The notice is audited; the
-    filer is mailed a confirmation; the secretariat is not mailed (they see the list of notices).
-    Refused unless the registration is valid, or when nothing changes.
+
+def proposed_changes(organisation, values: dict) -> dict:
+    """{field: [old, new]} for each certified detail of `values` that differs from the
+    organisation's, with the municipality when a new address moves it. Refused ("unplaced") when
+    a new address cannot be placed in a municipality of Kumamoto Prefecture."""
+    from portal.core.location import derive_location
+    from portal.registrations.details import CERTIFIED_FIELDS
+
+    proposed = {field: (values.get(field) or "").strip() for field in CERTIFIED_FIELDS}
+    changes = {field: [getattr(organisation, field), value] for field, value in proposed.items()
+               if value != getattr(organisation, field)}
+    if "address" in changes or "postal_code" in changes:
+        found = derive_location(proposed["address"], proposed["postal_code"])
+        if not found.in_prefecture or found.municipality_code is None:
+            raise RegistrationError("unplaced")
+        if found.municipality_code != organisation.municipality_code:
+            changes["municipality_code"] = [organisation.municipality_code, found.municipality_code]
+    return changes
+
+
+def file_change_notice(registration: Registration, user, values: dict, effective_on: date, document=None,
+                       note: str = "", today: date | None = None) -> ChangeNotice:
+    """変更届 — a member reports new certified details (`values`: name, フリガナ, representative,
+    postal code, address, industry), the day the change took effect and, optionally, a
+    supporting document (an uploaded stream: PDF, PNG or JPEG, checked by content).
+
+    Changes nothing but the notice: the organisation, the registration's details and the
+    certificate change only when the secretariat accepts it (`accept_change_notice`). Records the
+    fields that differ as `changes` ({field: [old, new]}, with the municipality when a new
+    address moves it). Audited; the filer is mailed a confirmation; the secretariat sees the list.
+    Refused, with nothing stored, unless the registration is valid ("not_active"), while another
+    notice waits ("notice_waiting"), when nothing changes ("no_change"), for a date in the future
+    or before the registration, an address the portal cannot place ("unplaced"), or a document
+    that is not a PDF or an image ("document_type", "document_size", "document_empty").
     """
-    from portal.organisations.operations import update_organisation
+    from portal.applications import files
 
-    if not is_live(registration, today or today_jst()):
+    today = today or today_jst()
+    if not is_live(registration, today):
         raise RegistrationError("not_active")
+    if waiting_notice(registration) is not None:
+        raise RegistrationError("notice_waiting")
     organisation = registration.organisation
-    proposed = {"name": name, "representative_title": representative_title,
-                "representative_name": representative_name, "postal_code": postal_code, "address": address}
-    proposed = {field: (value or "").strip() for field, value in proposed.items()}
-    if all(getattr(organisation, field) == value for field, value in proposed.items()):
+    changes = proposed_changes(organisation, values)
+    if not changes:
         raise RegistrationError("no_change")
-    applied = update_organisation(organisation, proposed, user)
-    changes = {field: applied[field] for field in (*NOTICE_FIELDS, "municipality_code") if field in applied}
+    if effective_on > today:
+        raise RegistrationError("effective_in_future")
+    if effective_on < registration.registered_on:
+        raise RegistrationError("effective_before_registration")
+    stored = None
+    if document is not None and getattr(document, "filename", None):
+        try:
+            stored = files.store(document.stream, accept=DOCUMENT_TYPES, subfolder=DOCUMENT_FOLDER)
+        except files.FileRejected as error:
+            raise RegistrationError(f"document_{error}") from None
     notice = ChangeNotice(registration_id=registration.id, filed_by_id=user.id, changes=changes,
-                          note=(note or "").strip() or None, state=ChangeNoticeState.FILED)
+                          note=(note or "").strip() or None, state=ChangeNoticeState.FILED, effective_on=effective_on,
+                          document_stored_name=stored and stored.stored_name,
+                          document_filename=stored and (document.filename or "document")[-200:],
+                          document_content_type=stored and stored.content_type)
     db.session.add(notice)
     db.session.flush()
-    audit.record("change_notice.filed", notice, {"registration": registration.id, "changes": changes}, actor=user)
+    audit.record("change_notice.filed", notice, {"registration": registration.id, "changes": changes,
+                                                 "effective_on": effective_on.isoformat(),
+                                                 "document": bool(stored)}, actor=user)
     queue_mail(user.email, "registrations/mail/change_filed.txt", user.locale, user=user,
                registration=registration, organisation=organisation, notice=notice, rows=change_rows(changes),
                link=external_url("registrations.show", registration_id=registration.id))
@@ -187,25 +248,47 @@ def _handle(notice: ChangeNotice, to: ChangeNoticeState, actor, response: str | 
                   "response": response}, actor=actor)
 
 
-def acknowledge_change_notice(notice: ChangeNotice, actor, response: str = "") -> None:
-    """The secretariat acknowledges a filed change notice (with an optional response): state
-    acknowledged, handled_by/at. The filer is mailed (the members, if the filer is gone)."""
-    _handle(notice, ChangeNoticeState.ACKNOWLEDGED, actor, (response or "").strip() or None)
-    _mail_filer(notice, "registrations/mail/change_acknowledged.txt")
+def accept_change_notice(notice: ChangeNotice, actor, message: str = "", today: date | None = None) -> None:
+    """The secretariat accepts a filed change notice: state accepted, handled_by/at.
+
+    The organisation takes the new details (through `update_organisation`, past the lock, which
+    derives the location again and writes its own audit entry); the registration gets a new
+    version of its details from today (JST), recording the day the change took effect; the
+    certificate is reissued (再交付: its data now carries the new details and today's date, so the
+    earlier PDF is no longer served). The filer is mailed (the members, if the filer is gone).
+    Refused when the notice was handled already or the registration is no longer valid."""
+    from portal.organisations.operations import update_organisation
+    from portal.registrations import details
+
+    today = today or today_jst()
+    registration = notice.registration
+    if notice.state != ChangeNoticeState.FILED:
+        raise RegistrationError("notice_handled")
+    if not is_live(registration, today):
+        raise RegistrationError("not_active")
+    _handle(notice, ChangeNoticeState.ACCEPTED, actor, (message or "").strip() or None)
+    organisation = registration.organisation
+    new_values = {field: new for field, (_old, new) in (notice.changes or {}).items()
+                  if field in details.CERTIFIED_FIELDS}
+    update_organisation(organisation, new_values, actor, certified=True)
+    details.open_version(registration, details.values_of(organisation), today, notice=notice,
+                         changed_on=notice.effective_on)
+    _mail_filer(notice, "registrations/mail/change_accepted.txt",
+                certificate=external_url("registrations.certificate", registration_id=registration.id))
 
 
-def request_review_for_change(notice: ChangeNotice, actor, response: str) -> None:
-    """The secretariat asks for a new review after a change notice; the response (required)
-    says what the registrant should do. State review_requested, handled_by/at. The filer is
-    mailed (the members, if the filer is gone)."""
-    response = (response or "").strip()
-    if not response:
-        raise RegistrationError("response_required")
-    _handle(notice, ChangeNoticeState.REVIEW_REQUESTED, actor, response)
-    _mail_filer(notice, "registrations/mail/change_review_requested.txt")
+def return_change_notice(notice: ChangeNotice, actor, reason: str) -> None:
+    """The secretariat returns a filed change notice, saying why (required): state returned,
+    handled_by/at, the reason as the response. Nothing changes. The filer is mailed (the
+    members, if the filer is gone), who may file a corrected notice."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise RegistrationError("reason_required_return")
+    _handle(notice, ChangeNoticeState.RETURNED, actor, reason)
+    _mail_filer(notice, "registrations/mail/change_returned.txt")
 
 
-def _mail_filer(notice: ChangeNotice, template: str) -> None:
+def _mail_filer(notice: ChangeNotice, template: str, **context) -> None:
     from portal.accounts.models import User
 
     registration = notice.registration
@@ -215,7 +298,7 @@ def _mail_filer(notice: ChangeNotice, template: str) -> None:
     for person in recipients:
         queue_mail(person.email, template, person.locale, user=person, registration=registration,
                    organisation=registration.organisation, notice=notice, rows=change_rows(notice.changes or {}),
-                   link=link)
+                   link=link, **context)
 
 
 # --- reminders before the term ends ---------------------------------------------------------------

@@ -1,8 +1,9 @@
 """Staff pages of registrations: the list, a registration with its audit timeline and change
-notices, revocation (取消) and the answer to a change notice.
+notices and the dated history of its certified details, revocation (取消), and a change notice's
+page where the secretariat accepts or returns it.
 
-Every staff member (rule "staff") reads, and downloads the list as CSV or XLSX; only the secretariat ("registration.manage") revokes
-and answers change notices. Views parse, ask permissions, call one operation of
+Every staff member (rule "staff") reads, and downloads the list as CSV or XLSX; only the secretariat
+("registration.manage") revokes, and accepts or returns change notices. Views parse, ask permissions, call one operation of
 `portal.registrations.operations`, commit, flash.
 """
 from __future__ import annotations
@@ -11,7 +12,6 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -42,8 +42,8 @@ from portal.core.reference.industries import INDUSTRIES
 from portal.core.reference.municipalities import MUNICIPALITIES
 from portal.core.security import form_view
 from portal.organisations.models import Organisation
-from portal.registrations import documents, operations
-from portal.registrations.forms import ACKNOWLEDGE, NoticeResponseForm, RevokeForm
+from portal.registrations import details, documents, operations
+from portal.registrations.forms import AcceptNoticeForm, ReturnNoticeForm, RevokeForm
 from portal.registrations.queries import status_condition
 from portal.registrations.models import (
     ChangeNotice,
@@ -218,8 +218,8 @@ EVENTS = {
     "registration.reminded": _l("Reminder sent to the members: the term ends within six months"),
     "registration.reminded.1m": _l("Reminder sent to the members: the term ends within one month"),
     "change_notice.filed": _l("Change notice filed (変更届)"),
-    "change_notice.acknowledged": _l("Change notice acknowledged"),
-    "change_notice.review_requested": _l("A new review was requested after a change notice"),
+    "change_notice.accepted": _l("Change notice accepted: the details changed and the certificate was reissued"),
+    "change_notice.returned": _l("Change notice returned to the registrant"),
 }
 
 
@@ -275,25 +275,19 @@ def show(registration_id: int):
     return _render(_registration(registration_id))
 
 
-def _render(registration: Registration, status: int = 200, given: dict[int, Any] | None = None):
+def _render(registration: Registration):
     today = today_jst()
     notices = db.session.scalars(select(ChangeNotice).where(ChangeNotice.registration_id == registration.id)
                                  .order_by(ChangeNotice.id.desc())).all()
     people = {n.filed_by_id for n in notices} | {n.handled_by_id for n in notices}
     people.discard(None)
     names = dict(db.session.execute(select(User.id, User.name).where(User.id.in_(people))).all()) if people else {}
-    forms = {}
-    if may(current_user, "registration.manage", registration):
-        for notice in notices:
-            if notice.state == ChangeNoticeState.FILED:
-                forms[notice.id] = (given or {}).get(notice.id) or NoticeResponseForm(
-                    formdata=None, prefix=f"notice-{notice.id}")
     return render_template(
         "registrations/staff_show.html", registration=documents.facts(registration, today), record=registration,
-        organisation=registration.organisation, notices=notices, names=names, forms=forms,
+        organisation=registration.organisation, notices=notices, names=names, versions=details.history(registration.id),
         events=timeline(registration), change_rows=operations.change_rows,
         may_revoke=may(current_user, "registration.manage", registration) and operations.is_live(registration, today),
-    ), status
+    )
 
 
 @bp.route("/<int:registration_id>/revoke", methods=["GET", "POST"])
@@ -321,30 +315,70 @@ def revoke(registration_id: int):
         form.status_code
 
 
-@bp.post("/notices/<int:notice_id>")
-@form_view
-@access("registration.manage")
-def answer_notice(notice_id: int):
-    """Acknowledge a change notice, or ask for a new review (with a response)."""
-    notice = db.session.get(ChangeNotice, notice_id) or abort(404)
+def _notice(notice_id: int) -> ChangeNotice:
+    return db.session.get(ChangeNotice, notice_id) or abort(404)
+
+
+def _render_notice(notice: ChangeNotice, accept_form=None, return_form=None, status: int = 200):
+    """One change notice: the details before and after side by side, the document, and the
+    secretariat's two answers while it waits."""
     registration = notice.registration
-    form = NoticeResponseForm(prefix=f"notice-{notice.id}")
+    people = {notice.filed_by_id, notice.handled_by_id} - {None}
+    names = dict(db.session.execute(select(User.id, User.name).where(User.id.in_(people))).all()) if people else {}
+    answering = notice.state == ChangeNoticeState.FILED and may(current_user, "registration.manage", registration)
+    return render_template(
+        "registrations/staff_notice.html", notice=notice, record=registration, organisation=registration.organisation,
+        registration=documents.facts(registration, today_jst()), names=names,
+        rows=operations.change_rows(notice.changes or {}),
+        accept_form=(accept_form or AcceptNoticeForm(formdata=None)) if answering else None,
+        return_form=(return_form or ReturnNoticeForm(formdata=None)) if answering else None,
+    ), status
+
+
+@bp.get("/notices/<int:notice_id>")
+@access("staff")
+def notice(notice_id: int):
+    return _render_notice(_notice(notice_id))
+
+
+def _answer(notice: ChangeNotice, form, act, done: str):
+    """Validate an answer to a notice and call its operation; the page again on bad input."""
+    here = url_for("staff_registrations.notice", notice_id=notice.id)
+    if notice.state != ChangeNoticeState.FILED:
+        flash(operations.error_text(operations.RegistrationError("notice_handled")), "error")
+        return redirect(here)
     if not form.validate_on_submit():
-        if notice.state != ChangeNoticeState.FILED:
-            flash(operations.error_text(operations.RegistrationError("notice_handled")), "error")
-            return redirect(url_for("staff_registrations.show", registration_id=registration.id))
-        return _render(registration, form.status_code, {notice.id: form})
+        forms = {"accept_form": form} if isinstance(form, AcceptNoticeForm) else {"return_form": form}
+        return _render_notice(notice, **forms, status=form.status_code)
     try:
-        if form.decision.data == ACKNOWLEDGE:
-            operations.acknowledge_change_notice(notice, current_user, form.response.data or "")
-            message = _("The change notice was acknowledged; the registrant was notified by e-mail.")
-        else:
-            operations.request_review_for_change(notice, current_user, form.response.data or "")
-            message = _("A new review was requested; the registrant was notified by e-mail.")
+        act()
     except operations.RegistrationError as error:
         db.session.rollback()
         flash(operations.error_text(error), "error")
     else:
         db.session.commit()
-        flash(message, "success")
-    return redirect(url_for("staff_registrations.show", registration_id=registration.id) + f"#notice-{notice.id}")
+        flash(done, "success")
+    return redirect(here)
+
+
+@bp.post("/notices/<int:notice_id>/accept")
+@form_view
+@access("registration.manage")
+def accept_notice(notice_id: int):
+    """Accept a change notice: the details change and the certificate is reissued."""
+    notice = _notice(notice_id)
+    form = AcceptNoticeForm()
+    return _answer(notice, form, lambda: operations.accept_change_notice(notice, current_user, form.message.data or ""),
+                   _("The change notice was accepted: the registrant's details changed from today and the "
+                     "certificate was reissued. The registrant was notified by e-mail."))
+
+
+@bp.post("/notices/<int:notice_id>/return")
+@form_view
+@access("registration.manage")
+def return_notice(notice_id: int):
+    """Return a change notice with the reason; nothing changes."""
+    notice = _notice(notice_id)
+    form = ReturnNoticeForm()
+    return _answer(notice, form, lambda: operations.return_change_notice(notice, current_user, form.reason.data or ""),
+                   _("The change notice was returned; the registrant was notified by e-mail."))

@@ -1,5 +1,6 @@
 """Registration pages: the public verification page (what the certificate's QR code opens),
-the registrant's page and the certificate (登録証), withdrawal (辞退) and change notices (変更届).
+the registrant's page with the dated history of its certified details and the certificate (登録証),
+withdrawal (辞退) and change notices (変更届) with their supporting documents.
 
 Views parse, ask permissions, call one operation of `portal.registrations.operations`, render."""
 from __future__ import annotations
@@ -8,6 +9,7 @@ import io
 
 from flask import (
     Blueprint,
+    abort,
     flash,
     redirect,
     render_template,
@@ -24,7 +26,7 @@ from portal.core.i18n import today_jst
 from portal.core.links import external_url
 from portal.core.permissions import access, public, require
 from portal.core.security import form_view
-from portal.registrations import documents, operations
+from portal.registrations import details, documents, operations
 from portal.registrations.forms import ChangeNoticeForm, WithdrawRegistrationForm
 from portal.registrations.models import ChangeNotice, Registration
 
@@ -66,7 +68,7 @@ def show(registration_id: int):
                            record=registration, verify_url=verify_url,
                            verify_path=url_for("registrations.verify", number=registration.number),
                            qr_code=documents.qr_data_uri(verify_url), notices=notices_of(registration),
-                           change_rows=operations.change_rows)
+                           change_rows=operations.change_rows, versions=details.history(registration.id))
 
 
 @bp.route("/registrations/<int:registration_id>/withdraw", methods=["GET", "POST"])
@@ -94,24 +96,52 @@ def withdraw(registration_id: int):
 @form_view
 @access("signed_in")
 def change_notice(registration_id: int):
-    """変更届 — a member reports a new name, address or representative; it applies at once."""
+    """変更届 — a member reports new certified details; nothing changes until the secretariat
+    accepts the notice."""
     registration = _registration(registration_id, "registration.change")
     organisation = registration.organisation
+    waiting = operations.waiting_notice(registration)
     form = ChangeNoticeForm() if request.method == "POST" else ChangeNoticeForm(obj=organisation)
     problem = None
-    if form.validate_on_submit():
+    if waiting is None and form.validate_on_submit():
         try:
-            operations.file_change_notice(registration, current_user, **form.notice_data())
+            operations.file_change_notice(registration, current_user, form.values(), form.effective_on.data,
+                                          form.document.data, form.note.data or "")
         except operations.RegistrationError as error:
             db.session.rollback()
-            problem = operations.error_text(error)
+            field = operations.ERROR_FIELDS.get(error.code)
+            if field:
+                form[field].errors = [*form[field].errors, operations.error_text(error)]
+            else:
+                problem = operations.error_text(error)
         else:
             db.session.commit()
-            flash(_("Your change notice was filed and your organisation's data was updated. "
-                    "A confirmation was sent to you by e-mail."), "success")
-            return redirect(url_for("registrations.show", registration_id=registration.id))
+            flash(_("Your change notice was filed. Nothing changes until the secretariat accepts it; you will be "
+                    "told by e-mail. A confirmation was sent to you."), "success")
+            return redirect(url_for("registrations.show", registration_id=registration.id) + "#change-notices")
+    status = form.status_code if problem is None and not form.errors else 200
     return render_template("registrations/change_notice.html", registration=registration, form=form,
-                           organisation=organisation, problem=problem), form.status_code
+                           organisation=organisation, problem=problem, waiting=waiting), status
+
+
+@bp.get("/registrations/<int:registration_id>/notices/<int:notice_id>/document")
+@access("signed_in")
+def notice_document(registration_id: int, notice_id: int):
+    """A change notice's supporting document: the registrant's members and staff."""
+    from portal.applications import files
+
+    registration = _registration(registration_id)
+    notice = db.session.get(ChangeNotice, notice_id)
+    if notice is None or notice.registration_id != registration.id or not notice.document_stored_name:
+        abort(404)
+    try:
+        path = files.path_of(notice.document_stored_name, operations.DOCUMENT_FOLDER)
+    except FileNotFoundError:
+        abort(404)
+    response = send_file(path, mimetype=notice.document_content_type, as_attachment=True,
+                         download_name=notice.document_filename or "document", max_age=0)
+    response.cache_control.private = True
+    return response
 
 
 @bp.get("/registrations/<int:registration_id>/certificate.pdf")

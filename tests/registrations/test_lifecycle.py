@@ -1,6 +1,6 @@
 """A registration's life after the decision: withdrawal (辞退) by the registrant, revocation
-(取消) by the secretariat, change notices (変更届), the reminders before the term ends, who may
-do what, and the staff list's cost in queries."""
+(取消) by the secretariat, the reminders before the term ends, who may do what, and the staff
+list's cost in queries (change notices, 変更届: test_change_notices.py)."""
 from __future__ import annotations
 
 import uuid
@@ -217,113 +217,7 @@ def test_revocation_needs_the_secretariat_and_a_reason(app, registered, make_use
     assert len(_audit(app, "registration.revoked")) == 1 and len(mails()) == 1
 
 
-# --- change notices (変更届) ----------------------------------------------------------------------
-
-def _file_notice(client, rid: int, **fields):
-    path = f"/registrations/{rid}/change"
-    data = {"name": NAME, "representative_title": "代表取締役", "representative_name": "熊本 花子",
-            "postal_code": "860-0806", "address": "熊本県熊本市中央区花畑町1-1", "note": "",
-            **fields, "csrf_token": csrf_token(client, path)}
-    return client.post(path, data=data)
-
-
-def test_a_change_notice_updates_the_public_data_and_the_secretariat_acknowledges_it(app, registered, make_user,
-                                                                                      mails):
-    [registration] = registered()
-    rid = registration["id"]
-    owner = _client(app, registration["owner"])
-    show = f"/registrations/{rid}"
-    assert f'href="/registrations/{rid}/change"' in _page(owner.get(show))
-    form = owner.get(f"/registrations/{rid}/change")
-    assert form.status_code == 200 and not structure_problems(_page(form))
-    assert f'value="{NAME}"' in _page(form) and 'value="860-0806"' in _page(form)  # prefilled
-
-    unchanged = _file_notice(owner, rid)
-    assert unchanged.status_code == 200
-    with app.app_context():
-        assert db.session.scalar(select(ChangeNotice.id)) is None
-
-    response = _file_notice(owner, rid, name=NEW_NAME, postal_code="866-0862", address="熊本県八代市松江城町1-25",
-                            note="4月1日付で移転しました")
-    assert response.status_code == 302 and response.headers["Location"].endswith(show)
-    with app.app_context():
-        [notice] = db.session.scalars(select(ChangeNotice)).all()
-        organisation = db.session.get(Organisation, registration["organisation"])
-        assert notice.registration_id == rid and notice.filed_by_id == registration["owner"]
-        assert notice.state == "filed" and notice.note == "4月1日付で移転しました"
-        assert notice.changes == {"name": [NAME, NEW_NAME],
-                                  "postal_code": ["8600806", "8660862"],
-                                  "address": ["熊本県熊本市中央区花畑町1-1", "熊本県八代市松江城町1-25"],
-                                  "municipality_code": ["43101", "43202"]}
-        assert (organisation.name, organisation.municipality_code, organisation.in_city) == (NEW_NAME, "43202", False)
-        notice_id = notice.id
-    assert [e.object_id for e in _audit(app, "change_notice.filed")] == [notice_id]
-    assert [e.object_id for e in _audit(app, "organisation.updated")] == [registration["organisation"]]
-    verify = _page(app.test_client().get(f"/verify/{registration['number']}"))
-    assert NEW_NAME in verify and NAME not in verify and "八代市" in verify
-    [confirmation] = mails(_email(app, registration["owner"]))
-    assert NEW_NAME in confirmation.body and f"http://portal.test{show}" in confirmation.body
-    assert len(mails()) == 1  # the secretariat is not mailed: they see the list
-    assert 'id="notice-' in _page(owner.get(show))
-
-    # The secretariat sees it in the list of notices and on the registration's page …
-    secretariat_id = make_user("secretariat")
-    secretariat = _client(app, secretariat_id)
-    listed = secretariat.get("/staff/registrations/notices")
-    assert listed.status_code == 200 and not structure_problems(_page(listed))
-    assert f"#notice-{notice_id}" in _page(listed)
-    assert f'id="registration-{rid}"' in _page(secretariat.get("/staff/registrations/?notices=open"))
-    staff_page = _page(secretariat.get(f"/staff/registrations/{rid}"))
-    assert not structure_problems(staff_page) and f'action="/staff/registrations/notices/{notice_id}"' in staff_page
-
-    # … and acknowledges it; the filer is mailed.
-    answer = f"/staff/registrations/notices/{notice_id}"
-    prefix = f"notice-{notice_id}-"
-    response = secretariat.post(answer, data={f"{prefix}csrf_token": csrf_token(secretariat, "/account"),
-                                              f"{prefix}decision": "acknowledge",
-                                              f"{prefix}response": "受理しました。"})
-    assert response.status_code == 302
-    stored = _stored(app, ChangeNotice, notice_id)
-    assert (stored.state, stored.handled_by_id, stored.response) == ("acknowledged", secretariat_id, "受理しました。")
-    assert stored.handled_at is not None
-    [_, acknowledged] = mails(_email(app, registration["owner"]))
-    assert "受理しました。" in acknowledged.body and f"http://portal.test{show}" in acknowledged.body
-    # Handled once: a second answer changes nothing and mails nobody.
-    secretariat.post(answer, data={f"{prefix}csrf_token": csrf_token(secretariat, "/account"),
-                                   f"{prefix}decision": "review", f"{prefix}response": "再審査"})
-    assert _stored(app, ChangeNotice, notice_id).state == "acknowledged" and len(mails()) == 2
-    assert "/staff/registrations/notices/" not in _page(secretariat.get(f"/staff/registrations/{rid}"))
-    timeline = _page(secretariat.get(f"/staff/registrations/{rid}?lang=en"))
-    assert "Change notice filed" in timeline and "Change notice acknowledged" in timeline
-
-
-def test_asking_for_a_new_review_needs_a_response(app, registered, make_user, mails):
-    [registration] = registered()
-    rid = registration["id"]
-    owner = _client(app, registration["owner"])
-    assert _file_notice(owner, rid, representative_name="熊本 次郎").status_code == 302
-    with app.app_context():
-        notice = db.session.scalar(select(ChangeNotice))
-        assert notice.changes == {"representative_name": ["熊本 花子", "熊本 次郎"]}
-        notice_id = notice.id
-    secretariat = _client(app, make_user("secretariat"))
-    prefix = f"notice-{notice_id}-"
-    answer = f"/staff/registrations/notices/{notice_id}"
-    response = secretariat.post(answer, data={f"{prefix}csrf_token": csrf_token(secretariat, "/account"),
-                                              f"{prefix}decision": "review", f"{prefix}response": ""})
-    assert response.status_code == 200 and f'id="{prefix}response-error"' in _page(response)
-    assert _stored(app, ChangeNotice, notice_id).state == "filed"
-    response = secretariat.post(answer, data={f"{prefix}csrf_token": csrf_token(secretariat, "/account"),
-                                              f"{prefix}decision": "review",
-                                              f"{prefix}response": "代表者変更に伴い更新申請をしてください。"})
-    assert response.status_code == 302
-    assert _stored(app, ChangeNotice, notice_id).state == "review_requested"
-    [_, review] = mails(_email(app, registration["owner"]))
-    assert "代表者変更に伴い更新申請をしてください。" in review.body
-    reviewer = _client(app, make_user("reviewer"))
-    assert reviewer.post(answer, data={f"{prefix}csrf_token": csrf_token(reviewer, "/account"),
-                                       f"{prefix}decision": "acknowledge"}).status_code == 403
-
+# --- change notices (変更届): tests/registrations/test_change_notices.py -------------------------------
 
 # --- reminders before the term ends --------------------------------------------------------------
 

@@ -14,7 +14,6 @@ from portal.cohorts.models import Cohort, CohortState
 from portal.core.extensions import db
 from portal.core.i18n import today_jst
 from portal.core.japanese import wareki
-from portal.organisations.models import Organisation
 from portal.registrations import documents
 from portal.registrations.models import Registration, RegistrationState
 from portal.registrations.terms import term_end
@@ -290,8 +289,11 @@ def test_a_repeat_download_is_not_rendered_again_and_a_new_name_is(app, client, 
     again = client.get(path, headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304 and len(renders) == 1
 
-    with app.app_context():
-        db.session.get(Organisation, registration["organisation"]).name = "くまもと水と緑の会"
+    with app.test_request_context():  # a change of the certified details (as an accepted 変更届 makes)
+        from portal.registrations import details
+
+        record = db.session.get(Registration, registration["id"])
+        details.open_version(record, {**details.values_of(record.organisation), "name": "くまもと水と緑の会"}, TODAY)
         db.session.commit()
     renamed = client.get(path)
     assert len(renders) == 2
@@ -321,7 +323,8 @@ def test_certificate_data_is_plain(app, registered):
     [registration] = registered()
     with app.test_request_context():
         data = documents.certificate_data(db.session.get(Registration, registration["id"]), TODAY)
-    assert data == {"number": "KS07-0001", "name": NAME, "cohort": 7, "registered_on": DECIDED_ON.isoformat(),
-                    "valid_until": term_end(DECIDED_ON).isoformat(),
-                    "status": "active", "ended_on": None, "verify_url": "http://portal.test/verify/KS07-0001"}
+    assert data == {"number": "KS07-0001", "name": NAME, "representative": "代表取締役　熊本 花子",
+                    "address": "熊本県熊本市中央区花畑町1-1", "cohort": 7, "registered_on": DECIDED_ON.isoformat(),
+                    "valid_until": term_end(DECIDED_ON).isoformat(), "status": "active", "ended_on": None,
+                    "reissued_on": None, "verify_url": "http://portal.test/verify/KS07-0001"}
     assert all(isinstance(v, (str, int, type(None))) for v in data.values())
