@@ -155,6 +155,7 @@ def approve_claim(claim: RegistrationClaim, actor: User, today: date | None = No
     with the details they completed (see `_take_over`); other waiting claims of the registration
     are refused. State approved, decided_at/by; audited; the claimant is mailed. Refused
     ("decided", "claimed", "has_organisation") with nothing changed: the view rolls back."""
+    _lock(claim.registration.organisation_id)
     _decide(claim, ClaimState.APPROVED, actor, None)
     user = claim.user
     if user.membership is not None or user.role != Role.APPLICANT:
@@ -225,6 +226,8 @@ def claim_with_code(number: str, code: str, user: User, values: dict, today: dat
     registration = db.session.get(Registration, found.registration_id) if found is not None else None
     if registration is None or registration.number != canonical:
         raise ClaimError("wrong_code")
+    _lock(registration.organisation_id)
+    db.session.refresh(found)
     if found.used_at is not None:
         raise ClaimError("used_code")
     if is_claimed(registration.organisation_id):
@@ -251,6 +254,13 @@ def claim_with_code(number: str, code: str, user: User, values: dict, today: dat
 
 # --- taking over ----------------------------------------------------------------------------
 
+def _lock(organisation_id: int) -> None:
+    """Lock the organisation's row (PostgreSQL) before anything of a claim changes, so that
+    claims of one organisation — approvals, codes and the refusals they cause — run one after the
+    other, in one order (no deadlock). SQLite has no row locks: it serialises writers."""
+    db.session.execute(select(Organisation.id).where(Organisation.id == organisation_id).with_for_update())
+
+
 def _take_over(registration: Registration, user: User, values: dict, actor: User, today: date, *,
                claim: RegistrationClaim) -> None:
     """Make `user` the owner of the registration's organisation, if it still has no member.
@@ -261,7 +271,7 @@ def _take_over(registration: Registration, user: User, values: dict, actor: User
     becomes an accepted 変更届 (effective today) and the registration's next dated version of
     its certified details. Other waiting claims of the registration are refused (and mailed)."""
     organisation_id = registration.organisation_id
-    db.session.execute(select(Organisation.id).where(Organisation.id == organisation_id).with_for_update())
+    _lock(organisation_id)
     taken = db.session.execute(
         update(Organisation)
         .where(Organisation.id == organisation_id,
@@ -288,19 +298,30 @@ def _take_over(registration: Registration, user: User, values: dict, actor: User
 
 
 def _accept_representative(registration, organisation, changes: dict, user, actor, today: date) -> ChangeNotice:
-    """The representative the claimant completed, recorded as the registration's first 変更届,
-    accepted at once (filed by the claimant, handled by whoever approved the claim)."""
-    now = utcnow()
-    notice = ChangeNotice(registration_id=registration.id, filed_by_id=user.id, filed_at=now, changes=changes,
+    """The representative the claimant completed, recorded as the registration's first 変更届
+    (filed by the claimant, effective today), accepted at once by whoever approved the claim.
+
+    A valid registration goes through `accept_change_notice` like any 変更届 (a new dated version,
+    the certificate reissued, the claimant mailed). One whose term has ended — most registrants
+    imported from the first cohorts, who claim in order to renew — cannot take a 変更届 there:
+    the notice is recorded accepted and the version opened here, without a certificate."""
+    from portal.registrations import operations as registrations
+
+    notice = ChangeNotice(registration_id=registration.id, filed_by_id=user.id, changes=changes,
                           note=str(_l("Completed when the registration was claimed.")),
-                          state=ChangeNoticeState.ACCEPTED, handled_by_id=actor.id, handled_at=now,
-                          effective_on=today)
+                          state=ChangeNoticeState.FILED, effective_on=today)
     db.session.add(notice)
     db.session.flush()
+    audit.record("change_notice.filed", notice, {"registration": registration.id, "changes": changes,
+                                                 "effective_on": today.isoformat(), "claim": True}, actor=user)
+    if registrations.is_live(registration, today):
+        registrations.accept_change_notice(notice, actor, today=today)
+        return notice
+    notice.state, notice.handled_by_id, notice.handled_at = ChangeNoticeState.ACCEPTED, actor.id, utcnow()
     for field, (_old, new) in changes.items():
         setattr(organisation, field, new)
     certified.open_version(registration, certified.values_of(organisation), today, notice=notice, changed_on=today)
-    audit.record("change_notice.accepted", notice, {"registration": registration.id, "changes": changes,
+    audit.record("change_notice.accepted", notice, {"registration": registration.id, "state": ["filed", "accepted"],
                                                      "claim": True}, actor=actor)
     return notice
 

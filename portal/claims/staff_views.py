@@ -44,12 +44,13 @@ def status_titles() -> dict[str, str]:
 
 
 def _has_member():
-    return exists().where(Membership.organisation_id == Registration.organisation_id)
+    # Correlated to the registration only: the lists also join the owner's membership.
+    return exists().where(Membership.organisation_id == Registration.organisation_id).correlate(Registration)
 
 
 def _has_waiting():
     return exists().where(RegistrationClaim.registration_id == Registration.id,
-                          RegistrationClaim.state == ClaimState.WAITING)
+                          RegistrationClaim.state == ClaimState.WAITING).correlate(Registration)
 
 
 def _status():
