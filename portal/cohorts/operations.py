@@ -78,8 +78,10 @@ def decide_cohort(cohort: Cohort, decided_on: date, actor) -> Decision:
     """決定 — decide a closed cohort in one act (all or nothing, in the caller's transaction).
 
     Every application recommended for approval is approved: a new one becomes a registration
-    numbered KSnn-0001… without gaps, in order of first submission, valid three years; a
-    renewal extends its registration by three years under the same number. Every one
+    numbered KSnn-0001… without gaps, in order of first submission, valid three years, with
+    the first dated version of its certified details (where the registrant is on the decision
+    day); a renewal extends its registration by three years under the same number and changes
+    nothing else it certifies. Every one
     recommended for rejection is rejected. Each member of each organisation is mailed, and each
     user of an institution a registered organisation consents to (one mail listing them).
     Deciding again changes nothing; of two people deciding at once, one decides.
@@ -88,6 +90,7 @@ def decide_cohort(cohort: Cohort, decided_on: date, actor) -> Decision:
     from portal.applications.workflow import ApplicationState as S
     from portal.applications.content import goals_of
     from portal.organisations.models import Membership, Organisation
+    from portal.registrations import details
     from portal.registrations.models import Registration, RegistrationGoal
     from portal.registrations.terms import TERM_YEARS, add_months, term_end
 
@@ -134,15 +137,17 @@ def decide_cohort(cohort: Cohort, decided_on: date, actor) -> Decision:
         numbers = {sequence: registration_id for registration_id, sequence in inserted}
     registration_of = {a.id: numbers[n] for n, a in enumerate(new, start=1)}
     renewed_of = {a.id: a.registration_id for a in renewals}
+    # Each new registration's first dated version of its certified details (one statement).
+    details.add_first([(numbers[n], a.organisation, decided_on) for n, a in enumerate(new, start=1)])
 
     if renewals:
         renewed_ids = [a.registration_id for a in renewals]
         terms = dict(db.session.execute(select(Registration.id, Registration.valid_until).where(
             Registration.id.in_(renewed_ids))).all())
-        # A renewal extends the term and takes the registrant's present place (for the KPI).
+        # A renewal only extends the term: where the registrant was at its first decision stays
+        # that cohort's figure, and a move since counts from the 変更届 that reported it.
         db.session.execute(update(Registration), [
-            {"id": a.registration_id, "valid_until": add_months(terms[a.registration_id], 12 * TERM_YEARS),
-             "municipality_code": a.organisation.municipality_code, "in_city": a.organisation.in_city}
+            {"id": a.registration_id, "valid_until": add_months(terms[a.registration_id], 12 * TERM_YEARS)}
             for a in renewals])
         db.session.execute(delete(RegistrationGoal).where(RegistrationGoal.registration_id.in_(renewed_ids)))
     # The goals of the approved key actions, for the directory, the open data and the KPI

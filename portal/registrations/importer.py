@@ -5,7 +5,8 @@ with every problem named as `line N: column: reason`.
 The file says who and where (as written); the portal derives the municipality, and so whether
 the entity is in the city, exactly as it does for an online application. A corporation already
 known to the portal (it signed up, say) keeps its organisation and profile; the registration
-is attached to it.
+is attached to it, and certifies the organisation's details and place, not the file's. Each
+registration gets its first dated version of those details (`portal.registrations.details`).
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import csv
 import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from types import SimpleNamespace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
@@ -25,6 +27,7 @@ from portal.core.extensions import db
 from portal.core.i18n import JST, today_jst
 from portal.core.reference.industries import INDUSTRIES
 from portal.organisations.models import Organisation, OrganisationKind
+from portal.registrations import details
 from portal.registrations.models import Registration, RegistrationGoal, RegistrationState
 from portal.registrations.terms import term_end
 
@@ -251,31 +254,36 @@ def import_rows(rows: Iterable[dict[str, str]] | Iterable[tuple[int, dict[str, s
         raise ImportRefused([f"line 1: cohort: cohort {cohort_number} would exceed 9,999 registrations"])
 
     existing = _existing_organisations([row.corporate_number for row in clean if row.corporate_number])
-    new_rows = [row for row in clean if row.corporate_number not in existing]
     created_at = utcnow()
-    inserted = _insert_returning_ids(Organisation, [
+    new_organisations = [
         {"kind": row.kind, "corporate_number": row.corporate_number, "name": row.name, "name_kana": row.name_kana,
          "postal_code": row.postal_code, "address": row.address, "municipality_code": row.found.municipality_code,
          "in_city": row.found.in_city, "location_mismatch": row.found.mismatch, "industry": row.industry,
          "public_listing": True, "search_key": japanese.search_key(row.name, row.name_kana),
          "created_at": created_at, "updated_at": created_at, **NOT_IN_FILE}
-        for row in new_rows])
-    new_ids = iter(inserted)  # in the order of new_rows, which keeps the file's order
-    organisation_for = [existing[row.corporate_number] if row.corporate_number in existing else next(new_ids)
-                        for row in clean]
+        for row in clean if row.corporate_number not in existing]
+    new_ids = iter(_insert_returning_ids(Organisation, new_organisations))  # in the file's order
+    new_values = iter(new_organisations)
+    # Per row: the organisation's id and what the registration certifies of it — an organisation
+    # the portal knows as it is on file (its place too, whatever the file says), a new one as
+    # the file has it.
+    organisations = [existing[row.corporate_number] if row.corporate_number in existing
+                     else SimpleNamespace(id=next(new_ids), **next(new_values)) for row in clean]
 
     valid_until = term_end(decided_on)
     registration_ids = _insert_returning_ids(Registration, [
         {"number": Registration.format_number(cohort_number, last + n), "cohort_id": cohort.id,
-         "sequence": last + n, "organisation_id": organisation_id, "state": RegistrationState.ACTIVE,
-         "registered_on": decided_on, "valid_until": valid_until, "municipality_code": row.found.municipality_code,
-         "in_city": row.found.in_city, "created_at": created_at}
-        for n, (row, organisation_id) in enumerate(zip(clean, organisation_for), start=1)])
+         "sequence": last + n, "organisation_id": organisation.id, "state": RegistrationState.ACTIVE,
+         "registered_on": decided_on, "valid_until": valid_until, "municipality_code": organisation.municipality_code,
+         "in_city": organisation.in_city, "created_at": created_at}
+        for n, organisation in enumerate(organisations, start=1)])
+    details.add_first([(registration_id, organisation, decided_on)
+                       for registration_id, organisation in zip(registration_ids, organisations)])
     db.session.execute(insert(RegistrationGoal), [
         {"registration_id": registration_id, "goal": goal}
         for registration_id, row in zip(registration_ids, clean) for goal in row.goals])
 
-    in_city = sum(row.found.in_city for row in clean)
+    in_city = sum(bool(organisation.in_city) for organisation in organisations)
     first = Registration.format_number(cohort_number, last + 1)
     final = Registration.format_number(cohort_number, last + len(clean))
     audit.record("registrations.imported", cohort, {"count": len(clean), "in_city": in_city,
@@ -296,10 +304,14 @@ def _insert_returning_ids(model, rows: list[dict]) -> list[int]:
     return ids
 
 
-def _existing_organisations(numbers: list[str]) -> dict[str, int]:
-    """Corporate number → organisation id, for the corporations the portal knows already."""
-    found: dict[str, int] = {}
+def _existing_organisations(numbers: list[str]) -> dict[str, SimpleNamespace]:
+    """Corporate number → the organisation's id, certified details and place, for the
+    corporations the portal knows already (as rows: nothing of them is changed)."""
+    columns = [Organisation.id, *(getattr(Organisation, field)
+                                  for field in (*details.CERTIFIED_FIELDS, *details.LOCATION_FIELDS))]
+    found: dict[str, SimpleNamespace] = {}
     for start in range(0, len(numbers), 500):
-        found.update(db.session.execute(select(Organisation.corporate_number, Organisation.id)
-                                        .where(Organisation.corporate_number.in_(numbers[start:start + 500]))).all())
+        rows = db.session.execute(select(Organisation.corporate_number, *columns)
+                                  .where(Organisation.corporate_number.in_(numbers[start:start + 500])))
+        found.update({row.corporate_number: SimpleNamespace(**row._asdict()) for row in rows})
     return found
