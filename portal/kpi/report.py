@@ -1,17 +1,24 @@
 """The city's KPI report — 「熊本県SDGs登録制度」登録団体数(市内) — computed in SQL.
 
 Read-only, and a constant number of queries whatever the number of registrations: every
-figure is a GROUP BY (targets 1, cohorts 1, wards 1, industries 1, goals 1). The result is
-plain JSON-ready data in no particular language (codes, not names): the page, the PDF, the
-CSV/XLSX and the command line all start from it (`portal.kpi.presentation` adds the names).
+figure is a GROUP BY (targets 1, cohorts 1, places 1 — the wards and the totals on `as_of` and
+on each fiscal year's end —, industries 1, goals 1). The result is plain JSON-ready data in no
+particular language (codes, not names): the page, the PDF, the CSV/XLSX and the command line
+all start from it (`portal.kpi.presentation` adds the names).
 
 Definitions (CONTRACT.md, "KPI JSON"):
 - a cohort's `registered` / `in_city` are the registrations its decision created, by
   `Registration.cohort_id`, and where each entity was at that decision (`Registration.in_city`,
-  a snapshot: a later move does not rewrite a past cohort's figures);
-- `active_*` are the registrations active on `as_of` (`portal.registrations.queries.active_on`:
-  the same rule as every status in the portal);
-- `progress = round(active_in_city / target, 4)`.
+  a snapshot: neither a move nor a renewal rewrites a past cohort's figures);
+- `active_*` are the registrations active on a day (`portal.registrations.queries.active_on`:
+  the same rule as every status in the portal), counted where the version of their certified
+  details in force that day puts them (`portal.registrations.details.in_force_on`: a move
+  counts from the day its 変更届 was accepted, so a published year-end figure never moves);
+  a registration without any version counts by its snapshot;
+- `progress = round(active_in_city / target, 4)`;
+- `fiscal_years`: one entry per fiscal year (April–March, named by the year it starts) from the
+  first decision's to `as_of`'s, with the registrations its decisions created and those active
+  on its last day (the current year: on `as_of`).
 """
 from __future__ import annotations
 
@@ -19,21 +26,25 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Date, case, func, literal, select, union_all
 
 from portal.cohorts.models import Cohort, CohortState
 from portal.core.extensions import db
 from portal.core.reference.industries import INDUSTRIES
 from portal.core.reference.municipalities import KUMAMOTO_CITY, MUNICIPALITIES
 from portal.core.reference.sdgs import GOALS
-from portal.kpi.targets import Target, load_targets, target_for
+from portal.kpi.targets import Target, fiscal_year, fiscal_year_bounds, load_targets, target_for
 from portal.organisations.models import Organisation
-from portal.registrations.models import Registration, RegistrationGoal
+from portal.registrations.details import in_force_on
+from portal.registrations.models import Registration, RegistrationDetails, RegistrationGoal
 from portal.registrations.queries import active_on
 
 # The keys of CONTRACT.md's KPI JSON, in its order (the command line prints exactly these).
-CONTRACT_KEYS = ("as_of", "target", "target_fiscal_year", "cohorts", "active_total", "active_in_city", "progress")
+CONTRACT_KEYS = ("as_of", "target", "target_fiscal_year", "cohorts", "active_total", "active_in_city", "progress",
+                 "fiscal_years")
 COHORT_KEYS = ("number", "decided_on", "registered", "in_city", "cumulative_registered", "cumulative_in_city")
+FISCAL_YEAR_KEYS = ("fiscal_year", "year_end", "decided", "cumulative_registered", "active_total", "active_in_city",
+                    "target", "progress")
 
 WARD_CODES = tuple(m.code for m in MUNICIPALITIES if m.parent_code == KUMAMOTO_CITY)  # 43101 … 43105
 # In the city, but the address did not name a ward (the city's own code).
@@ -49,7 +60,9 @@ def kpi_report(as_of: date, target_year: int | None = None, *,
     targets = load_targets() if targets is None else targets
     target = target_for(as_of, targets, target_year)
     cohorts = _cohorts(as_of)
-    wards, active_total, active_in_city = _wards(as_of)
+    years = _fiscal_year_days(cohorts, as_of)
+    places = _active_places([day for _, _, day in years] + [as_of])
+    wards, active_total, active_in_city = _wards(places[as_of])
     return {
         "as_of": as_of.isoformat(),
         "target": target.value,
@@ -58,6 +71,7 @@ def kpi_report(as_of: date, target_year: int | None = None, *,
         "active_total": active_total,
         "active_in_city": active_in_city,
         "progress": round(active_in_city / target.value, 4),
+        "fiscal_years": _fiscal_years(cohorts, years, places, targets),
         # --- beyond the contract -------------------------------------------------------------
         "active_outside_city": active_total - active_in_city,
         "active_in_city_share": _share(active_in_city, active_total),
@@ -72,6 +86,7 @@ def contract_json(report: Mapping[str, Any]) -> dict[str, Any]:
     """Exactly CONTRACT.md's KPI JSON, in its key order, from a full report."""
     data = {key: report[key] for key in CONTRACT_KEYS}
     data["cohorts"] = [{key: cohort[key] for key in COHORT_KEYS} for cohort in report["cohorts"]]
+    data["fiscal_years"] = [{key: year[key] for key in FISCAL_YEAR_KEYS} for year in report["fiscal_years"]]
     return data
 
 
@@ -80,8 +95,14 @@ def _share(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def _in_city_count():
-    return func.coalesce(func.sum(case((Registration.in_city.is_(True), 1), else_=0)), 0)
+def _in_city_count(in_city=Registration.in_city):
+    return func.coalesce(func.sum(case((in_city.is_(True), 1), else_=0)), 0)
+
+
+def _in_force(column: str):
+    """A registration's `column` as the version of its details joined (`in_force_on`) has it,
+    else as the registration's own snapshot has it (a registration without versions)."""
+    return func.coalesce(getattr(RegistrationDetails, column), getattr(Registration, column))
 
 
 def _cohorts(as_of: date) -> list[dict[str, Any]]:
@@ -106,17 +127,71 @@ def _cohorts(as_of: date) -> list[dict[str, Any]]:
     return cohorts
 
 
-def _wards(as_of: date) -> tuple[list[dict[str, Any]], int, int]:
-    """Active registrations in the city by ward, and the active totals (one grouped query).
+def _fiscal_year_days(cohorts: list[dict[str, Any]], as_of: date) -> list[tuple[int, date, date]]:
+    """(fiscal year, its last day, the day its registrations are counted on) for each fiscal
+    year from the first decision's to `as_of`'s; the current year is counted on `as_of`."""
+    if not cohorts:
+        return []
+    current = fiscal_year(as_of)
+    years = []
+    for year in range(fiscal_year(date.fromisoformat(cohorts[0]["decided_on"])), current + 1):
+        year_end = fiscal_year_bounds(year)[1]
+        years.append((year, year_end, as_of if year == current else year_end))
+    return years
+
+
+def _active_places(days: list[date]) -> dict[date, list[tuple[str | None, bool, int]]]:
+    """For each day: how many registrations are active, by the municipality and in-city flag of
+    the version of their details in force that day — (code, in the city, count) rows. One
+    grouped query over all the days (a small table of dates joined to the registrations)."""
+    days = sorted(set(days))
+    day_rows = [select(literal(day, Date).label("day")) for day in days]
+    table = (day_rows[0] if len(day_rows) == 1 else union_all(*day_rows)).subquery("days")
+    code, inside = _in_force("municipality_code"), _in_force("in_city")
+    rows = db.session.execute(
+        select(table.c.day, code, inside, func.count())
+        .select_from(table)
+        .join(Registration, active_on(table.c.day))
+        .outerjoin(RegistrationDetails, in_force_on(table.c.day))
+        .group_by(table.c.day, code, inside))
+    found: dict[date, list[tuple[str | None, bool, int]]] = {day: [] for day in days}
+    for day, municipality_code, in_city, count in rows:
+        found[day].append((municipality_code, bool(in_city), count))
+    return found
+
+
+def _fiscal_years(cohorts: list[dict[str, Any]], years: list[tuple[int, date, date]],
+                  places: Mapping[date, list[tuple[str | None, bool, int]]],
+                  targets: Mapping[int, Target]) -> list[dict[str, Any]]:
+    """CONTRACT.md's `fiscal_years` from the cohorts (what each year's decisions created) and
+    the places counted on each year's day; the target and progress where that year has one."""
+    decided: dict[int, int] = {}
+    for cohort in cohorts:
+        year = fiscal_year(date.fromisoformat(cohort["decided_on"]))
+        decided[year] = decided.get(year, 0) + cohort["registered"]
+    entries, cumulative = [], 0
+    for year, year_end, day in years:
+        cumulative += decided.get(year, 0)
+        total = sum(count for _, _, count in places[day])
+        in_city = sum(count for _, inside, count in places[day] if inside)
+        target = targets.get(year)
+        entries.append({
+            "fiscal_year": year, "year_end": year_end.isoformat(), "decided": decided.get(year, 0),
+            "cumulative_registered": cumulative, "active_total": total, "active_in_city": in_city,
+            "target": target.value if target else None,
+            "progress": round(in_city / target.value, 4) if target else None,
+        })
+    return entries
+
+
+def _wards(rows: list[tuple[str | None, bool, int]]) -> tuple[list[dict[str, Any]], int, int]:
+    """Active registrations in the city by ward, and the active totals, from `_active_places`'s
+    rows for one day.
 
     Every ward is listed, with 0 if need be; "ward unknown" (the city's own code, or a code
     that names no ward) only when some registration is there."""
     counts: dict[str, int] = dict.fromkeys(WARD_CODES, 0)
     total = in_city = 0
-    rows = db.session.execute(
-        select(Registration.municipality_code, Registration.in_city, func.count())
-        .where(active_on(as_of))
-        .group_by(Registration.municipality_code, Registration.in_city))
     for code, inside, count in rows:
         total += count
         if inside:
@@ -128,13 +203,16 @@ def _wards(as_of: date) -> tuple[list[dict[str, Any]], int, int]:
 
 
 def _industries(as_of: date) -> list[dict[str, Any]]:
-    """Active registrations by the registrant's industry (日本標準産業分類 大分類 A–T), in the
-    city and in total; every letter listed, then any unexpected code as it is (one query)."""
+    """Active registrations by the registrant's industry (日本標準産業分類 大分類 A–T) and place
+    as certified on `as_of` (the organisation's industry for a registration without versions), in
+    the city and in total; every letter listed, then any unexpected code as it is (one query)."""
+    industry = func.coalesce(RegistrationDetails.industry, Organisation.industry)
     rows = db.session.execute(
-        select(Organisation.industry, func.count(), _in_city_count())
+        select(industry, func.count(), _in_city_count(_in_force("in_city")))
         .select_from(Registration).join(Registration.organisation)
+        .outerjoin(RegistrationDetails, in_force_on(as_of))
         .where(active_on(as_of))
-        .group_by(Organisation.industry))
+        .group_by(industry))
     found = {code: (active, in_city) for code, active, in_city in rows}
     codes = [industry.code for industry in INDUSTRIES]
     codes += sorted(code for code in found if code not in codes)
@@ -147,8 +225,9 @@ def _goals(as_of: date) -> list[dict[str, Any]]:
     (one query). A registration counts once for each of its goals, so these add up to more
     than the number of registrations."""
     rows = db.session.execute(
-        select(RegistrationGoal.goal, func.count(), _in_city_count())
+        select(RegistrationGoal.goal, func.count(), _in_city_count(_in_force("in_city")))
         .join(Registration, Registration.id == RegistrationGoal.registration_id)
+        .outerjoin(RegistrationDetails, in_force_on(as_of))
         .where(active_on(as_of))
         .group_by(RegistrationGoal.goal))
     found = {goal: (active, in_city) for goal, active, in_city in rows}

@@ -8,6 +8,7 @@ import json
 
 import pytest
 from flask_babel import force_locale
+from kpi_helpers import FISCAL_YEARS_2024_03_31
 
 from portal.kpi import presentation
 
@@ -24,6 +25,7 @@ EXPECTED = {
          "cumulative_registered": 11, "cumulative_in_city": 6},
     ],
     "active_total": 7, "active_in_city": 4, "progress": 0.0047,
+    "fiscal_years": FISCAL_YEARS_2024_03_31,
 }
 
 
