@@ -2,7 +2,7 @@
 for the page, the PDF and the CSV/XLSX download, so the three never disagree.
 
 The spreadsheet is one table in "long" form rather than several: a first column says which
-part of the report a row belongs to (summary, cohort, ward, industry, SDG goal), so one
+part of the report a row belongs to (summary, cohort, fiscal year, ward, industry, SDG goal), so one
 description of columns serves both CSV and XLSX (`portal.core.exports`), and a spreadsheet's
 filter on that column gives back each table.
 """
@@ -35,13 +35,18 @@ def industry_label(code: str) -> str:
 
 
 def display(report: Mapping[str, Any]) -> dict[str, Any]:
-    """The report with what a reader needs next to the figures: titles, names, dates."""
+    """The report with what a reader needs next to the figures: titles, names, dates (a fiscal
+    year's `counted_on`: its last day, or the report date for the current year)."""
     breakdowns = report["breakdowns"]
     in_city = report["active_in_city"]
+    as_of = date.fromisoformat(report["as_of"])
     return {
-        "as_of": date.fromisoformat(report["as_of"]),
+        "as_of": as_of,
         "cohorts": [{**c, "title": _("Cohort %(number)s", number=c["number"]),
                      "decided_on": date.fromisoformat(c["decided_on"])} for c in report["cohorts"]],
+        "fiscal_years": [{**y, "title": _("Fiscal %(year)s", year=y["fiscal_year"]),
+                          "counted_on": min(date.fromisoformat(y["year_end"]), as_of)}
+                         for y in report["fiscal_years"]],
         "wards": [{**w, "name": ward_name(w["code"]), "share": round(w["active"] / in_city, 4) if in_city else None}
                   for w in breakdowns["wards"]],
         "industries": [{**i, "name": industry_label(i["code"])} for i in breakdowns["industries"]],
@@ -62,7 +67,8 @@ def export_columns() -> list[tuple[str, str]]:
 
 
 def export_rows(report: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The rows of the download: the summary first, then each cohort, ward, industry and goal.
+    """The rows of the download: the summary first, then each cohort, fiscal year, ward, industry
+    and goal.
     Shares and progress are fractions (0.6976), as a spreadsheet formats percentages."""
     shown = display(report)
     rows: list[dict[str, Any]] = [{
@@ -72,12 +78,20 @@ def export_rows(report: Mapping[str, Any]) -> list[dict[str, Any]]:
         "active": report["active_total"], "active_in_city": report["active_in_city"],
         "in_city_share": report["active_in_city_share"], "target": report["target"], "progress": report["progress"],
     }]
-    cohort, ward, sector, sdg = _("Cohort"), _("Ward"), _("Industry"), _("SDG goal")
+    cohort, year, ward, sector, sdg = _("Cohort"), _("Fiscal year"), _("Ward"), _("Industry"), _("SDG goal")
     for c in shown["cohorts"]:
         rows.append({"section": cohort, "code": c["number"], "item": c["title"], "decided_on": c["decided_on"],
                      "registered": c["registered"], "in_city": c["in_city"], "in_city_share": c["in_city_share"],
                      "cumulative_registered": c["cumulative_registered"],
                      "cumulative_in_city": c["cumulative_in_city"]})
+    for y in shown["fiscal_years"]:
+        rows.append({"section": year, "code": y["fiscal_year"],
+                     "item": _("Fiscal %(year)s; active on %(date)s", year=y["fiscal_year"],
+                               date=y["counted_on"].isoformat()),
+                     "registered": y["decided"], "cumulative_registered": y["cumulative_registered"],
+                     "active": y["active_total"], "active_in_city": y["active_in_city"],
+                     "in_city_share": y["active_in_city_share"],
+                     "target": y["target"], "progress": y["progress"]})
     for w in shown["wards"]:
         rows.append({"section": ward, "code": w["code"], "item": w["name"], "active": w["active"],
                      "active_in_city": w["active"]})

@@ -180,6 +180,7 @@ def _fiscal_years(cohorts: list[dict[str, Any]], years: list[tuple[int, date, da
             "cumulative_registered": cumulative, "active_total": total, "active_in_city": in_city,
             "target": target.value if target else None,
             "progress": round(in_city / target.value, 4) if target else None,
+            "active_in_city_share": _share(in_city, total),  # beyond the contract, as for cohorts
         })
     return entries
 

@@ -56,7 +56,7 @@ def test_csv_on_stdout_is_the_download_in_japanese(app, runner):
         header = [str(title) for _key, title in presentation.export_columns()]
     assert rows[0] == header
     assert rows[1][9:] == ["7", "4", "850", "0.0047"]
-    assert len(rows) == 1 + 1 + 3 + 5 + 20 + 17
+    assert len(rows) == 1 + 1 + 3 + 4 + 5 + 20 + 17
 
 
 def test_csv_in_english(runner):

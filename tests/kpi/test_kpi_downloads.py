@@ -46,9 +46,15 @@ def test_the_csv_has_every_part_of_the_report(client):
     assert rows[1] == ["Summary", "2024-03-31", "As of 2024-03-31; target for fiscal 2023", "", "", "", "0.5714",
                        "", "", "7", "4", "850", "0.0047"]
     sections = [row[0] for row in rows[1:]]
-    assert sections == ["Summary"] + ["Cohort"] * 3 + ["Ward"] * 5 + ["Industry"] * 20 + ["SDG goal"] * 17
+    assert sections == (["Summary"] + ["Cohort"] * 3 + ["Fiscal year"] * 4 + ["Ward"] * 5 + ["Industry"] * 20
+                        + ["SDG goal"] * 17)
     assert rows[2] == ["Cohort", "1", "Cohort 1", "2020-12-01", "2", "1", "0.5", "2", "1", "", "", "", ""]
     assert rows[4] == ["Cohort", "3", "Cohort 3", "2022-01-20", "4", "2", "0.5", "11", "6", "", "", "", ""]
+    # Each fiscal year: decided in it, cumulative, active on its last day (the current one: the report date).
+    assert rows[5] == ["Fiscal year", "2020", "Fiscal 2020; active on 2021-03-31", "", "2", "", "0.5", "2", "",
+                       "2", "1", "", ""]
+    assert rows[8] == ["Fiscal year", "2023", "Fiscal 2023; active on 2024-03-31", "", "0", "", "0.5714", "11", "",
+                       "7", "4", "850", "0.0047"]
     wards = {row[1]: (row[2], row[9]) for row in rows if row[0] == "Ward"}
     assert wards["43105"] == ("Kumamoto City Kita Ward", "1") and wards["43102"][1] == "0"
     industries = {row[1]: (row[9], row[10]) for row in rows if row[0] == "Industry"}
