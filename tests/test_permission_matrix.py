@@ -172,6 +172,15 @@ MATRIX = {
     "staff_reports.open_period": ("POST", {"secretariat"}, 403),
     "staff_reports.show": ("GET", STAFF, 403),
     "staff_reports.export": ("GET", STAFF, 403),
+    "claims.start": ("GET", {"newcomer"}, 403),
+    "claims.code": ("GET", {"newcomer"}, 403),
+    "claims.request_claim": ("GET", {"newcomer"}, 403),
+    "staff_claims.index": ("GET", {"secretariat"}, 403),
+    "staff_claims.registrants": ("GET", {"secretariat"}, 403),
+    "staff_claims.export": ("GET", {"secretariat"}, 403),
+    "staff_claims.print_letters": ("POST", {"secretariat"}, 403),
+    "staff_claims.show": ("GET", {"secretariat"}, 403),
+    "staff_claims.decide": ("POST", {"secretariat"}, 403),
     "system.index": ("GET", {"secretariat"}, 403),
     "system.retry_mail": ("POST", {"secretariat"}, 403),
 }
@@ -204,6 +213,8 @@ OVERRIDES = {
     "staff_seminars.export": {"fmt": "csv"},
     "selfcheck.page": {"number": 1},
     "staff_reports.export": {"fmt": "csv"},
+    "staff_claims.export": {"fmt": "csv"},
+    "staff_claims.print_letters": {"cohort_id": "decided_cohort_id"},
 }
 
 
@@ -319,7 +330,21 @@ def world(app, make_user, make_organisation):
     values.update(_partners_of(app, organisation_a, users["partner_x"]))
     values.update(_seminars_of(app, users["applicant_a"], users["secretariat"]))
     values.update(_reports_of(app, users["applicant_a"], values["registration_id"], values["decided_cohort_id"]))
+    values.update(_claims_of(app, values["registration_id"], users["newcomer"]))
     return users, values
+
+
+def _claims_of(app, registration_id, claimant_id):
+    """A claim waiting for the secretariat, by the newcomer."""
+    from portal.claims.models import ClaimMethod, RegistrationClaim
+    from portal.core.extensions import db
+
+    with app.app_context():
+        claim = RegistrationClaim(registration_id=registration_id, user_id=claimant_id, method=ClaimMethod.REQUEST,
+                                  details={"representative_name": "代表 A"})
+        db.session.add(claim)
+        db.session.commit()
+        return {"claim_id": claim.id}
 
 
 def _partners_of(app, organisation_id, partner_id):

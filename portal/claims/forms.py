@@ -3,7 +3,7 @@ secretariat's answer."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, RadioField, StringField, TextAreaField
+from wtforms import EmailField, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from portal.core.forms import CorporateNumber, PortalForm, PostalCode, nfkc
@@ -78,8 +78,8 @@ class ClaimCodeForm(_Completed):
 class DecisionForm(PortalForm):
     """The secretariat's answer to a waiting claim."""
 
-    decision = RadioField(_l("Decision"), choices=[(APPROVE, _l("Approve: the claimant becomes the owner")),
-                                                   (REFUSE, _l("Refuse"))],
+    decision = RadioField(_l("Decision"), choices=[SelectChoice(APPROVE, _l("Approve: the claimant becomes the owner")),
+                                                   SelectChoice(REFUSE, _l("Refuse"))],
                           validators=[DataRequired(message=_l("Choose approve or refuse."))])
     reason = TextAreaField(_l("Reason for a refusal"), validators=[Optional(), Length(max=2000)],
                            description=_l("Required for a refusal. The claimant reads it in the e-mail."))
