@@ -126,6 +126,12 @@ def seed_demo():
     from portal.demo.reports import seed_reports
 
     seed_reports(today)
+    from portal.demo.claims import seed_claims
+
+    seed_claims(DEMO_PASSWORD, accounts.find_by_email("secretariat@example.jp"))
+    from portal.demo.changes import seed_change_notice
+
+    seed_change_notice(today)
     db.session.commit()
     count = db.session.scalar(select(db.func.count()).select_from(User))
     click.echo(f"demo data ready: {count} accounts (password {DEMO_PASSWORD!r})")

@@ -147,9 +147,10 @@ def _mail_members(registration: Registration, template: str, **context) -> None:
 # --- change notices (変更届) ------------------------------------------------------------------
 
 def change_rows(changes: dict) -> list[dict]:
-    """A notice's changes in display order: field, its title, old and new value."""
+    """A notice's changes in display order: field, its title (lazy: a mail reads it in its
+    recipient's language), old and new value."""
     order = tuple(FIELD_TITLES)
-    return [{"field": field, "title": str(FIELD_TITLES.get(field, field)), "old": changes[field][0],
+    return [{"field": field, "title": FIELD_TITLES.get(field, field), "old": changes[field][0],
              "new": changes[field][1]} for field in sorted(changes, key=lambda f: order.index(f) if f in order else 99)]
 
 

@@ -258,7 +258,7 @@ def timeline(registration: Registration) -> list[Event]:
                               "The term ends on %(date)s; %(num)s people were mailed.", changes.get("recipients", 0),
                               date=display_date(date.fromisoformat(ends)) if ends else "—")
         elif entry.action == "change_notice.filed":
-            detail = ", ".join(row["title"] for row in operations.change_rows(changes.get("changes") or {}))
+            detail = ", ".join(str(row["title"]) for row in operations.change_rows(changes.get("changes") or {}))
         elif entry.action.startswith("change_notice."):
             detail = changes.get("response")
         events.append(Event(entry.created_at, text, actor, detail))
