@@ -18,6 +18,7 @@ import secrets
 from datetime import date, timedelta
 
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, select, update
 
@@ -308,7 +309,7 @@ def _accept_representative(registration, organisation, changes: dict, user, acto
     from portal.registrations import operations as registrations
 
     notice = ChangeNotice(registration_id=registration.id, filed_by_id=user.id, changes=changes,
-                          note=str(_l("Completed when the registration was claimed.")),
+                          note=None,
                           state=ChangeNoticeState.FILED, effective_on=today)
     db.session.add(notice)
     db.session.flush()
@@ -331,7 +332,9 @@ def _refuse_others(registration: Registration, kept: RegistrationClaim, actor) -
         RegistrationClaim.registration_id == registration.id, RegistrationClaim.state == ClaimState.WAITING,
         RegistrationClaim.id != kept.id)).all()
     for other in others:
-        _decide(other, ClaimState.REFUSED, actor, str(_l("The registration was claimed by someone else.")))
+        with force_locale(other.user.locale):  # the response is the claimant's to read
+            response = str(_l("The registration was claimed by someone else."))
+        _decide(other, ClaimState.REFUSED, actor, response)
         _mail_refused(other)
 
 
