@@ -82,7 +82,7 @@ def test_a_change_notice_from_filing_to_the_reissued_certificate(new_page, live_
 
     # --- From the registration page, she files the change notice. ---
     owner.goto(f"/registrations/{registration}")
-    expect(owner.locator("#details-history tbody tr")).to_have_count(1)
+    expect(owner.locator("#details-history li.card")).to_have_count(1)
     first_certificate = owner.request.get(live_server(f"/registrations/{registration}/certificate.pdf"))
     owner.get_by_role("link", name="File a change notice").click()
     expect(owner.get_by_role("heading", level=1, name="Change notice (変更届)")).to_be_visible()
@@ -106,7 +106,7 @@ def test_a_change_notice_from_filing_to_the_reissued_certificate(new_page, live_
     notice = owner.locator("#change-notices article").first
     expect(notice).to_contain_text("Waiting for the secretariat")
     expect(owner.get_by_role("heading", level=1)).to_have_text("Registration KS05-0001")
-    expect(owner.locator("#details-history tbody tr")).to_have_count(1)
+    expect(owner.locator("#details-history li.card")).to_have_count(1)
     checkpoint(owner, "change-notice-filed")
     assert any("received" in m.subject for m in mails(to=OWNER))
 
@@ -131,14 +131,14 @@ def test_a_change_notice_from_filing_to_the_reissued_certificate(new_page, live_
     expect(flash(secretariat)).to_contain_text("The change notice was accepted")
     checkpoint(secretariat, "staff-notice-accepted")
     secretariat.goto(f"/staff/registrations/{registration}")
-    expect(secretariat.locator("#details-history tbody tr")).to_have_count(2)
+    expect(secretariat.locator("#details-history li.card")).to_have_count(2)
     checkpoint(secretariat, "staff-registration-history")
 
     # --- The owner sees the history and downloads the reissued certificate. ---
     [accepted] = [m for m in mails(to=OWNER) if "accepted" in m.subject]
     assert "登記簿を確認しました。" in accepted.body
     owner.goto(f"/registrations/{registration}")
-    expect(owner.locator("#details-history tbody tr")).to_have_count(2)
+    expect(owner.locator("#details-history li.card")).to_have_count(2)
     expect(owner.locator("#details-history")).to_contain_text(NEW_NAME)
     expect(owner.get_by_role("main")).to_contain_text("Reissued on")
     checkpoint(owner, "registration-history")
@@ -179,6 +179,8 @@ def test_the_change_notice_pages_at_desk_and_phone_widths(app, new_page, checkpo
         operations.accept_change_notice(notice, secretary, "受理しました。")
         second = operations.file_change_notice(record, owner, {**values, "representative_name": "光の森 翔",
                                                                "name": NEW_NAME}, TODAY - timedelta(days=1))
+        for person in (owner, secretary):  # the pages in the account's language
+            person.locale = locale[:2]
         db.session.commit()
         second_id, organisation_id = second.id, record.organisation_id
     for phone in (False, True):
