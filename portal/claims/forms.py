@@ -78,8 +78,9 @@ class ClaimCodeForm(_Completed):
 class DecisionForm(PortalForm):
     """The secretariat's answer to a waiting claim."""
 
-    decision = RadioField(_l("Decision"), choices=[SelectChoice(APPROVE, _l("Approve: the claimant becomes the owner")),
-                                                   SelectChoice(REFUSE, _l("Refuse"))],
+    decision = RadioField(_l("Your decision on the claim"),
+                          choices=[SelectChoice(APPROVE, _l("Approve: the claimant becomes the owner")),
+                                   SelectChoice(REFUSE, _l("Refuse the claim"))],
                           validators=[DataRequired(message=_l("Choose approve or refuse."))])
     reason = TextAreaField(_l("Reason for a refusal"), validators=[Optional(), Length(max=2000)],
                            description=_l("Required for a refusal. The claimant reads it in the e-mail."))

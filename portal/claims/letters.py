@@ -31,9 +31,14 @@ def letter_data(cohort: Cohort, codes: dict[int, str], registrations) -> dict:
         "claim_url": external_url("claims.code"),
         "portal_url": external_url("core.home"),
         "letters": [{"number": r.number, "code": operations.format_code(codes[r.id]),
-                     "postal_code": postal_code(r.organisation.postal_code), "address": r.organisation.address,
+                     "postal_code": postal_code(r.organisation.postal_code), "address": _postal_address(r.organisation.address),
                      "name": r.organisation.name} for r in registrations],
     }
+
+
+def _postal_address(address: str) -> str:
+    # Hand-kept files often leave out the prefecture; every registrant is in Kumamoto.
+    return address if address.startswith("熊本県") else f"熊本県{address}"
 
 
 def make_letters(cohort: Cohort, actor) -> tuple[bytes, int]:

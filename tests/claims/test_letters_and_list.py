@@ -37,7 +37,7 @@ def test_the_letters_pdf_has_a_page_per_registrant_with_a_code_that_works(app, i
     assert len(reader.pages) == 3
     assert {"IPAexGothic", "IPAexMincho"} <= embedded_fonts(pdf)
     first = reader.pages[0].extract_text()
-    for text in ("KS01-0001", "〒860-0806", "熊本市中央区花畑町1-1", "株式会社肥後引継", "御中", "引継ぎコード",
+    for text in ("KS01-0001", "〒860-0806", "熊本県熊本市中央区花畑町1-1", "株式会社肥後引継", "御中", "引継ぎコード",
                  "http://portal.test/claim/code", "拝啓", "敬具"):
         assert text in first, text
     code = re.search(r"[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}", first).group()
