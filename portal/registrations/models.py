@@ -55,8 +55,9 @@ class Registration(db.Model):
     # Reminders before the term ends are sent once each (`flask registrations remind`).
     reminded_6m_at: Mapped[datetime | None]
     reminded_1m_at: Mapped[datetime | None]
-    # Where the entity was when this registration was decided (or last renewed): the city's
-    # KPI counts these, so a later move does not rewrite a past cohort's figures.
+    # Where the entity was when this registration was decided: the per-cohort figures of the
+    # city's KPI count these, so neither a later move nor a renewal rewrites a past cohort's
+    # figures (where it is on a given day: `RegistrationDetails`).
     municipality_code: Mapped[str | None] = mapped_column(String(5))
     in_city: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -145,7 +145,7 @@ def not_reported(period: ReportPeriod, today: date) -> list:
     name, municipality code) — one query."""
     reported = select(ProgressReport.registration_id).where(ProgressReport.period_id == period.id)
     return list(db.session.execute(
-        select(Registration.id, Registration.number, Organisation.name, Registration.municipality_code)
+        select(Registration.id, Registration.number, Organisation.name, Organisation.municipality_code)
         .join(Organisation, Organisation.id == Registration.organisation_id)
         .where(active_on(as_of(period, today)), Registration.id.not_in(reported))
         .order_by(Registration.number)))
@@ -169,12 +169,14 @@ def shares_by_goal(period: ReportPeriod) -> list[tuple[int, int, int]]:
 
 
 def shares_by_ward(period: ReportPeriod) -> list[tuple[str, int, int]]:
-    """(ward code, key actions reported, of which on track) for Kumamoto City's wards — one query."""
+    """(ward code, key actions reported, of which on track) for Kumamoto City's wards, where each
+    registrant is now (the decision's place may be years old) — one query."""
     rows = db.session.execute(
-        select(Registration.municipality_code, func.count(ReportLine.id), func.sum(_on_track()))
+        select(Organisation.municipality_code, func.count(ReportLine.id), func.sum(_on_track()))
         .select_from(ReportLine).join(ProgressReport).join(Registration)
-        .where(ProgressReport.period_id == period.id, Registration.municipality_code.in_(WARDS))
-        .group_by(Registration.municipality_code).order_by(Registration.municipality_code))
+        .join(Organisation, Organisation.id == Registration.organisation_id)
+        .where(ProgressReport.period_id == period.id, Organisation.municipality_code.in_(WARDS))
+        .group_by(Organisation.municipality_code).order_by(Organisation.municipality_code))
     return [(code, int(total), int(on_track or 0)) for code, total, on_track in rows]
 
 
@@ -184,11 +186,11 @@ def export_rows(period: ReportPeriod, today: date):
     reported = and_(ProgressReport.registration_id == Registration.id, ProgressReport.period_id == period.id)
     counts = [func.sum(case((ReportLine.status == status, 1), else_=0)).label(status.value)
               for status in ActionStatus]
-    return select(Registration.number, Organisation.name.label("organisation"), Registration.municipality_code,
+    return select(Registration.number, Organisation.name.label("organisation"), Organisation.municipality_code,
                   ProgressReport.filed_at, ProgressReport.updated_at, *counts) \
         .select_from(Registration).join(Organisation, Organisation.id == Registration.organisation_id) \
         .outerjoin(ProgressReport, reported).outerjoin(ReportLine, ReportLine.report_id == ProgressReport.id) \
         .where(active_on(as_of(period, today))) \
-        .group_by(Registration.id, Registration.number, Organisation.name, Registration.municipality_code,
+        .group_by(Registration.id, Registration.number, Organisation.name, Organisation.municipality_code,
                   ProgressReport.filed_at, ProgressReport.updated_at) \
         .order_by(Registration.number)
