@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from conftest import COMPLETED, code_data, issue, post_form
+from claim_helpers import COMPLETED, code_data, issue, post_form
 from portal.claims.models import ClaimCode, RegistrationClaim
 from portal.core.audit import AuditEntry
 from portal.core.db import utcnow

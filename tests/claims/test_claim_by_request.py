@@ -8,7 +8,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from conftest import COMPLETED, CORPORATION, GROUP, SOLE, code_data, issue, post_form, request_data
+from claim_helpers import COMPLETED, CORPORATION, GROUP, SOLE, code_data, issue, post_form, request_data
 from portal.claims.models import ClaimState, RegistrationClaim
 from portal.core.audit import AuditEntry
 from portal.core.extensions import db
@@ -121,7 +121,7 @@ def test_one_answer_for_every_wrong_identification(app, client, imported, claima
 
 
 def _other_corporate_number() -> str:
-    from conftest import corporate_number
+    from claim_helpers import corporate_number
 
     return corporate_number(9999)
 

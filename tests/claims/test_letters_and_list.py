@@ -9,7 +9,7 @@ import re
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from conftest import code_data, post_form, request_data
+from claim_helpers import code_data, post_form, request_data
 from portal.claims.models import ClaimCode
 from portal.core.extensions import db
 from portal.core.pdf import embedded_fonts
@@ -66,7 +66,7 @@ def test_a_cohort_without_unclaimed_registrants_prints_nothing(app, imported, ma
 
 
 def test_the_staff_list_counts_and_exports(app, imported, make_user, client, claimant):
-    from conftest import issue
+    from claim_helpers import issue
 
     secretariat = _secretariat(app, make_user)
     code = issue(app, [imported["corporation"]])[imported["corporation"]]

@@ -7,7 +7,7 @@ import threading
 
 from sqlalchemy import func, select
 
-from conftest import COMPLETED, issue
+from claim_helpers import COMPLETED, issue
 from portal.accounts.models import User
 from portal.claims import operations
 from portal.claims.models import ClaimMethod, ClaimState, RegistrationClaim

@@ -9,6 +9,7 @@ from portal.cohorts.models import Cohort
 from portal.core import diagnostics
 from portal.core.extensions import db
 from portal.demo import HISTORICAL
+from portal.demo.claims import CLAIMED, WAITING
 from portal.demo.applications import DEMO_ORGANISATIONS
 from portal.demo.registrations import DECIDED, REGISTRANTS
 from portal.core.outbox import MailState, OutboxMail
@@ -38,7 +39,8 @@ def test_seed_demo_is_idempotent_and_its_accounts_sign_in(app, runner):
     assert first.exit_code == 0, first.output
     assert "demo data ready" in first.output
     counts = _counts(app)
-    assert counts["users"] == 6 + len(DEMO_ORGANISATIONS) + len(DECIDED) + len(REGISTRANTS)
+    claimants = len((CLAIMED, WAITING))  # who claimed an imported registrant, and whose claim waits
+    assert counts["users"] == 6 + len(DEMO_ORGANISATIONS) + len(DECIDED) + len(REGISTRANTS) + claimants
     historical = sum(total for _, total, _ in HISTORICAL.values())
     assert counts["organisations"] == 2 + len(DEMO_ORGANISATIONS) + len(DECIDED) + len(REGISTRANTS) + historical
     assert counts["partner_institutions"] >= 2
@@ -58,7 +60,8 @@ def test_seed_demo_is_idempotent_and_its_accounts_sign_in(app, runner):
         assert set(db.session.scalars(select(Registration.state))) == {"active", "withdrawn", "revoked"}
         users = {u.email: u for u in db.session.scalars(select(User))}
         assert {email: str(u.role) for email, u in users.items() if email in DEMO_ACCOUNTS} == DEMO_ACCOUNTS
-        assert {email for email in users if email not in DEMO_ACCOUNTS} == {o[0] for o in DEMO_ORGANISATIONS + DECIDED + REGISTRANTS}
+        assert {email for email in users if email not in DEMO_ACCOUNTS} == {
+            o[0] for o in DEMO_ORGANISATIONS + DECIDED + REGISTRANTS + (CLAIMED, WAITING)}
         assert all(u.email_verified_at is not None and u.is_active for u in users.values())
 
         # Cohorts 1 and 2 with the plan's figures: 441 / 274 in the city, 570 / 319.
