@@ -61,10 +61,10 @@ class ChangeNoticeForm(PortalForm):
                                   description=_l("For example the date of the registration of the change in the "
                                                  "commercial register, or of the move. Not a future date."),
                                   render_kw={"type": "date"})
-    document = FileField(_l("Supporting document (optional)"),
+    document = FileField(_l("Supporting document"),
                          description=_l("For example a certified copy of the commercial register: PDF, PNG or "
                                         "JPEG, up to 10 MB."))
-    note = TextAreaField(_l("Note to the secretariat (optional)"), validators=[Optional(), Length(max=2000)])
+    note = TextAreaField(_l("Note to the secretariat"), validators=[Optional(), Length(max=2000)])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -96,7 +96,7 @@ class ChangeNoticeForm(PortalForm):
 class AcceptNoticeForm(PortalForm):
     """The secretariat accepts a change notice (an optional word to the registrant)."""
 
-    message = TextAreaField(_l("Message to the registrant (optional)"), validators=[Optional(), Length(max=2000)])
+    message = TextAreaField(_l("Message to the registrant"), validators=[Optional(), Length(max=2000)])
 
 
 class ReturnNoticeForm(PortalForm):

@@ -100,7 +100,7 @@ def test_a_change_notice_from_filing_to_the_reissued_certificate(new_page, live_
     expect(owner.get_by_label(label("Name of the organisation"))).to_have_value(NEW_NAME)
     checkpoint(owner, "change-notice-future-date")
     owner.get_by_label(label("Date the change took effect")).fill((TODAY - timedelta(days=10)).isoformat())
-    owner.get_by_label(label("Supporting document (optional)")).set_input_files(str(document))
+    owner.get_by_label(label("Supporting document")).set_input_files(str(document))
     owner.get_by_role("button", name="File the change notice").click()
     expect(flash(owner)).to_contain_text("Nothing changes until the secretariat accepts it")
     notice = owner.locator("#change-notices article").first
@@ -126,7 +126,7 @@ def test_a_change_notice_from_filing_to_the_reissued_certificate(new_page, live_
     secretariat.get_by_role("button", name="Return the change notice").click()
     expect(secretariat.locator("#reason-error")).to_be_visible()
     checkpoint(secretariat, "staff-notice-return-without-reason")
-    secretariat.get_by_label(label("Message to the registrant (optional)")).fill("登記簿を確認しました。")
+    secretariat.get_by_label(label("Message to the registrant")).fill("登記簿を確認しました。")
     secretariat.get_by_role("button", name="Accept the change notice").click()
     expect(flash(secretariat)).to_contain_text("The change notice was accepted")
     checkpoint(secretariat, "staff-notice-accepted")
