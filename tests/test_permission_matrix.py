@@ -1,7 +1,7 @@
 """Every route × every role. A route added without an access rule and an entry here fails.
 
 Personas: anonymous; applicant A (owner of organisation A) and B (owner of B); a newcomer
-applicant without organisation; reviewer; secretariat; partner X and partner Y.
+applicant without organisation; reviewer; secretariat; partner X and partner Y; Kumamoto City staff.
 """
 import re
 
@@ -10,11 +10,14 @@ import pytest
 from support import login, minimal_content
 from pages import structure_problems
 
-ALL = {"anonymous", "applicant_a", "applicant_b", "newcomer", "reviewer", "secretariat", "partner_x", "partner_y"}
+ALL = {"anonymous", "applicant_a", "applicant_b", "newcomer", "reviewer", "secretariat", "partner_x", "partner_y",
+       "city"}
 SIGNED_IN = ALL - {"anonymous"}
 STAFF = {"reviewer", "secretariat"}
 APPLICANTS = {"applicant_a", "applicant_b", "newcomer"}
 PARTNERS = {"partner_x", "partner_y"}
+# Those who read the city's KPI and its logo permits; only the city decides permits and keeps targets.
+CITY_AND_STAFF = STAFF | {"city"}
 
 # endpoint: (method, who may, denial answer for signed-in users: 403 route-level, 404 object-level)
 MATRIX = {
@@ -22,6 +25,7 @@ MATRIX = {
     "core.healthz": ("GET", ALL, None),
     "core.terms": ("GET", ALL, None),
     "core.staff_home": ("GET", STAFF, 403),
+    "core.city_home": ("GET", {"city"}, 403),
     "accounts.signup": ("GET", ALL, None),
     "accounts.verify_email": ("GET", ALL, None),
     "accounts.resend_verification": ("POST", SIGNED_IN, 403),
@@ -55,10 +59,10 @@ MATRIX = {
     "directory.opendata_csv": ("GET", ALL, None),
     "directory.opendata_json": ("GET", ALL, None),
     "organisations.set_listing": ("POST", {"applicant_a"}, 404),
-    "kpi.index": ("GET", STAFF, 403),
-    "kpi.download": ("GET", STAFF, 403),
-    "kpi.targets": ("GET", {"secretariat"}, 403),
-    "kpi.delete_target": ("POST", {"secretariat"}, 403),
+    "kpi.index": ("GET", CITY_AND_STAFF, 403),
+    "kpi.download": ("GET", CITY_AND_STAFF, 403),
+    "kpi.targets": ("GET", {"city"}, 403),
+    "kpi.delete_target": ("POST", {"city"}, 403),
     "applications.start": ("GET", {"applicant_a", "applicant_b"}, 403),
     "applications.status": ("GET", {"applicant_a"} | STAFF, 404),
     "applications.step": ("GET", {"applicant_a"} | STAFF, 404),
@@ -108,22 +112,22 @@ MATRIX = {
     # 「Kumamoto for SDGs」 logo permits (applicant_a holds them all; a draft is the holder's own)
     "logos.index": ("GET", ALL, None),
     "logos.new": ("GET", APPLICANTS, 403),
-    "logos.show": ("GET", {"applicant_a"} | STAFF, 404),
+    "logos.show": ("GET", {"applicant_a"} | CITY_AND_STAFF, 404),
     "logos.edit": ("GET", {"applicant_a"}, 404),
-    "logos.mockup": ("GET", {"applicant_a"} | STAFF, 404),
-    "logos.permit_pdf": ("GET", {"applicant_a"} | STAFF, 404),
+    "logos.mockup": ("GET", {"applicant_a"} | CITY_AND_STAFF, 404),
+    "logos.permit_pdf": ("GET", {"applicant_a"} | CITY_AND_STAFF, 404),
     "logos.download": ("GET", {"applicant_a"}, 404),
     "logos.report_use": ("POST", {"applicant_a"}, 404),
-    "logos.use_photo": ("GET", {"applicant_a"} | STAFF, 404),
+    "logos.use_photo": ("GET", {"applicant_a"} | CITY_AND_STAFF, 404),
     "logos.renew": ("POST", {"applicant_a"}, 404),
-    "staff_logos.index": ("GET", STAFF, 403),
-    "staff_logos.export": ("GET", STAFF, 403),
-    "staff_logos.show": ("GET", STAFF, 403),
-    "staff_logos.approve": ("POST", {"secretariat"}, 403),
-    "staff_logos.approve_selected": ("POST", {"secretariat"}, 403),
-    "staff_logos.return_request": ("POST", {"secretariat"}, 403),
-    "staff_logos.reject": ("POST", {"secretariat"}, 403),
-    "staff_logos.revoke": ("POST", {"secretariat"}, 403),
+    "staff_logos.index": ("GET", CITY_AND_STAFF, 403),
+    "staff_logos.export": ("GET", CITY_AND_STAFF, 403),
+    "staff_logos.show": ("GET", CITY_AND_STAFF, 403),
+    "staff_logos.approve": ("POST", {"city"}, 403),
+    "staff_logos.approve_selected": ("POST", {"city"}, 403),
+    "staff_logos.return_request": ("POST", {"city"}, 403),
+    "staff_logos.reject": ("POST", {"city"}, 403),
+    "staff_logos.revoke": ("POST", {"city"}, 403),
     # Partners: organisation A consents to partner X's institution (and to bank-z), never to Y's.
     "organisations.grant_consent": ("POST", {"applicant_a"}, 404),
     "partner.dashboard": ("GET", PARTNERS, 403),
@@ -292,7 +296,7 @@ def _logo_permits_of(app, owner_id):
             "variants": ["color-horizontal"], "starts_on": today, "ends_on": today + timedelta(days=60)}
     with app.test_request_context():
         owner = db.session.get(User, owner_id)
-        decider = User(email="logo-decider@example.jp", name="事務局", role=Role.SECRETARIAT, locale="ja")
+        decider = User(email="logo-decider@example.jp", name="熊本市", role=Role.CITY, locale="ja")
         db.session.add(decider)
         made = []
         for _ in range(3):
@@ -320,6 +324,7 @@ def world(app, make_user, make_organisation):
         "secretariat": make_user("secretariat"),
         "partner_x": make_user("partner", partner="bank-x"),
         "partner_y": make_user("partner", partner="bank-y"),
+        "city": make_user("city"),
     }
     organisation_a = make_organisation(users["applicant_a"])
     make_organisation(users["applicant_b"], kind="group", corporate_number=None, name="B")
@@ -478,10 +483,10 @@ def test_the_matrix(app, world, persona):
 ENROLMENT_OPEN = {"accounts.two_factor_settings", "accounts.logout", "core.healthz"}
 
 
-@pytest.mark.parametrize("persona", ["reviewer", "secretariat", "partner_x"])
+@pytest.mark.parametrize("persona", ["reviewer", "secretariat", "partner_x", "city"])
 def test_where_two_factor_is_required_unenrolled_staff_and_partners_reach_only_the_enrolment_page(
         app, world, persona, monkeypatch):
-    """Production requires a second factor for staff and partner accounts: signed in with the
+    """Production requires a second factor for staff, partner and city accounts: signed in with the
     password alone, every route of the matrix but the enrolment page, sign-out and the public
     pages sends them to enrolment — including the pages their role may otherwise open."""
     monkeypatch.setitem(app.config, "TWO_FACTOR_REQUIRED", True)

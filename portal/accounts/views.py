@@ -41,7 +41,12 @@ def unauthorized():
 
 def _next_page(user: User | None = None) -> str:
     """The page asked for before signing in, if it is on this site; else the user's home."""
-    default = url_for("organisations.mine") if user is not None and may(user, "applicant") else url_for("core.home")
+    if user is not None and may(user, "applicant"):
+        default = url_for("organisations.mine")
+    elif user is not None and may(user, "city"):
+        default = url_for("core.city_home")  # the city's staff have a menu of their own
+    else:
+        default = url_for("core.home")
     return safe_next(request.args.get("next"), default)
 
 

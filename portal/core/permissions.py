@@ -112,6 +112,12 @@ def _staff(user, obj) -> bool:
     return user.role.is_staff
 
 
+@rule("city")
+def _city(user, obj) -> bool:
+    """Kumamoto City's staff: their menu (the KPI report and the logo permits)."""
+    return user.role == Role.CITY
+
+
 @rule("staff.users")
 def _manage_users(user, obj) -> bool:
     return user.role == Role.SECRETARIAT
@@ -227,14 +233,15 @@ def _manage_registrations(user, registration) -> bool:
 
 @rule("kpi.view")
 def _view_kpi(user, obj) -> bool:
-    """The KPI report: the secretariat, and reviewers (read-only)."""
-    return user.role.is_staff
+    """The KPI report and its downloads: the city, whose KPI it is, and the prefecture's staff."""
+    return user.role == Role.CITY or user.role.is_staff
 
 
 @rule("kpi.manage")
 def _manage_kpi(user, obj) -> bool:
-    """Add or change the targets the KPI is measured against."""
-    return user.role == Role.SECRETARIAT
+    """Add or change the targets the KPI is measured against: the city, whose plan sets them
+    (the prefecture's staff read them)."""
+    return user.role == Role.CITY
 
 
 # --- 「Kumamoto for SDGs」 logo-use permits ----------------------------------------------------
@@ -262,12 +269,25 @@ def _request_logo(user, obj) -> bool:
     return user.role == Role.APPLICANT and user.email_verified
 
 
+def _reads_logo_permits(user) -> bool:
+    """The logo is the city's: city staff decide its permits; the prefecture's staff read them."""
+    return user.role == Role.CITY or user.role.is_staff
+
+
+@rule("logos.view")
+def _list_logo_permits(user, obj) -> bool:
+    """The permit lists, their export and a request's staff page: the city and the prefecture's
+    staff (who see no decision forms)."""
+    return _reads_logo_permits(user)
+
+
 @rule("logo.view")
 def _view_logo_permit(user, permit) -> bool:
-    """A request or permit: its holder; staff once it has been sent (a draft is the holder's)."""
+    """A request or permit, its mock-up, permit PDF and reported uses: its holder; the city and
+    the prefecture's staff once it has been sent (a draft is the holder's)."""
     from portal.logos.workflow import SENT
 
-    return _holds(user, permit) or (user.role.is_staff and permit.state in SENT)
+    return _holds(user, permit) or (_reads_logo_permits(user) and permit.state in SENT)
 
 
 @rule("logo.edit")
@@ -280,8 +300,9 @@ def _edit_logo_request(user, permit) -> bool:
 
 @rule("logo.manage")
 def _manage_logo_permits(user, permit) -> bool:
-    """Approve, return, reject and revoke: the secretariat."""
-    return user.role == Role.SECRETARIAT
+    """Approve (one or those selected), return, refuse and revoke: the city, whose logo it is
+    (permits are issued in the name of the mayor of Kumamoto City)."""
+    return user.role == Role.CITY
 
 
 @rule("logo.download")

@@ -37,6 +37,13 @@ def staff_home():
     return render_template("core/staff_home.html")
 
 
+@bp.get("/city/")
+@access("city")
+def city_home():
+    """Kumamoto City's staff: the KPI report and the logo permits (not the prefecture's menu)."""
+    return render_template("core/city_home.html")
+
+
 @bp.get("/terms")
 @public
 def terms():

@@ -12,7 +12,7 @@ from portal.core.extensions import db
 class KpiTarget(db.Model):
     """A target for the number of registered entities in the city by the end of a fiscal year
     (April–March). The city's plan gives 850 for fiscal 2023 (built in, `portal.kpi.report`);
-    the secretariat adds later targets here."""
+    the city's staff add later targets here."""
 
     __tablename__ = "kpi_targets"
     __table_args__ = (

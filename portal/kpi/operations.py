@@ -2,7 +2,7 @@
 
 Each validates, changes the `kpi_targets` row and writes an audit entry (object type
 "kpi_targets", object id the fiscal year: a target's key). Nobody is mailed: targets concern
-the secretariat, who sees them on the targets page. The caller commits.
+the city's staff, who keep them on the targets page. The caller commits.
 """
 from __future__ import annotations
 

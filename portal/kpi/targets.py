@@ -2,7 +2,7 @@
 
 The city's plan (SDGs Future City Plan 2022–2024) sets 850 registered entities in the city by
 the end of fiscal 2023; that target is built in, so a fresh installation reports correctly. The
-secretariat adds later targets (or corrects 2023) as `KpiTarget` rows, which win over the
+city's staff add later targets (or corrects 2023) as `KpiTarget` rows, which win over the
 built-in value of the same year.
 """
 from __future__ import annotations
@@ -76,7 +76,7 @@ def load_targets() -> dict[int, Target]:
 
 def target_listing() -> list[dict]:
     """Every target, built in or stored, by fiscal year, with who last set a stored one and
-    the plan's value it replaces (one query): the secretariat's targets page."""
+    the plan's value it replaces (one query): the city's targets page."""
     from portal.accounts.models import User
 
     stored = {target.fiscal_year: (target, name) for target, name in db.session.execute(

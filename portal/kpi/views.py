@@ -1,7 +1,7 @@
 """The city's KPI pages: the report (page, CSV, XLSX, PDF, JSON) and its targets.
 
-Reviewers and the secretariat read the report ("kpi.view"); the secretariat manages targets
-("kpi.manage"). Views parse, ask permissions, call `portal.kpi.report` or one operation of
+Kumamoto City's staff and the prefecture's staff read the report ("kpi.view"); the city's staff
+keep the targets ("kpi.manage"), which the prefecture's staff only read. Views parse, ask permissions, call `portal.kpi.report` or one operation of
 `portal.kpi.operations`, render.
 """
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """Staff pages of logo permits: the queue and the lists (waiting, live, ended …) with their
-CSV/XLSX export, one request with its history, and the secretariat's decisions.
+CSV/XLSX export, one request with its history, and the city's decisions.
 
-Every staff member reads ("staff"); only the secretariat ("logo.manage") approves, returns,
-rejects and revokes. Views parse, ask permissions, call one operation, commit, flash."""
+The logo is Kumamoto City's: city staff and the prefecture's staff read ("logos.view"); only
+city staff ("logo.manage") approve, return, refuse and revoke. Views parse, ask permissions,
+call one operation, commit, flash."""
 from __future__ import annotations
 
 import unicodedata
@@ -87,7 +88,7 @@ def _filtered(query, args: dict[str, str], today: date):
 
 
 @bp.get("/")
-@access("staff")
+@access("logos.view")
 def index():
     """The queue (waiting for a decision, oldest first), the live permits and the other lists;
     searched by permit number, name or registration number. One query per page."""
@@ -147,7 +148,7 @@ def _export_columns() -> list[tuple[str, str]]:
 
 
 @bp.get("/export.<any(csv, xlsx):fmt>")
-@access("staff")
+@access("logos.view")
 def export(fmt: str):
     """The list as filtered on the page, every page of it, as CSV or XLSX (labels in the user's
     language, looked up here: a CSV's rows are read after the view returned)."""
@@ -235,7 +236,7 @@ def timeline(permit: LogoPermit) -> list[Event]:
 
 
 def _forms(permit: LogoPermit, given: dict | None = None) -> dict:
-    """The decision forms the page shows for this permit (only to the secretariat)."""
+    """The decision forms the page shows for this permit (only to those who decide: the city)."""
     given = given or {}
     if not may(current_user, "logo.manage", permit):
         return {}
@@ -271,7 +272,7 @@ def _permit(permit_id: int) -> LogoPermit:
 
 
 @bp.get("/<int:permit_id>")
-@access("staff")
+@access("logos.view")
 def show(permit_id: int):
     return _render(_permit(permit_id))
 
