@@ -29,7 +29,7 @@ CLI_REFUSALS = {
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
               help="Prompted for when not given.")
 def create(email, name, role, partner_code, locale, password):
-    """Create a staff or partner account with a password (e.g. the first secretariat)."""
+    """Create a staff, partner or Kumamoto City account with a password (e.g. the first secretariat)."""
     from sqlalchemy import select
 
     from portal.accounts import operations

@@ -85,7 +85,7 @@ class ChangePasswordForm(ResetPasswordForm):
 
 
 class AccountForm(EmailMixin, PortalForm):
-    """The secretariat creates staff and partner accounts."""
+    """The secretariat creates staff, partner and Kumamoto City accounts."""
 
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
     role = SelectField(_l("Role"), choices=[])
@@ -95,7 +95,8 @@ class AccountForm(EmailMixin, PortalForm):
 
     def __init__(self, partners, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.role.choices = [SelectChoice(r.value, r.title) for r in (Role.REVIEWER, Role.SECRETARIAT, Role.PARTNER)]
+        self.role.choices = [SelectChoice(r.value, r.title) for r in (Role.REVIEWER, Role.SECRETARIAT, Role.PARTNER,
+                                                                        Role.CITY)]
         self.partner_id.choices = [SelectChoice(0, _l("(none)"))] + [SelectChoice(p.id, p.name_ja) for p in partners]
 
     def validate_partner_id(self, field):

@@ -1,4 +1,4 @@
-"""The secretariat's account management: staff and partner accounts."""
+"""The secretariat's account management: staff, partner and Kumamoto City accounts."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
