@@ -4,8 +4,10 @@ with every problem named as `line N: column: reason`.
 
 The file says who and where (as written); the portal derives the municipality, and so whether
 the entity is in the city, exactly as it does for an online application. A corporation already
-known to the portal (it signed up, say) keeps its organisation and profile; the registration
-is attached to it, and certifies the organisation's details and place, not the file's. Each
+known to the portal without members (imported before, say) keeps its organisation; the
+registration is attached to it, and certifies the organisation's details and place, not the
+file's. One whose organisation has members refuses the file: a 法人番号 is public, so whoever
+typed it in is not thereby the registrant; they claim the registration instead. Each
 registration gets its first dated version of those details (`portal.registrations.details`).
 """
 from __future__ import annotations
@@ -26,7 +28,7 @@ from portal.core.db import utcnow
 from portal.core.extensions import db
 from portal.core.i18n import JST, today_jst
 from portal.core.reference.industries import INDUSTRIES
-from portal.organisations.models import Organisation, OrganisationKind
+from portal.organisations.models import Membership, Organisation, OrganisationKind
 from portal.registrations import details
 from portal.registrations.models import Registration, RegistrationGoal, RegistrationState
 from portal.registrations.terms import term_end
@@ -35,6 +37,8 @@ COLUMNS = ("corporate_number", "name", "name_kana", "kind", "postal_code", "addr
 INDUSTRY_LETTERS = frozenset(i.code for i in INDUSTRIES)
 KINDS = frozenset(k.value for k in OrganisationKind)
 LIMITS = {"name": 200, "name_kana": 200, "address": 300}
+HELD = ("an organisation in the portal with this number already has an account holder; import the file "
+        "without this row and let them claim the registration, or check who they are")
 # Profile fields an import file does not carry; the registrant fills them in later.
 NOT_IN_FILE = {"representative_title": "", "representative_name": "", "contact_name": "", "contact_phone": "",
                "contact_email": ""}
@@ -187,6 +191,19 @@ def _numbers_registered(numbers: list[str], decided_on: date) -> dict[str, str]:
     return found
 
 
+def _numbers_with_members(numbers: list[str]) -> set[str]:
+    """Corporate numbers of organisations that have members. Anyone may type a company's public
+    法人番号 into a new organisation, so membership proves nothing: an imported registration is
+    never handed to such an organisation, it is claimed."""
+    found: set[str] = set()
+    for start in range(0, len(numbers), 500):
+        found.update(db.session.scalars(
+            select(Organisation.corporate_number).where(
+                Organisation.corporate_number.in_(numbers[start:start + 500]),
+                select(Membership.id).where(Membership.organisation_id == Organisation.id).exists())))
+    return found
+
+
 def check_rows(rows: Iterable[tuple[int, dict[str, str]]], decided_on: date,
                progress: Callable[[int], None] | None = None) -> list[_Row]:
     """Every row checked; ImportRefused with every problem of every row, or the clean rows."""
@@ -206,9 +223,12 @@ def check_rows(rows: Iterable[tuple[int, dict[str, str]]], decided_on: date,
         if progress:
             progress(1)
     registered = _numbers_registered(list(first_line), decided_on)
+    held = _numbers_with_members(list(first_line))
     for row in clean:
         if row.corporate_number in registered:
             errors.append(f"line {row.line}: corporate_number: already registered as {registered[row.corporate_number]}")
+        elif row.corporate_number in held:
+            errors.append(f"line {row.line}: corporate_number: {HELD}")
     if errors:
         raise ImportRefused(sorted(errors, key=lambda e: int(e.split(":")[0].split()[1])))
     return clean

@@ -221,17 +221,34 @@ def test_an_open_cohort_is_not_imported_into(app, ctx):
     assert "cohort 4 exists and has not been decided" in refused.value.errors[0]
 
 
-def test_a_known_corporation_keeps_its_organisation(app, ctx, make_user, make_organisation):
+def test_a_known_corporation_without_members_keeps_its_organisation(app, ctx):
+    """An earlier registration, imported and lapsed: the new one is attached to the same
+    organisation and certifies its details as the portal has them."""
+    import_rows([row()], 1, date(2015, 1, 20))
+    organisation_id = db.session.scalar(select(Organisation.id))
+    result = import_rows([row(name="新しい名前")], 2, date(2019, 1, 20))
+    assert result.created == 1
+    registration = db.session.scalar(select(Registration).where(Registration.number == "KS02-0001"))
+    assert registration.organisation_id == organisation_id
+    assert registration.organisation.name == "株式会社肥後テスト"  # the portal's data, not the file's
+    assert db.session.scalar(select(func.count()).select_from(Organisation)) == 1
+    assert db.session.scalar(select(func.count()).select_from(RegistrationGoal)) == 6
+
+
+def test_a_corporation_whose_organisation_has_members_is_refused(app, ctx, make_user, make_organisation):
+    """A 法人番号 is public: whoever created an organisation with it is not thereby the registrant
+    and must not become the owner of the imported registration; they claim it instead."""
     from support import ORGANISATION
 
-    owner = make_user()
-    organisation_id = make_organisation(owner)
-    result = import_rows([row(corporate_number=ORGANISATION["corporate_number"], name="古い名前")], 1, date(2021, 8, 25))
-    assert result.created == 1
-    registration = db.session.scalar(select(Registration))
-    assert registration.organisation_id == organisation_id
-    assert registration.organisation.name == ORGANISATION["name"]  # the registrant's own data wins
-    assert db.session.scalar(select(func.count()).select_from(RegistrationGoal)) == 3
+    make_organisation(make_user())
+    with pytest.raises(ImportRefused) as refused:
+        import_rows([row(corporate_number=corporate_number(7), name="別の会社"),
+                     row(corporate_number=ORGANISATION["corporate_number"], name="古い名前")], 1, date(2021, 8, 25))
+    assert len(refused.value.errors) == 1
+    assert refused.value.errors[0].startswith("line 3: corporate_number: ")
+    assert "already has an account holder" in refused.value.errors[0]
+    assert "claim" in refused.value.errors[0]
+    assert db.session.scalar(select(func.count()).select_from(Registration)) == 0
 
 
 def test_normalised_corporate_numbers_are_compared(app, ctx):
