@@ -88,6 +88,9 @@ def from_environment(instance_path: str) -> dict:
         "SIGN_IN_FAILURES_PER_ADDRESS": os.environ.get("SIGN_IN_FAILURES_PER_ADDRESS", "10 per 15 minutes"),
         "SIGN_IN_FAILURES_PER_CLIENT": os.environ.get("SIGN_IN_FAILURES_PER_CLIENT", "100 per hour"),
         "SIGN_IN_FAILURE_ALERT": os.environ.get("SIGN_IN_FAILURE_ALERT", "20 per day"),
+        # Wrong second-factor codes for one account from anywhere before the password is asked
+        # for again (and refused until the window has passed).
+        "SECOND_FACTOR_FAILURES_PER_ACCOUNT": os.environ.get("SECOND_FACTOR_FAILURES_PER_ACCOUNT", "10 per hour"),
         # Claiming an imported registration (portal.claims): how long a letter's claim code lasts,
         # and wrong claims (identifying details or code) allowed per account and per client.
         "CLAIM_CODE_DAYS": int(os.environ.get("CLAIM_CODE_DAYS", "90")),

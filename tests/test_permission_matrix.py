@@ -40,6 +40,7 @@ MATRIX = {
     "accounts.two_factor_settings": ("GET", SIGNED_IN, 403),
     "accounts.new_recovery_codes": ("POST", SIGNED_IN, 403),
     "accounts.disable_two_factor": ("POST", SIGNED_IN, 403),
+    "accounts.new_phone": ("POST", SIGNED_IN, 403),
     "staff_accounts.reset_second_factor": ("POST", {"secretariat"}, 403),
     "staff_accounts.index": ("GET", {"secretariat"}, 403),
     "staff_accounts.create": ("GET", {"secretariat"}, 403),

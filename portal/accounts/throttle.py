@@ -7,7 +7,10 @@ password on the password change), never successful ones nor the refused (429) an
   the owner's allowance;
 - per client (SIGN_IN_FAILURES_PER_CLIENT): one machine guessing many addresses;
 - per address from anywhere (SIGN_IN_FAILURE_ALERT): blocks nothing, but the owner is mailed
-  once when the address sees that many failures.
+  once when the address sees that many failures;
+- wrong second-factor codes per account from anywhere (SECOND_FACTOR_FAILURES_PER_ACCOUNT):
+  once the password is proven, many clients must not share the guessing; past the limit the
+  password is asked for again, and refused, until the window has passed.
 The counters live in the rate-limit storage (RATELIMIT_STORAGE_URI): Redis in production, so
 that every worker and server counts together.
 """
@@ -68,3 +71,26 @@ def failed(address: str) -> bool:
     except Exception:  # storage down: the attempt was still refused; only the alert is lost
         current_app.logger.warning("could not count a failed sign-in for the alert", exc_info=True)
         return False
+
+
+def _second_factor_key(user) -> tuple[str, str, str]:
+    return current_app.config["RATELIMIT_KEY_PREFIX"], "second-factor", str(user.id)
+
+
+def second_factor_allowed(user) -> bool:
+    """Whether the account may still try codes: SECOND_FACTOR_FAILURES_PER_ACCOUNT wrong codes
+    from anywhere, and whoever has the password must sign in again later (the per-client limits
+    alone would let many clients guess)."""
+    try:
+        return limiter.limiter.test(parse(current_app.config["SECOND_FACTOR_FAILURES_PER_ACCOUNT"]),
+                                    *_second_factor_key(user))
+    except Exception:  # storage down: the per-client limits (in memory meanwhile) still hold
+        return True
+
+
+def second_factor_failed(user) -> None:
+    try:
+        limiter.limiter.hit(parse(current_app.config["SECOND_FACTOR_FAILURES_PER_ACCOUNT"]),
+                            *_second_factor_key(user))
+    except Exception:
+        current_app.logger.warning("could not count a wrong second-factor code", exc_info=True)

@@ -16,7 +16,7 @@ import unicodedata
 import pyotp
 import segno
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select, update
 
 from portal.accounts import sessions
 from portal.accounts.models import RecoveryCode, User
@@ -68,6 +68,20 @@ def _matching_step(secret: str, code: str, last_step: int | None) -> int | None:
         if hmac.compare_digest(totp.generate_otp(step), code):
             return step
     return None
+
+
+def _use_step(user: User, step: int | None) -> bool:
+    """Record `step` as the last one accepted, if it is later than the last: compare-and-set in
+    the database, so that of two requests with the same code (two servers, one second apart)
+    only one gets in."""
+    if step is None:
+        return False
+    used = db.session.execute(
+        update(User).where(User.id == user.id, or_(User.totp_last_step.is_(None), User.totp_last_step < step))
+        .values(totp_last_step=step).execution_options(synchronize_session=False)).rowcount == 1
+    if used:
+        user.totp_last_step = step
+    return used
 
 
 def _hash_recovery_code(code: str) -> str:
@@ -128,18 +142,17 @@ def replace_recovery_codes(user: User, code: str) -> list[str]:
     """New recovery codes (the old ones stop working), after a code from the app."""
     if not user.two_factor_enabled:
         raise TwoFactorError("not_enabled")
-    step = _matching_step(user.totp_secret, _normalise(code), user.totp_last_step)
-    if step is None:
+    if not _use_step(user, _matching_step(user.totp_secret, _normalise(code), user.totp_last_step)):
         raise TwoFactorError("code")
-    user.totp_last_step = step
     codes = _new_recovery_codes(user)
     audit.record("user.recovery_codes_replaced", user, {}, actor=user)
     return codes
 
 
 def disable(user: User, code: str) -> None:
-    """Turn two-factor sign-in off (only where it is not required), after a code from the app.
-    Other sessions end; the user is mailed."""
+    """Turn two-factor sign-in off (only where it is not required), after a code from the app
+    (or a recovery code: either proves the second factor). Other sessions end; the user is
+    mailed."""
     if required_for(user):
         raise TwoFactorError("required")
     if not user.two_factor_enabled:
@@ -165,6 +178,19 @@ def reset(user: User, actor: User) -> None:
     queue_mail(user.email, "accounts/mail/second_factor_disabled.txt", user.locale, user=user, by_secretariat=True)
 
 
+def restart_enrolment(user: User) -> None:
+    """A new phone, for someone who signed in with a recovery code because the old one is lost:
+    the old secret and recovery codes stop working and enrolment starts again (where two-step
+    sign-in is required, nothing else opens until it is done). Other sessions end; mailed."""
+    if not user.two_factor_enabled:
+        raise TwoFactorError("not_enabled")
+    _clear(user)
+    sessions.end_all(user)
+    audit.record("user.second_factor_restarted", user, {}, actor=user)
+    queue_mail(user.email, "accounts/mail/second_factor_disabled.txt", user.locale, user=user, by_secretariat=False,
+               new_phone=True)
+
+
 def _clear(user: User) -> None:
     user.totp_secret = None
     user.totp_enabled_at = None
@@ -181,11 +207,7 @@ def verify(user: User, code: str) -> str | None:
     if not user.two_factor_enabled or not typed:
         return None
     if typed.isdigit() and len(typed) == 6:
-        step = _matching_step(user.totp_secret, typed, user.totp_last_step)
-        if step is None:
-            return None
-        user.totp_last_step = step
-        return "totp"
+        return "totp" if _use_step(user, _matching_step(user.totp_secret, typed, user.totp_last_step)) else None
     wanted = _hash_recovery_code(typed)
     for recovery in db.session.scalars(select(RecoveryCode).where(
             RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))):

@@ -130,6 +130,8 @@ def _failed_attempt(email: str) -> None:
 
 
 PENDING_SECONDS = 300
+# Set in a session signed in with a recovery code: it may set the app up on a new phone.
+RECOVERED_KEY = "signed_in_with_recovery_code"
 
 
 def _pending_sign_in() -> tuple[User | None, dict]:
@@ -147,21 +149,28 @@ def _pending_sign_in() -> tuple[User | None, dict]:
 def second_factor():
     """The code from the authenticator app (or a recovery code), after the password."""
     user, pending = _pending_sign_in()
+    if user is not None and not throttle.second_factor_allowed(user):
+        # Wrong codes from anywhere: whoever has the password must prove it again, later.
+        user = None
+        flash(_("Too many wrong codes were entered for this account. Please sign in again later."), "error")
     if user is None:
         session.pop(throttle.PENDING_KEY, None)
-        flash(_("Please sign in again."), "info")
+        if not session.get("_flashes"):
+            flash(_("Please sign in again."), "info")
         return redirect(url_for("accounts.login"))
     form = SecondFactorForm()
     if form.validate_on_submit():
         used = two_factor.verify(user, form.code.data)
         if used is None:
+            throttle.second_factor_failed(user)
             _refuse_code(form.code)
         else:
             _start_session(user, bool(pending.get("remember")))
             if used == "recovery":
+                session[RECOVERED_KEY] = True
                 flash(_("You signed in with a recovery code. %(count)d codes are left: if you have lost your "
-                        "phone, set up the app again on this page.", count=two_factor.recovery_codes_left(user)),
-                      "warning")
+                        "phone, set up the app on your new phone on this page.",
+                        count=two_factor.recovery_codes_left(user)), "warning")
                 return redirect(url_for("accounts.two_factor_settings"))
             return redirect(safe_next(pending.get("next"), url_for("core.home")))
     return render_template("accounts/second_factor.html", form=form), form.status_code
@@ -299,6 +308,7 @@ def two_factor_settings():
 
 def _two_factor_page(user: User, codes_form=None, disable_form=None, status: int = 200):
     return render_template("accounts/two_factor.html", enrolment=None, required=two_factor.required_for(user),
+                           new_phone=bool(session.get(RECOVERED_KEY)),
                            codes_form=codes_form or AppCodeForm(prefix="codes"),
                            disable_form=disable_form or AppCodeForm(prefix="disable"),
                            codes_left=two_factor.recovery_codes_left(user)), status
@@ -322,6 +332,19 @@ def new_recovery_codes():
             db.session.commit()
             return render_template("accounts/recovery_codes.html", codes=codes, enrolled=False)
     return _two_factor_page(user, codes_form=form, status=form.status_code)
+
+
+@bp.post("/account/two-factor/new-phone")
+@access("signed_in")
+def new_phone():
+    """Set the app up on a new phone, in a session signed in with a recovery code (the old phone
+    is lost, so no code from it can be asked for)."""
+    user = current_user._get_current_object()
+    if not session.get(RECOVERED_KEY) or not user.two_factor_enabled:
+        return redirect(url_for("accounts.two_factor_settings"))
+    two_factor.restart_enrolment(user)
+    _start_session(user, remember=False)
+    return redirect(url_for("accounts.two_factor_settings"))
 
 
 @bp.post("/account/two-factor/disable")

@@ -287,3 +287,89 @@ def test_production_requires_it_and_development_does_not(app, make_user, monkeyp
     make_user("secretariat", email="secretariat@example.jp")
     assert _password(client, "secretariat@example.jp").status_code == 302
     assert client.get("/staff/users/").status_code == 200
+
+
+def test_a_lost_phone_is_replaced_after_a_recovery_code(app, make_user, clock, mails, monkeypatch):
+    """Staff who must use two-step sign-in and lost their phone sign in with a recovery code and
+    set the app up on a new phone themselves (no code from the lost phone can be asked for)."""
+    monkeypatch.setitem(app.config, "TWO_FACTOR_REQUIRED", True)
+    user_id = make_user("reviewer", email="reviewer@example.jp")
+    setup = app.test_client()
+    login(setup, user_id)
+    codes = _enrol(app, setup, user_id, clock)
+    old_secret = _secret(app, user_id)
+
+    client = app.test_client()
+    _password(client, "reviewer@example.jp")
+    _code(client, codes[0])
+    page = client.get("/account/two-factor").get_data(as_text=True)
+    assert 'action="/account/two-factor/new-phone"' in page
+    response = client.post("/account/two-factor/new-phone", data={"csrf_token": csrf_token(client, "/account/two-factor")})
+    assert response.status_code == 302
+    assert client.get("/staff/review/").headers["Location"].endswith("/account/two-factor")  # enrol first
+    assert not _signed_in(setup)  # every other session ended
+    new_codes = _enrol(app, client, user_id, clock)
+    assert _secret(app, user_id) != old_secret and len(new_codes) == 10
+    assert client.get("/staff/review/").status_code == 200
+    other = app.test_client()
+    _password(other, "reviewer@example.jp")
+    assert _code(other, codes[1]).status_code == 200 and not _signed_in(other)  # old recovery codes gone
+    assert "user.second_factor_restarted" in _actions(app, user_id)
+
+
+def test_a_session_not_signed_in_with_a_recovery_code_cannot_drop_the_second_factor(app, client, make_user, clock):
+    user_id = make_user("reviewer", email="reviewer@example.jp")
+    login(client, user_id)
+    _enrol(app, client, user_id, clock)
+    assert "new-phone" not in client.get("/account/two-factor").get_data(as_text=True)
+    client.post("/account/two-factor/new-phone", data={"csrf_token": csrf_token(client, "/account/two-factor")})
+    with app.app_context():
+        assert db.session.get(User, user_id).two_factor_enabled
+
+
+def test_wrong_codes_from_many_clients_send_the_guesser_back_to_the_password(app, make_user, clock, monkeypatch):
+    """Whoever has the password cannot share the code guessing out among many clients."""
+    monkeypatch.setitem(app.config, "SECOND_FACTOR_FAILURES_PER_ACCOUNT", "3 per hour")
+    user_id = make_user("reviewer", email="reviewer@example.jp")
+    setup = app.test_client()
+    login(setup, user_id)
+    _enrol(app, setup, user_id, clock)
+    secret = _secret(app, user_id)
+    for number in range(3):
+        guesser = app.test_client()
+        where = {"REMOTE_ADDR": f"198.51.100.{number + 1}"}
+        guesser.post("/login", data={"email": "reviewer@example.jp", "password": PASSWORD,
+                                     "csrf_token": csrf_token(guesser, "/login")}, environ_base=where)
+        assert guesser.post("/login/second-factor", environ_base=where, data={
+            "code": "000000", "csrf_token": csrf_token(guesser, "/login/second-factor")}).status_code == 200
+    guesser = app.test_client()
+    _password(guesser, "reviewer@example.jp")
+    token = csrf_token(guesser, "/login")
+    clock.tick()
+    response = guesser.post("/login/second-factor", data={"code": clock.code(secret), "csrf_token": token})
+    assert response.status_code == 302 and response.headers["Location"] == "/login"
+    assert not _signed_in(guesser)
+
+
+def test_the_same_code_on_two_servers_at_once_signs_in_once(app, make_user, clock):
+    """Each request loaded the account before the other recorded the code: the database decides."""
+    user_id = make_user("reviewer", email="reviewer@example.jp")
+    setup = app.test_client()
+    login(setup, user_id)
+    _enrol(app, setup, user_id, clock)
+    clock.tick()
+    with app.app_context():
+        secret = db.session.get(User, user_id).totp_secret
+    first_ctx, second_ctx = app.app_context(), app.app_context()
+    with first_ctx:
+        first_user = db.session.get(User, user_id)
+        with second_ctx:
+            second_user = db.session.get(User, user_id)
+            db.session.rollback()  # its read is done; the row is not held
+        results = [two_factor.verify(first_user, clock.code(secret))]
+        db.session.commit()
+    with second_ctx:
+        second_user = db.session.merge(second_user, load=False)
+        results.append(two_factor.verify(second_user, clock.code(secret)))
+        db.session.commit()
+    assert sorted(map(str, results)) == ["None", "totp"]
