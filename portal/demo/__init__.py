@@ -34,6 +34,7 @@ STAFF = (
     ("secretariat@example.jp", "事務局 太郎", "secretariat", None),
     ("partner@example.jp", "肥後 銀次", "partner", "higo-bank"),
     ("partner2@example.jp", "熊本 銀子", "partner", "kumamoto-bank"),
+    ("city@example.jp", "市役所 さくら", "city", None),  # Kumamoto City: the KPI and the logo permits
 )
 
 COMPANIES = (

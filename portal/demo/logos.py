@@ -52,7 +52,7 @@ def seed_logo_permits(today: date) -> None:
     any permit exists already."""
     if db.session.scalar(select(func.count()).select_from(LogoPermit)):
         return
-    secretariat = accounts.find_by_email("secretariat@example.jp")
+    city = accounts.find_by_email("city@example.jp")  # the logo is the city's: its staff decide
     for email, fate, words in DEMO_PERMITS:
         user = accounts.find_by_email(email)
         if user is None:
@@ -70,18 +70,18 @@ def seed_logo_permits(today: date) -> None:
             continue
         operations.submit_request(permit, user, today=day)
         if fate == "returned":
-            operations.return_request(permit, secretariat, "チラシの案（モックアップ）を添付してください。また、使用する期間を"
+            operations.return_request(permit, city, "チラシの案（モックアップ）を添付してください。また、使用する期間を"
                                                            "配布期間に合わせて短くしてください。")
         elif fate == "rejected":
-            operations.reject_request(permit, secretariat, "販売する商品への使用は、このロゴの使用許可の対象外です。商品への"
+            operations.reject_request(permit, city, "販売する商品への使用は、このロゴの使用許可の対象外です。商品への"
                                                            "使用は、事務局に別途ご相談ください。")
         elif fate in ("approved", "expired", "revoked"):
             conditions = "贈答用焼き菓子の外箱への使用は、別途承認を受けるまで行わないでください。" if fate == "approved" else ""
-            operations.approve_permit(permit, secretariat, start, end, permit.variants, conditions, today=day)
+            operations.approve_permit(permit, city, start, end, permit.variants, conditions, today=day)
             if fate == "approved":
                 operations.report_use(permit, user, "website", "会社概要のページに掲載しました。",
                                       link="https://aso-megumi.example.jp/sdgs")
             elif fate == "revoked":
-                operations.revoke_permit(permit, secretariat, "許可されていない商品パッケージへの使用が確認されたため。",
+                operations.revoke_permit(permit, city, "許可されていない商品パッケージへの使用が確認されたため。",
                                          today=today - timedelta(days=10))
     operations.run_daily(today)  # the expired one ends; the approved one is reminded

@@ -1,4 +1,4 @@
-"""The secretariat creates staff and partner accounts; they set their password by link."""
+"""The secretariat creates staff, partner and Kumamoto City accounts; they set their password by link."""
 from sqlalchemy import select
 
 from support import csrf_token, link_in, login, login_with_form
@@ -41,6 +41,30 @@ def test_a_partner_account_is_created_and_set_up_by_link(app, client, make_user,
         assert (user.role, user.partner_id, user.email_verified) == ("partner", bank, True)
         entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "user.created"))
         assert entry.actor_id == secretariat and entry.changes["role"] == "partner"
+
+
+def test_a_city_account_is_created_from_the_form_and_lands_on_the_city_menu(app, client, make_user, mails):
+    login(client, make_user("secretariat"))
+    form = client.get("/staff/users/new").get_data(as_text=True)
+    assert 'value="city"' in form
+    assert create(client, email="city@example.jp", name="熊本市 職員", role="city").status_code == 302
+    [mail] = mails("city@example.jp")
+    assert "熊本市職員" in mail.body or "Kumamoto City staff" in mail.body  # the role's title, in Japanese once catalogued
+
+    city = app.test_client()
+    path = link_in(mail.body)
+    token = csrf_token(city, path)
+    assert city.post(path, data={"password": "hills-of-kikuchi-2026", "password_again": "hills-of-kikuchi-2026",
+                                 "csrf_token": token}).status_code == 302
+    response = login_with_form(city, "city@example.jp", "hills-of-kikuchi-2026")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/city/")
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == "city@example.jp"))
+        assert (user.role, user.partner_id) == ("city", None)
+    # A city account with an institution is refused, as for every account but a partner's.
+    bank = _institution(app)
+    response = create(client, email="city2@example.jp", name="x", role="city", partner_id=str(bank))
+    assert response.status_code == 200 and "city2@example.jp" not in {u.email for u in _users(app)}
 
 
 def test_bad_account_requests(app, client, make_user):

@@ -25,6 +25,7 @@ DEMO_ACCOUNTS = {
     "secretariat@example.jp": "secretariat",
     "partner@example.jp": "partner",
     "partner2@example.jp": "partner",
+    "city@example.jp": "city",
 }
 
 
@@ -40,7 +41,7 @@ def test_seed_demo_is_idempotent_and_its_accounts_sign_in(app, runner):
     assert "demo data ready" in first.output
     counts = _counts(app)
     claimants = len((CLAIMED, WAITING))  # who claimed an imported registrant, and whose claim waits
-    assert counts["users"] == 6 + len(DEMO_ORGANISATIONS) + len(DECIDED) + len(REGISTRANTS) + claimants
+    assert counts["users"] == len(DEMO_ACCOUNTS) + len(DEMO_ORGANISATIONS) + len(DECIDED) + len(REGISTRANTS) + claimants
     historical = sum(total for _, total, _ in HISTORICAL.values())
     assert counts["organisations"] == 2 + len(DEMO_ORGANISATIONS) + len(DECIDED) + len(REGISTRANTS) + historical
     assert counts["partner_institutions"] >= 2
@@ -99,6 +100,13 @@ def test_seed_demo_is_idempotent_and_its_accounts_sign_in(app, runner):
         response = login_with_form(client, email, DEMO_PASSWORD)
         assert response.status_code == 302, email
         assert client.get("/account").status_code == 200, email
+    # Kumamoto City's staff land on their own menu: the KPI report and the logo permits.
+    client = app.test_client()
+    response = login_with_form(client, "city@example.jp", DEMO_PASSWORD)
+    assert response.headers["Location"].endswith("/city/")
+    menu = client.get("/city/").get_data(as_text=True)
+    assert 'href="/staff/kpi' in menu or "/kpi" in menu
+    assert "/staff/logos/" in menu
 
 
 def test_doctor_passes_here_and_prints_every_check(runner):
@@ -158,6 +166,22 @@ def test_users_create_makes_a_secretariat_who_can_sign_in(app, runner, client):
     assert "already exists" in again.output
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(User)) == 1
+
+
+def test_users_create_makes_a_city_account_that_reaches_the_kpi_and_the_logo_permits(app, runner, client):
+    result = runner.invoke(args=["users", "create", "city@example.jp", "--name", "熊本市 職員", "--role", "city",
+                                 "--password", "long-enough-password"])
+    assert result.exit_code == 0, result.output
+    assert "created city account city@example.jp" in result.output
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == "city@example.jp"))
+        assert (str(user.role), user.partner_id) == ("city", None)
+        assert user.role.needs_second_factor and not user.role.is_staff
+
+    assert login_with_form(client, "city@example.jp", "long-enough-password").status_code == 302
+    assert client.get("/city/").status_code == 200
+    assert client.get("/staff/logos/").status_code == 200
+    assert client.get("/staff/").status_code == 403
 
 
 def test_users_create_refuses_a_short_password(app, runner):
