@@ -49,3 +49,27 @@ def test_postgresql(worker_id):
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         admin.dispose()
+
+
+def test_notices_filed_under_the_old_rules_are_accepted(tmp_path):
+    """The old rules applied a notice when it was filed: 0013 makes such notices accepted (two
+    of them for one registration included), so none waits and the one-waiting index holds."""
+    from flask_migrate import upgrade
+    from sqlalchemy.exc import IntegrityError
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'notices.db'}", "TESTING": True})
+    insert = text("INSERT INTO change_notices (registration_id, filed_at, changes, state) "
+                  "VALUES (1, '2024-05-01 00:00:00', '{}', :state)")
+    with app.app_context():
+        upgrade(revision="0012")
+        with db.engine.begin() as connection:  # SQLite does not enforce the foreign key here
+            for state in ("filed", "filed", "acknowledged", "review_requested"):
+                connection.execute(insert, {"state": state})
+        upgrade()
+        with db.engine.begin() as connection:
+            states = connection.execute(text("SELECT state FROM change_notices ORDER BY id")).scalars().all()
+            assert states == ["accepted", "accepted", "accepted", "returned"]
+            connection.execute(insert, {"state": "filed"})
+        with pytest.raises(IntegrityError), db.engine.begin() as connection:
+            connection.execute(insert, {"state": "filed"})
+        db.engine.dispose()

@@ -8,8 +8,9 @@ Create Date: 2026-12-07 15:43:58.427996
 Every registration gets its first version of certified details, in force from its registration
 date: the organisation's name, フリガナ, representative, address and industry as they are now, and
 where it was at its decision (the registration's own municipality and in-city flag, which the
-KPI counted until now). Change notices already handled keep their meaning: acknowledged ones
-were applied at once, so they are accepted; those sent back for a new review are returned.
+KPI counted until now). Change notices keep their meaning: the old rules applied a notice when
+it was filed, so filed and acknowledged ones are accepted; those sent back for a new review are
+returned. Then at most one notice per registration waits (a partial unique index).
 """
 from alembic import op
 import sqlalchemy as sa
@@ -105,11 +106,21 @@ def upgrade():
         "SELECT r.id, r.registered_on, NULL, o.name, o.name_kana, o.representative_title, o.representative_name, "
         "o.postal_code, o.address, o.industry, r.municipality_code, r.in_city, r.created_at "
         "FROM registrations r JOIN organisations o ON o.id = r.organisation_id"))
+    # A notice filed under the old rules was applied when it was filed: it is not waiting for
+    # the secretariat but accepted (left filed, it would offer a change the organisation has).
+    connection.execute(sa.text("UPDATE change_notices SET state = 'accepted' WHERE state = 'filed'"))
     connection.execute(sa.text("UPDATE change_notices SET state = 'accepted' WHERE state = 'acknowledged'"))
     connection.execute(sa.text("UPDATE change_notices SET state = 'returned' WHERE state = 'review_requested'"))
+    # After the updates: the old rules let a registration have several filed notices.
+    with op.batch_alter_table('change_notices', schema=None) as batch_op:
+        batch_op.create_index('uq_change_notices_waiting', ['registration_id'], unique=True,
+                              sqlite_where=sa.text("state = 'filed'"), postgresql_where=sa.text("state = 'filed'"))
 
 
 def downgrade():
+    with op.batch_alter_table('change_notices', schema=None) as batch_op:
+        batch_op.drop_index('uq_change_notices_waiting')
+    # Notices the upgrade accepted from filed go back as acknowledged, like every accepted one.
     connection = op.get_bind()
     connection.execute(sa.text("UPDATE change_notices SET state = 'acknowledged' WHERE state = 'accepted'"))
     connection.execute(sa.text("UPDATE change_notices SET state = 'review_requested' WHERE state = 'returned'"))

@@ -4,7 +4,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.cohorts.models import Cohort
@@ -153,6 +153,11 @@ class ChangeNotice(db.Model):
     reissued. The secretariat may return it instead, saying why."""
 
     __tablename__ = "change_notices"
+    # One notice waiting per registration, whatever the concurrency (a double-click files once).
+    __table_args__ = (
+        Index("uq_change_notices_waiting", "registration_id", unique=True,
+              sqlite_where=text("state = 'filed'"), postgresql_where=text("state = 'filed'")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id", ondelete="CASCADE"), index=True)

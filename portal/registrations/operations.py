@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from portal.core import audit
@@ -220,8 +221,15 @@ def file_change_notice(registration: Registration, user, values: dict, effective
                           document_stored_name=stored and stored.stored_name,
                           document_filename=stored and (document.filename or "document")[-200:],
                           document_content_type=stored and stored.content_type)
-    db.session.add(notice)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(notice)
+    except IntegrityError:
+        # Another request filed one between the check above and this insert (a double-click):
+        # the database keeps one waiting notice per registration.
+        if stored is not None:
+            files.path_of(stored.stored_name, DOCUMENT_FOLDER).unlink(missing_ok=True)
+        raise RegistrationError("notice_waiting") from None
     audit.record("change_notice.filed", notice, {"registration": registration.id, "changes": changes,
                                                  "effective_on": effective_on.isoformat(),
                                                  "document": bool(stored)}, actor=user)

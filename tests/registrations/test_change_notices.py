@@ -363,3 +363,26 @@ def test_a_second_notice_waits_for_the_first(app, registered):
         "postal_code": "860-0806", "address": "熊本県熊本市中央区花畑町1-1", "industry": "E",
         "effective_on": EFFECTIVE.isoformat(), "csrf_token": csrf_token(owner, "/account")})
     assert response.status_code == 200 and len(_notices(app)) == 1
+
+
+def test_two_notices_filed_at_once_leave_one_waiting(app, registered, monkeypatch):
+    """A double-click: both requests pass the check before either inserts; the database keeps one
+    waiting notice and the second request gets the same answer as a later one."""
+    from portal.accounts.models import User
+    from portal.registrations import operations
+    from portal.registrations.models import Registration
+
+    [registration] = registered()
+    monkeypatch.setattr(operations, "waiting_notice", lambda registration: None)  # both checks pass
+    values = {"name": NEW_NAME, "name_kana": "クマモトミズトミドリノカイ", "representative_title": "代表取締役",
+              "representative_name": "熊本 花子", "postal_code": "860-0806", "address": "熊本県熊本市中央区花畑町1-1",
+              "industry": "E"}
+    with app.test_request_context():
+        stored = db.session.get(Registration, registration["id"])
+        owner = db.session.get(User, registration["owner"])
+        operations.file_change_notice(stored, owner, values, EFFECTIVE)
+        with pytest.raises(operations.RegistrationError) as refused:
+            operations.file_change_notice(stored, owner, {**values, "name": "三つ目の名前"}, EFFECTIVE)
+        assert refused.value.code == "notice_waiting"
+        db.session.commit()  # the first notice is kept: only the second insert was undone
+    assert [notice.changes["name"][1] for notice in _notices(app)] == [NEW_NAME]
