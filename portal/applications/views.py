@@ -25,7 +25,7 @@ from portal.core.permissions import access, may, require
 from portal.core.reference.sdgs import GOALS
 from portal.core.security import form_view
 from portal.organisations import operations as organisation_operations
-from portal.organisations.forms import OrganisationForm
+from portal.organisations.forms import OrganisationForm, profile_refusal
 from portal.registrations.lock import locking_registration
 from portal.partners.models import PartnerInstitution
 from portal.selfcheck import answers as selfcheck_answers
@@ -98,9 +98,13 @@ def step(application_id: int, step: str):
             db.session.rollback()
             flash(_("Someone else saved this application meanwhile. Please check the page and save again."), "error")
             return redirect(request.path)
-        flash(_("Saved."), "success")
-        target = _next_step(application, step) if request.form.get("go") == "next" else step
-        return redirect(url_for("applications.step", application_id=application.id, step=target))
+        except organisation_operations.OrganisationError as error:  # the profile step's refusals
+            db.session.rollback()
+            flash(profile_refusal(error), "error")
+        else:
+            flash(_("Saved."), "success")
+            target = _next_step(application, step) if request.form.get("go") == "next" else step
+            return redirect(url_for("applications.step", application_id=application.id, step=target))
     return render_template(f"applications/steps/{step}.html", application=application, step=step, form=form,
                            editable=editable, steps=steps_for(application.kind.value),
                            note=(application.return_notes or {}).get(step) if application.state == "returned" else None,

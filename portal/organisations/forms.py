@@ -143,16 +143,32 @@ class OrganisationForm(PortalForm):
         return True
 
     def profile_data(self) -> dict:
-        """The fields as the organisation stores them."""
-        data = {name: self[name].data for name in PROFILE_FIELDS}
-        data["kind"] = OrganisationKind(data["kind"])
+        """The fields as the organisation stores them; without the locked ones (`lock_certified`),
+        which cannot change here: a stored value the form's filters would rewrite (half-width
+        kana, say) must not read as a change."""
+        locked = getattr(self, "locked", {})
+        data = {name: self[name].data for name in PROFILE_FIELDS if name not in locked}
+        if "kind" in data:
+            data["kind"] = OrganisationKind(data["kind"])
         for name in ("corporate_number", "website", "contact_department"):
-            data[name] = data[name] or None
+            if name in data:
+                data[name] = data[name] or None
         return data
 
 
 LOCKED_MESSAGE = _l("This is a certified detail of your registration: it changes only by a change notice "
                     "(変更届) the secretariat accepts.")
+
+
+PROFILE_REFUSALS = {
+    "certified_locked": _l("The certified details of your registration change only by a change notice (変更届) "
+                           "the secretariat accepts. Nothing was saved."),
+}
+
+
+def profile_refusal(error) -> str:
+    """What to say on the profile form when `update_organisation` refuses (an OrganisationError)."""
+    return str(PROFILE_REFUSALS.get(str(error), _l("The profile could not be saved. Nothing was saved.")))
 
 
 def _cleared(name: str, value):

@@ -14,7 +14,7 @@ from portal.core.paging import contains, requested_page
 from portal.core.permissions import access, may, public, require
 from portal.core.security import form_view
 from portal.organisations import operations
-from portal.organisations.forms import AcceptInvitationForm, InvitationForm, OrganisationForm
+from portal.organisations.forms import AcceptInvitationForm, InvitationForm, OrganisationForm, profile_refusal
 from portal.organisations.models import Organisation
 from portal.registrations.lock import locking_registration
 
@@ -164,10 +164,16 @@ def edit(organisation_id: int):
     if request.method == "POST" and "lookup" in request.form and locked is None:
         filled = form.fill_address_from_postal_code()
     elif form.validate_on_submit():
-        changes = operations.update_organisation(organisation, form.profile_data(), current_user)
-        db.session.commit()
-        flash(_("Your organisation's profile has been saved.") if changes else _("Nothing was changed."), "success")
-        return redirect(url_for("organisations.show", organisation_id=organisation.id))
+        try:
+            changes = operations.update_organisation(organisation, form.profile_data(), current_user)
+        except operations.OrganisationError as error:
+            db.session.rollback()
+            flash(profile_refusal(error), "error")
+        else:
+            db.session.commit()
+            flash(_("Your organisation's profile has been saved.") if changes else _("Nothing was changed."),
+                  "success")
+            return redirect(url_for("organisations.show", organisation_id=organisation.id))
     return render_template("organisations/form.html", form=form, organisation=organisation,
                            address_filled=filled, locked=locked), form.status_code
 

@@ -386,3 +386,70 @@ def test_two_notices_filed_at_once_leave_one_waiting(app, registered, monkeypatc
         assert refused.value.code == "notice_waiting"
         db.session.commit()  # the first notice is kept: only the second insert was undone
     assert [notice.changes["name"][1] for notice in _notices(app)] == [NEW_NAME]
+
+
+def _renewal_profile_path(app, owner, rid: int) -> str:
+    """The profile step of a renewal application (a live registration locks it)."""
+    from datetime import UTC, datetime
+
+    from portal.cohorts import operations as cohorts
+    from portal.cohorts.models import CohortState
+
+    _update(app, rid, valid_until=TODAY + timedelta(days=90))  # within the renewal window
+    with app.app_context():
+        now = datetime.now(UTC)
+        cohort = cohorts.plan_cohort(8, now - timedelta(days=5), now + timedelta(days=20))
+        cohorts.move_cohort(cohort, CohortState.OPEN)
+        db.session.commit()
+        cohort_id = cohort.id
+    start = f"/applications/renew/{rid}"
+    response = owner.post(start, data={"cohort_id": cohort_id, "csrf_token": csrf_token(owner, start)})
+    assert response.status_code == 302
+    application_id = int(response.headers["Location"].split("/applications/")[1].split("/")[0])
+    return f"/applications/{application_id}/steps/profile"
+
+
+def test_a_locked_value_the_form_would_rewrite_does_not_stop_a_contact_change(app, registered):
+    """フリガナ stored in half-width kana (as an old import may have it): the form would write it
+    full-width, but a locked field cannot change on the profile, so only the contact is saved —
+    on the profile page and on a renewal's profile step alike."""
+    from sqlalchemy import update
+
+    [registration] = registered()
+    rid, organisation_id = registration["id"], registration["organisation"]
+    with app.app_context():
+        db.session.execute(update(Organisation).where(Organisation.id == organisation_id).values(name_kana="ｸﾏﾓﾄ"))
+        db.session.commit()
+    owner = _client(app, registration["owner"])
+    path = f"/organisations/{organisation_id}/edit"
+    assert _profile_post(owner, path).status_code == 302
+    after = _organisation(app, organisation_id)
+    assert (after.contact_name, after.name_kana) == ("担当 三郎", "ｸﾏﾓﾄ")
+
+    step = _renewal_profile_path(app, owner, rid)
+    response = owner.post(step, data={**CONTACT, "contact_name": "担当 四郎", "go": "stay",
+                                      "csrf_token": csrf_token(owner, step)})
+    assert response.status_code == 302
+    after = _organisation(app, organisation_id)
+    assert (after.contact_name, after.name_kana) == ("担当 四郎", "ｸﾏﾓﾄ")
+
+
+def test_a_refused_profile_save_is_said_on_the_form(app, registered, monkeypatch):
+    """Should the operation still refuse (a registration decided meanwhile, say), both pages say
+    so and keep what was typed, never a server error."""
+    from portal.organisations import operations
+
+    def refuse(*args, **kwargs):
+        raise operations.OrganisationError("certified_locked")
+
+    [registration] = registered()
+    rid, organisation_id = registration["id"], registration["organisation"]
+    owner = _client(app, registration["owner"])
+    step = _renewal_profile_path(app, owner, rid)
+    monkeypatch.setattr(operations, "update_organisation", refuse)
+    for path, extra in ((f"/organisations/{organisation_id}/edit?lang=en", {}), (step + "?lang=en", {"go": "stay"})):
+        response = owner.post(path, data={**CONTACT, "contact_name": "担当 六郎", **extra,
+                                          "csrf_token": csrf_token(owner, path)})
+        assert response.status_code == 200, path
+        assert "change only by a change notice" in _page(response) and "担当 六郎" in _page(response), path
+    assert _organisation(app, organisation_id).contact_name != "担当 六郎"
