@@ -266,6 +266,7 @@ def accept_change_notice(notice: ChangeNotice, actor, message: str = "", today: 
     certificate is reissued (再交付: its data now carries the new details and today's date, so the
     earlier PDF is no longer served). The filer is mailed (the members, if the filer is gone).
     Refused when the notice was handled already or the registration is no longer valid."""
+    from portal.core.location import derive_location
     from portal.organisations.operations import update_organisation
     from portal.registrations import details
 
@@ -279,9 +280,13 @@ def accept_change_notice(notice: ChangeNotice, actor, message: str = "", today: 
     organisation = registration.organisation
     new_values = {field: new for field, (_old, new) in (notice.changes or {}).items()
                   if field in details.CERTIFIED_FIELDS}
+    values = {**details.values_of(organisation), **new_values}
+    found = derive_location(values["address"], values["postal_code"])  # as update_organisation derives it
+    values.update(municipality_code=found.municipality_code, in_city=found.in_city)
+    # The version first: a registration without one gets its first from the organisation as it
+    # still is, before it takes the new details.
+    details.open_version(registration, values, today, notice=notice, changed_on=notice.effective_on)
     update_organisation(organisation, new_values, actor, certified=True)
-    details.open_version(registration, details.values_of(organisation), today, notice=notice,
-                         changed_on=notice.effective_on)
     _mail_filer(notice, "registrations/mail/change_accepted.txt",
                 certificate=external_url("registrations.certificate", registration_id=registration.id))
 

@@ -453,3 +453,33 @@ def test_a_refused_profile_save_is_said_on_the_form(app, registered, monkeypatch
         assert response.status_code == 200, path
         assert "change only by a change notice" in _page(response) and "担当 六郎" in _page(response), path
     assert _organisation(app, organisation_id).contact_name != "担当 六郎"
+
+
+def test_accepting_a_notice_of_a_registration_without_versions_keeps_the_old_details_first(app, registered,
+                                                                                             make_user):
+    """A registration that has no version yet (made before versions were kept) gets its first
+    from the organisation as it was, then the accepted change as the second."""
+    from sqlalchemy import delete
+
+    from portal.accounts.models import User
+    from portal.registrations import operations
+    from portal.registrations.models import Registration
+
+    [registration] = registered()
+    rid = registration["id"]
+    with app.app_context():
+        db.session.execute(delete(RegistrationDetails).where(RegistrationDetails.registration_id == rid))
+        db.session.commit()
+    secretariat_id = make_user("secretariat")
+    values = {"name": NEW_NAME, "name_kana": "クマモトミズトミドリノカイ", "representative_title": "代表取締役",
+              "representative_name": "熊本 花子", "postal_code": "866-0862", "address": "熊本県八代市松江城町1-25",
+              "industry": "E"}
+    with app.test_request_context():
+        stored = db.session.get(Registration, rid)
+        notice = operations.file_change_notice(stored, db.session.get(User, registration["owner"]), values, EFFECTIVE)
+        operations.accept_change_notice(notice, db.session.get(User, secretariat_id))
+        db.session.commit()
+    first, second = _versions(app, rid)
+    assert (first.name, first.municipality_code, first.valid_until) == (NAME, "43101", TODAY)
+    assert (second.name, second.municipality_code, second.in_city, second.valid_from) == (
+        NEW_NAME, "43202", False, TODAY)
