@@ -1,4 +1,4 @@
-"""The secretariat's targets page: list, add, change, remove; bad input refused with a clear
+"""The city's targets page (Kumamoto City's staff keep the targets of the city's KPI): list, add, change, remove; bad input refused with a clear
 message and status 400, nothing stored."""
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def _post(client, **data):
 
 
 def test_the_page_lists_the_plans_target(app, make_user):
-    client = staff_client(app, make_user("secretariat"))
+    client = staff_client(app, make_user("city"))
     response = client.get(PAGE)
     assert response.status_code == 200
     page = _text(response)
@@ -41,7 +41,7 @@ def test_the_page_lists_the_plans_target(app, make_user):
 
 
 def test_add_change_and_remove_a_target(app, make_user):
-    client = staff_client(app, make_user("secretariat"))
+    client = staff_client(app, make_user("city"))
     response = _post(client, fiscal_year="2026", value="1100", note="第3次計画")
     assert response.status_code == 302
     assert _stored(app) == {2026: 1100}
@@ -70,7 +70,7 @@ def test_add_change_and_remove_a_target(app, make_user):
 
 
 def test_the_plans_target_may_be_changed_and_restored_but_not_removed(app, make_user):
-    client = staff_client(app, make_user("secretariat"))
+    client = staff_client(app, make_user("city"))
     token = csrf_token(client, PAGE)
     client.post("/staff/kpi/targets/2023/delete", data={"csrf_token": token})
     assert "comes from the city's plan and cannot be removed" in _text(client.get(PAGE))
@@ -98,7 +98,7 @@ def test_the_plans_target_may_be_changed_and_restored_but_not_removed(app, make_
     ({"fiscal_year": "2026", "value": "850", "note": "a\x00b"}, "Contains characters that cannot be used."),
 ])
 def test_bad_input_is_refused_with_a_message_and_nothing_is_stored(app, make_user, data, message):
-    client = staff_client(app, make_user("secretariat"))
+    client = staff_client(app, make_user("city"))
     response = _post(client, **{"note": "", **data})
     assert response.status_code == 400
     page = _text(response)
@@ -112,7 +112,7 @@ def test_bad_input_is_refused_with_a_message_and_nothing_is_stored(app, make_use
 
 
 def test_a_stale_token_keeps_what_was_typed(app, make_user):
-    client = staff_client(app, make_user("secretariat"))
+    client = staff_client(app, make_user("city"))
     response = client.post(PAGE, data={"csrf_token": "stale", "fiscal_year": "2026", "value": "1100"})
     assert response.status_code == 400
     assert 'value="1100"' in response.get_data(as_text=True)
@@ -120,8 +120,9 @@ def test_a_stale_token_keeps_what_was_typed(app, make_user):
         assert db.session.scalar(select(func.count()).select_from(KpiTarget)) == 0
 
 
-def test_reviewers_read_the_report_but_do_not_manage_targets(app, make_user):
-    client = staff_client(app, make_user("reviewer"))
+@pytest.mark.parametrize("role", ["reviewer", "secretariat"])
+def test_the_prefectures_staff_read_the_report_but_do_not_manage_targets(app, make_user, role):
+    client = staff_client(app, make_user(role))
     assert client.get(PAGE).status_code == 403
     token = csrf_token(client, "/staff/kpi/")
     assert client.post(PAGE, data={"csrf_token": token, "fiscal_year": "2026", "value": "1"}).status_code == 403

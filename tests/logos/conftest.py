@@ -1,5 +1,6 @@
 """Builders for logo-permit tests: a holder (an organisation's owner, or a person without one),
-the secretariat, and requests made through the operations in any state."""
+the city's staff who decide, the secretariat who reads, and requests made through the
+operations in any state."""
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -17,6 +18,12 @@ def holder(make_user, make_organisation):
     user_id = make_user(email="holder@example.jp", name="熊本 花子")
     make_organisation(user_id)
     return user_id
+
+
+@pytest.fixture
+def city(make_user):
+    """Kumamoto City's staff: the logo is the city's, and they decide its permits."""
+    return make_user("city", email="shiyakusho@example.jp", name="熊本市 職員")
 
 
 @pytest.fixture
@@ -65,9 +72,9 @@ def make_permit(app):
 
         from portal.core.roles import Role
 
-        found = db.session.scalar(select(User).where(User.role == Role.SECRETARIAT).limit(1))
+        found = db.session.scalar(select(User).where(User.role == Role.CITY).limit(1))
         if found is None:
-            found = User(email="decider@example.jp", name="事務局", role=Role.SECRETARIAT, locale="en")
+            found = User(email="decider@example.jp", name="熊本市", role=Role.CITY, locale="en")
             db.session.add(found)
             db.session.flush()
         return found

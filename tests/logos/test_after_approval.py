@@ -106,7 +106,7 @@ def test_no_use_report_on_a_request_or_a_revoked_permit(client, holder, make_per
         assert response.status_code == 404
 
 
-def test_renewal_opens_three_months_before_the_end_and_takes_a_new_number(app, client, holder, secretariat,
+def test_renewal_opens_three_months_before_the_end_and_takes_a_new_number(app, client, holder, city,
                                                                          make_permit, load):
     from portal.accounts.models import User
     from portal.logos import operations
@@ -137,7 +137,7 @@ def test_renewal_opens_three_months_before_the_end_and_takes_a_new_number(app, c
         renewal = db.session.get(LogoPermit, renewal_id)
         operations.save_request(renewal, {}, user, agreed=True)
         operations.submit_request(renewal, user)
-        number = operations.approve_permit(renewal, db.session.get(User, secretariat), renewal.starts_on,
+        number = operations.approve_permit(renewal, db.session.get(User, city), renewal.starts_on,
                                            renewal.ends_on, renewal.variants)
         db.session.commit()
     assert number != load(permit_id).number and load(renewal_id).renews_id == permit_id

@@ -1,4 +1,4 @@
-"""The secretariat's decisions: approve (gapless permit numbers per year), return, reject,
+"""The city's decisions: approve (gapless permit numbers per year), return, reject,
 revoke; stale pages and two people at once; who may decide."""
 from __future__ import annotations
 
@@ -37,10 +37,10 @@ def approve(client, permit_id: int, **fields):
     return client.post(f"/staff/logos/{permit_id}/approve", data=staff_form(client, permit_id, "approve", **permit_fields))
 
 
-def test_approval_issues_the_next_number_of_the_year_and_mails_the_holder(app, client, holder, secretariat,
+def test_approval_issues_the_next_number_of_the_year_and_mails_the_holder(app, client, holder, city,
                                                                          make_permit, load, mails):
     first, second = make_permit(holder), make_permit(holder)
-    login(client, secretariat)
+    login(client, city)
     page = client.get(f"/staff/logos/{first}")
     assert page.status_code == 200 and structure_problems(page.get_data(as_text=True)) == []
     response = approve(client, first, conditions="名刺の印刷見本を送ってください。")
@@ -58,12 +58,12 @@ def test_approval_issues_the_next_number_of_the_year_and_mails_the_holder(app, c
         assert entry.changes["number"] == permit.number
 
 
-def test_numbers_are_gapless_within_a_year_and_start_again_the_next(app, holder, secretariat, make_permit, load):
+def test_numbers_are_gapless_within_a_year_and_start_again_the_next(app, holder, city, make_permit, load):
     from portal.accounts.models import User
 
     ids = [make_permit(holder) for _ in range(4)]
     with app.test_request_context():
-        actor = db.session.get(User, secretariat)
+        actor = db.session.get(User, city)
         permits = [db.session.get(LogoPermit, i) for i in ids]
         operations.reject_request(permits[0], actor, "対象外です。")  # a refusal takes no number
         numbers = [operations.approve_permit(p, actor, date(2027, 12, 1), date(2028, 11, 30), ["color-mark"],
@@ -74,12 +74,12 @@ def test_numbers_are_gapless_within_a_year_and_start_again_the_next(app, holder,
     assert numbers == ["KFS-2027-0001", "KFS-2027-0002", "KFS-2028-0001"]
 
 
-def test_a_failed_approval_loses_no_number(app, holder, secretariat, make_permit, monkeypatch):
+def test_a_failed_approval_loses_no_number(app, holder, city, make_permit, monkeypatch):
     from portal.accounts.models import User
 
     first, second = make_permit(holder), make_permit(holder)
     with app.test_request_context():
-        actor = db.session.get(User, secretariat)
+        actor = db.session.get(User, city)
 
         def broken(*args, **kwargs):
             raise RuntimeError("mail template broken")
@@ -103,18 +103,18 @@ def test_a_failed_approval_loses_no_number(app, holder, secretariat, make_permit
     ({"permitted": ["silver"]}, "valid choice"),
     ({"valid_from": "いつか"}, "2026-04-01"),
 ])
-def test_bad_approvals_are_refused_with_a_message(client, holder, secretariat, make_permit, load, fields, words):
+def test_bad_approvals_are_refused_with_a_message(client, holder, city, make_permit, load, fields, words):
     permit_id = make_permit(holder)
-    login(client, secretariat)
+    login(client, city)
     response = approve(client, permit_id, **fields)
     assert response.status_code == 400
     assert words in response.get_data(as_text=True)
     assert load(permit_id).state == "submitted"
 
 
-def test_return_and_resubmit_then_reject(app, client, holder, secretariat, make_permit, load, mails):
+def test_return_and_resubmit_then_reject(app, client, holder, city, make_permit, load, mails):
     permit_id = make_permit(holder)
-    login(client, secretariat)
+    login(client, city)
     empty = client.post(f"/staff/logos/{permit_id}/return", data=staff_form(client, permit_id, "return", message=""))
     assert empty.status_code == 400 and "Say what the holder should correct" in empty.get_data(as_text=True)
     response = client.post(f"/staff/logos/{permit_id}/return",
@@ -141,12 +141,12 @@ def test_return_and_resubmit_then_reject(app, client, holder, secretariat, make_
     assert any("販売する商品への使用のため" in m.body for m in mails(to="holder@example.jp"))
 
 
-def test_a_decision_on_a_page_loaded_before_a_change_is_refused(app, client, holder, secretariat, make_user,
+def test_a_decision_on_a_page_loaded_before_a_change_is_refused(app, client, holder, city, make_user,
                                                                make_permit, load):
     permit_id = make_permit(holder)
     other = app.test_client()
-    login(client, secretariat)
-    login(other, make_user("secretariat", email="other@example.jp"))
+    login(client, city)
+    login(other, make_user("city", email="other@example.jp"))
     stale = staff_form(client, permit_id, "approve", valid_from=TODAY.isoformat(),
                        valid_until=(TODAY + timedelta(days=100)).isoformat(), permitted=["color-mark"])
     assert other.post(f"/staff/logos/{permit_id}/return",
@@ -157,14 +157,14 @@ def test_a_decision_on_a_page_loaded_before_a_change_is_refused(app, client, hol
     assert load(permit_id).state == "returned" and load(permit_id).number is None
 
 
-def test_revoking_stops_the_downloads_at_once_and_mails_the_holder(app, client, holder, secretariat, make_permit,
+def test_revoking_stops_the_downloads_at_once_and_mails_the_holder(app, client, holder, city, make_permit,
                                                                   load, mails):
     permit_id = make_permit(holder, state="approved", permitted=["color-horizontal"])
     holder_client = app.test_client()
     login(holder_client, holder)
     file_url = f"/logos/{permit_id}/files/color-horizontal.svg"
     assert holder_client.get(file_url).status_code == 200
-    login(client, secretariat)
+    login(client, city)
     unconfirmed = client.post(f"/staff/logos/{permit_id}/revoke",
                               data=staff_form(client, permit_id, "revoke", reason="形を変えて使用したため。"))
     assert unconfirmed.status_code == 400 and load(permit_id).state == "approved"
@@ -180,22 +180,49 @@ def test_revoking_stops_the_downloads_at_once_and_mails_the_holder(app, client, 
     assert "形を変えて使用したため。" in mail.body and "stop using" in mail.body
 
 
-def test_only_the_secretariat_decides(app, client, holder, make_user, make_permit, load):
-    permit_id = make_permit(holder)
-    reviewer = make_user("reviewer", email="shinsa@example.jp")
-    login(client, reviewer)
-    page = client.get(f"/staff/logos/{permit_id}").get_data(as_text=True)
-    assert "approve-valid_from" not in page
-    token = csrf_token(client, f"/staff/logos/{permit_id}")
-    assert client.post(f"/staff/logos/{permit_id}/approve", data={"approve-csrf_token": token}).status_code == 403
+@pytest.mark.parametrize("role", ["reviewer", "secretariat"])
+def test_the_prefectures_staff_read_permits_but_only_the_city_decides(app, client, holder, make_user, make_permit,
+                                                                      load, role):
+    """The logo is Kumamoto City's: the prefecture's staff open the lists, a request, its permit
+    and the export, see no decision form, and every decision they post is refused."""
+    waiting, live = make_permit(holder), make_permit(holder, state="approved")
+    login(client, make_user(role, email="kenchou@example.jp"))
+    listing = client.get("/staff/logos/")
+    assert listing.status_code == 200
+    html = listing.get_data(as_text=True)
+    assert f"/staff/logos/{waiting}" in html and 'id="approve-selected"' not in html and 'id="read-only"' in html
+    for permit_id in (waiting, live):
+        page = client.get(f"/staff/logos/{permit_id}").get_data(as_text=True)
+        assert 'id="read-only"' in page
+        assert not any(f'action="/staff/logos/{permit_id}/{act}"' in page
+                       for act in ("approve", "return", "reject", "revoke")), permit_id
+    assert client.get(f"/logos/{live}/permit.pdf").status_code == 200
+    assert client.get("/staff/logos/export.csv?list=all").status_code == 200
+
+    token = csrf_token(client, "/account")
+    for act, permit_id in (("approve", waiting), ("return", waiting), ("reject", waiting), ("revoke", live)):
+        response = client.post(f"/staff/logos/{permit_id}/{act}", data={f"{act}-csrf_token": token})
+        assert response.status_code == 403, act
+    assert client.post("/staff/logos/approve-selected",
+                       data={"csrf_token": token, "permit": [str(waiting)]}).status_code == 403
+    assert (load(waiting).state, load(live).state) == ("submitted", "approved")
     login(client, holder)
-    assert client.get(f"/staff/logos/{permit_id}").status_code == 403
-    assert load(permit_id).state == "submitted"
+    assert client.get(f"/staff/logos/{waiting}").status_code == 403
 
 
-def test_staff_do_not_see_drafts(client, holder, secretariat, make_permit):
+def test_the_city_sees_the_decision_forms(client, holder, city, make_permit):
+    waiting, live = make_permit(holder), make_permit(holder, state="approved")
+    login(client, city)
+    assert 'id="approve-selected"' in client.get("/staff/logos/").get_data(as_text=True)
+    page = client.get(f"/staff/logos/{waiting}").get_data(as_text=True)
+    assert all(f'action="/staff/logos/{waiting}/{act}"' in page for act in ("approve", "return", "reject"))
+    assert 'id="read-only"' not in page
+    assert f'action="/staff/logos/{live}/revoke"' in client.get(f"/staff/logos/{live}").get_data(as_text=True)
+
+
+def test_staff_do_not_see_drafts(client, holder, city, make_permit):
     draft = make_permit(holder, state="draft")
-    login(client, secretariat)
+    login(client, city)
     assert client.get(f"/staff/logos/{draft}").status_code == 404
     assert client.get(f"/logos/{draft}").status_code == 404
     assert f"/staff/logos/{draft}" not in client.get("/staff/logos/?list=all").get_data(as_text=True)
@@ -203,13 +230,13 @@ def test_staff_do_not_see_drafts(client, holder, secretariat, make_permit):
 
 @pytest.mark.postgres
 def test_two_approvals_at_once_get_distinct_gapless_numbers(app, holder, make_user, make_permit):
-    """On PostgreSQL: two secretariat members approve two requests in the same instant; the
+    """On PostgreSQL: two city staff approve two requests in the same instant; the
     counter row's lock orders them: 0001 and 0002, never twice the same, never a gap."""
     from portal.accounts.models import User
     from support import require_or_skip
 
     require_or_skip(app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"), "needs PostgreSQL")
-    deciders = [make_user("secretariat", email=f"s{i}@example.jp") for i in range(2)]
+    deciders = [make_user("city", email=f"s{i}@example.jp") for i in range(2)]
     for round_ in range(3):
         ids = [make_permit(holder), make_permit(holder)]
         barrier = threading.Barrier(2, timeout=30)
@@ -237,19 +264,19 @@ def test_two_approvals_at_once_get_distinct_gapless_numbers(app, holder, make_us
         assert set(results) == expected
 
 
-def test_ticked_requests_are_approved_as_asked_and_a_changed_one_is_named(app, client, holder, secretariat,
+def test_ticked_requests_are_approved_as_asked_and_a_changed_one_is_named(app, client, holder, city,
                                                                          make_permit, load, mails):
     from portal.accounts.models import User
 
     ids = [make_permit(holder) for _ in range(3)]
-    login(client, secretariat)
+    login(client, city)
     page = client.get("/staff/logos/").get_data(as_text=True)
     assert structure_problems(page) == []
     import re
 
     versions = dict(re.findall(r'name="version-(\d+)" value="(\d+)"', page))
     with app.test_request_context():  # meanwhile a colleague returns the second one
-        operations.return_request(db.session.get(LogoPermit, ids[1]), db.session.get(User, secretariat), "確認")
+        operations.return_request(db.session.get(LogoPermit, ids[1]), db.session.get(User, city), "確認")
         db.session.commit()
     data = {"csrf_token": csrf_token(client, "/staff/logos/"), "permit": [str(i) for i in ids],
             **{f"version-{i}": versions[str(i)] for i in ids}}

@@ -13,10 +13,10 @@ HUGE = "123456789012345678901234"  # 24 digits
     ("return", {"message": "住所を確認してください。"}),
     ("reject", {"reason": "取組の内容が確認できません。"}),
 ])
-def test_a_forged_version_is_refused_with_a_message(app, client, holder, secretariat, make_permit, load, name,
+def test_a_forged_version_is_refused_with_a_message(app, client, holder, city, make_permit, load, name,
                                                    fields):
     permit_id = make_permit(holder)
-    login(client, secretariat)
+    login(client, city)
     assert client.get(f"/staff/logos/{permit_id}?lang=en").status_code == 200
     path = f"/staff/logos/{permit_id}"
     data = {f"{name}-csrf_token": csrf_token(client, path), f"{name}-version": HUGE,
