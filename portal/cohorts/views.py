@@ -25,7 +25,7 @@ from portal.core.extensions import db
 from portal.core.i18n import JST, today_jst
 from portal.core.permissions import access
 from portal.core.security import form_view
-from portal.registrations import documents
+from portal.registrations import details, documents
 from portal.registrations.models import Registration
 
 bp = Blueprint("cohorts", __name__, url_prefix="/staff/cohorts")
@@ -192,7 +192,9 @@ def certificates_zip(cohort_id: int):
     if not registrations:
         abort(404)
     # Plain dicts, read now: the body is written after this view returned and its session closed.
-    entries = [documents.certificate_data(registration, today) for registration in registrations]
+    versions = details.current_for([registration.id for registration in registrations])  # one query, not one each
+    entries = [documents.certificate_data(registration, today, versions.get(registration.id))
+               for registration in registrations]
     # No stream_with_context (see portal.core.exports): each certificate gets an app context of
     # its own, pushed and popped between two chunks.
     body = _zip_chunks(current_app._get_current_object(), entries, datetime.now(JST))

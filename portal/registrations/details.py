@@ -54,10 +54,29 @@ def history(registration_id: int) -> list[RegistrationDetails]:
 
 
 def current(registration: Registration) -> RegistrationDetails | None:
-    """The version in force now (the last one), or None for a registration without any."""
+    """The version in force now — the open one (no end), the last of `history` — or None for a
+    registration without any."""
     return db.session.scalar(select(RegistrationDetails).where(
         RegistrationDetails.registration_id == registration.id, RegistrationDetails.valid_until.is_(None))
         .order_by(RegistrationDetails.valid_from.desc(), RegistrationDetails.id.desc()).limit(1))
+
+
+def current_for(registration_ids: list[int]) -> dict[int, RegistrationDetails]:
+    """Registration id → the version in force now (as `current`), for many registrations in one
+    query (per 500 ids); a registration without versions is left out."""
+    found: dict[int, RegistrationDetails] = {}
+    for start in range(0, len(registration_ids), 500):
+        versions = db.session.scalars(select(RegistrationDetails).where(
+            RegistrationDetails.registration_id.in_(registration_ids[start:start + 500]),
+            RegistrationDetails.valid_until.is_(None))
+            .order_by(RegistrationDetails.valid_from, RegistrationDetails.id))
+        found.update((version.registration_id, version) for version in versions)  # the latest wins
+    return found
+
+
+def in_force(versions: list[RegistrationDetails]) -> RegistrationDetails | None:
+    """The version in force now among a registration's `history` (as `current`, without a query)."""
+    return next((version for version in reversed(versions) if version.valid_until is None), None)
 
 
 def open_version(registration: Registration, values: dict, day: date, *, notice=None,

@@ -68,15 +68,16 @@ def status_on(registration, day: date) -> str:
     return ACTIVE
 
 
-def facts(registration, today: date) -> dict:
+def facts(registration, today: date, versions: list | None = None) -> dict:
     """What anyone may know about a registration (the public verification page shows all of it):
     the certified details in force (the organisation's, for a registration without versions) and
-    the earlier names with the day each was changed in the register."""
+    the earlier names with the day each was changed in the register. `versions`: its `history`,
+    when the caller has read it already."""
     from portal.registrations import details
 
     status = status_on(registration, today)
-    versions = details.history(registration.id)
-    certified = versions[-1] if versions else registration.organisation
+    versions = details.history(registration.id) if versions is None else versions
+    certified = details.in_force(versions) or registration.organisation
     return {
         "id": registration.id,
         "number": registration.number,
@@ -95,13 +96,16 @@ def facts(registration, today: date) -> dict:
     }
 
 
-def certificate_data(registration, today: date) -> dict:
+def certificate_data(registration, today: date, certified=...) -> dict:
     """The plain data the certificate is rendered from (and whose hash names the file): the
-    certified details in force and, once a 変更届 has been accepted, the day it was (再交付)."""
+    certified details in force and, once a 変更届 has been accepted, the day it was (再交付).
+    `certified`: the version in force (None: none), when the caller has read it already
+    (`details.current_for`, for many registrations at once)."""
     from portal.registrations import details
 
     status = status_on(registration, today)
-    certified = details.current(registration)
+    if certified is ...:
+        certified = details.current(registration)
     source = certified or registration.organisation
     reissued = certified is not None and certified.change_notice_id is not None
     return {

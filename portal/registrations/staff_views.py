@@ -282,9 +282,10 @@ def _render(registration: Registration):
     people = {n.filed_by_id for n in notices} | {n.handled_by_id for n in notices}
     people.discard(None)
     names = dict(db.session.execute(select(User.id, User.name).where(User.id.in_(people))).all()) if people else {}
+    versions = details.history(registration.id)
     return render_template(
-        "registrations/staff_show.html", registration=documents.facts(registration, today), record=registration,
-        organisation=registration.organisation, notices=notices, names=names, versions=details.history(registration.id),
+        "registrations/staff_show.html", registration=documents.facts(registration, today, versions),
+        record=registration, organisation=registration.organisation, notices=notices, names=names, versions=versions,
         events=timeline(registration), change_rows=operations.change_rows,
         may_revoke=may(current_user, "registration.manage", registration) and operations.is_live(registration, today),
     )

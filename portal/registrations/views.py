@@ -64,11 +64,13 @@ def show(registration_id: int):
     """The registrant's own registration (and staff's view of it)."""
     registration = _registration(registration_id)
     verify_url = external_url("registrations.verify", number=registration.number)
-    return render_template("registrations/show.html", registration=documents.facts(registration, today_jst()),
+    versions = details.history(registration.id)
+    return render_template("registrations/show.html",
+                           registration=documents.facts(registration, today_jst(), versions),
                            record=registration, verify_url=verify_url,
                            verify_path=url_for("registrations.verify", number=registration.number),
                            qr_code=documents.qr_data_uri(verify_url), notices=notices_of(registration),
-                           change_rows=operations.change_rows, versions=details.history(registration.id))
+                           change_rows=operations.change_rows, versions=versions)
 
 
 @bp.route("/registrations/<int:registration_id>/withdraw", methods=["GET", "POST"])
