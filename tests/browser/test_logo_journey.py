@@ -1,8 +1,9 @@
 """Issue "Kumamoto for SDGs logo-use permits", end to end in a browser: a small company's owner,
-on a phone, asks to use the logo (first forgetting to agree to the rules), with a mock-up; the
-secretariat (desktop) approves it — permit KFS-<year>-0001; the owner downloads the permit PDF
-(IPAex embedded) and the permitted variant, and is refused another variant; the secretariat
-revokes the permit; the owner is mailed and the file is refused (404).
+on a phone, asks to use the logo (first forgetting to agree to the rules), with a mock-up;
+Kumamoto City's staff (desktop; the logo is the city's), landing on the city's menu, approve it —
+permit KFS-<year>-0001; the owner downloads the permit PDF (IPAex embedded) and the permitted
+variant, and is refused another variant; the city revokes the permit; the owner is mailed and
+the file is refused (404).
 
 Pages are in English (Accept-Language en): the logo pages' Japanese catalogue is filled when
 the feature is merged, and this story must not depend on it. Every page visited is
@@ -25,7 +26,7 @@ from .conftest import expect, label
 pytestmark = pytest.mark.browser
 
 OWNER = "owner@example.jp"
-SECRETARIAT = "secretariat@example.jp"
+CITY = "city@example.jp"
 COMPANY = "株式会社くまもとエコ印刷"
 ACTIVITY = "Our business cards and website show that we print with plant-based inks on recycled paper."
 TODAY = today_jst()
@@ -36,7 +37,7 @@ NUMBER = f"KFS-{TODAY.year}-0001"
 def people(make_user, make_organisation):
     owner = make_user(email=OWNER, name="熊本 花子", locale="en")
     make_organisation(owner, name=COMPANY, name_kana="カブシキガイシャクマモトエコインサツ", contact_email=OWNER)
-    make_user("secretariat", email=SECRETARIAT, name="事務局 太郎", locale="en")
+    make_user("city", email=CITY, name="熊本市 職員", locale="en")
 
 
 def sign_in(page, email: str, check=None) -> None:
@@ -60,7 +61,7 @@ def test_a_permit_is_requested_approved_downloaded_and_revoked(new_page, live_se
     from PIL import Image
 
     owner = new_page(phone=True, locale="en-GB")
-    secretariat = new_page(locale="en-GB")
+    city = new_page(locale="en-GB")
     mockup = tmp_path / "business-card.png"
     Image.new("RGB", (600, 350), "white").save(mockup)
 
@@ -101,25 +102,26 @@ def test_a_permit_is_requested_approved_downloaded_and_revoked(new_page, live_se
     [received] = [m for m in mails(to=OWNER) if "received your request" in m.subject]
     assert live_server.link_in(received.body).startswith(live_server("/logos/"))
 
-    # --- The secretariat finds it waiting and approves it. ---
-    sign_in(secretariat, SECRETARIAT)
-    secretariat.get_by_role("navigation", name="Site menu").get_by_role("link", name="Staff").click()
-    checkpoint(secretariat, "staff-menu")
-    secretariat.get_by_role("link", name="Logo permits", exact=True).click()
-    expect(secretariat.get_by_role("heading", level=1, name="Logo permits")).to_be_visible()
-    row = secretariat.get_by_role("row").filter(has_text=COMPANY)
+    # --- The city's staff land on their menu, find it waiting and approve it. ---
+    sign_in(city, CITY)
+    expect(city.get_by_role("heading", level=1, name="City menu")).to_be_visible()
+    expect(city.get_by_role("navigation", name="Site menu").get_by_role("link", name="City menu")).to_be_visible()
+    checkpoint(city, "city-menu")
+    city.get_by_role("main").get_by_role("link", name="Logo permits", exact=True).click()
+    expect(city.get_by_role("heading", level=1, name="Logo permits")).to_be_visible()
+    row = city.get_by_role("row").filter(has_text=COMPANY)
     expect(row).to_contain_text("Waiting for a decision")
-    checkpoint(secretariat, "staff-queue")
+    checkpoint(city, "staff-queue")
     row.get_by_role("link").first.click()
-    expect(secretariat.get_by_role("main")).to_contain_text(ACTIVITY)
-    expect(secretariat.get_by_role("link", name="business-card.png")).to_be_visible()
-    approve = secretariat.locator("#approve")
+    expect(city.get_by_role("main")).to_contain_text(ACTIVITY)
+    expect(city.get_by_role("link", name="business-card.png")).to_be_visible()
+    approve = city.locator("#approve")
     expect(approve.get_by_label("Colour, with wording, horizontal")).to_be_checked()
     approve.get_by_label(label("Conditions")).fill("Send us a photo of the printed business card.")
-    checkpoint(secretariat, "staff-request")
+    checkpoint(city, "staff-request")
     approve.get_by_role("button", name="Approve and issue the permit").click()
-    expect(flash(secretariat)).to_contain_text(f"Permit {NUMBER} was issued")
-    checkpoint(secretariat, "staff-approved")
+    expect(flash(city)).to_contain_text(f"Permit {NUMBER} was issued")
+    checkpoint(city, "staff-approved")
     assert any(NUMBER in m.subject for m in mails(to=OWNER))
 
     # --- The owner downloads the permit and the permitted variant. ---
@@ -150,15 +152,15 @@ def test_a_permit_is_requested_approved_downloaded_and_revoked(new_page, live_se
     checkpoint(owner, "variant-refused")
     owner.go_back()
 
-    # --- The secretariat revokes the permit. ---
-    revoke = secretariat.locator("#revoke")
+    # --- The city revokes the permit. ---
+    revoke = city.locator("#revoke")
     revoke.get_by_label(label("Reason for the revocation")).fill("The logo was printed in other colours.")
     revoke.get_by_label(re.compile(r"I confirm that this permit is revoked today")).check()
-    checkpoint(secretariat, "staff-revoke-form")
+    checkpoint(city, "staff-revoke-form")
     revoke.get_by_role("button", name="Revoke the permit").click()
-    expect(flash(secretariat)).to_contain_text("The permit was revoked")
-    expect(secretariat.locator("#state")).to_contain_text("Revoked")
-    checkpoint(secretariat, "staff-revoked")
+    expect(flash(city)).to_contain_text("The permit was revoked")
+    expect(city.locator("#state")).to_contain_text("Revoked")
+    checkpoint(city, "staff-revoked")
 
     # --- The owner is mailed, and the file no longer downloads. ---
     [revoked] = [m for m in mails(to=OWNER) if "revoked" in m.subject]
