@@ -7,9 +7,8 @@ is ever written in clear. The pages are rendered from plain data in one WeasyPri
 """
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date
 
-from flask import current_app
 from flask_babel import force_locale
 
 from portal.claims import operations
@@ -21,13 +20,12 @@ from portal.core.pdf import render_pdf
 TEMPLATE = "claims/pdf/letters.html"
 
 
-def letter_data(cohort: Cohort, codes: dict[int, str], registrations) -> dict:
-    """What the letters print, as plain data."""
-    today = today_jst()
+def letter_data(cohort: Cohort, codes: dict[int, str], registrations, issued_on: date, last_day: date) -> dict:
+    """What the letters print, as plain data: `last_day` is the last day the codes work."""
     return {
         "cohort": cohort.number,
-        "issued_on": today,
-        "expires_on": today + timedelta(days=int(current_app.config["CLAIM_CODE_DAYS"])),
+        "issued_on": issued_on,
+        "expires_on": last_day,
         "claim_url": external_url("claims.code"),
         "portal_url": external_url("core.home"),
         "letters": [{"number": r.number, "code": operations.format_code(codes[r.id]),
@@ -45,7 +43,9 @@ def make_letters(cohort: Cohort, actor) -> tuple[bytes, int]:
     """Make new claim codes for the cohort's registrants without an owner and their letters:
     (the PDF, how many letters). Earlier unused codes of these registrations stop working."""
     registrations = operations.unclaimed(cohort.id)
-    codes = operations.issue_codes(registrations, actor)
-    data = letter_data(cohort, codes, registrations)
+    today = today_jst()
+    last_day = operations.code_last_day(today)  # once: the codes and the letters agree on it
+    codes = operations.issue_codes(registrations, actor, last_day=last_day)
+    data = letter_data(cohort, codes, registrations, today, last_day)
     with force_locale("ja"):
         return render_pdf(TEMPLATE, **data), len(registrations)

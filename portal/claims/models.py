@@ -72,7 +72,8 @@ class RegistrationClaim(db.Model):
 
 class ClaimCode(db.Model):
     """A single-use code printed in a claim letter posted to an unclaimed registrant. Only its
-    hash is kept; it expires (CLAIM_CODE_DAYS after it was made)."""
+    hash is kept; it works through the last day its letter prints (CLAIM_CODE_DAYS after the day
+    it was made, in JST): `expires_at` is the start of the next day in JST."""
 
     __tablename__ = "claim_codes"
 

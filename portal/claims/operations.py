@@ -5,8 +5,9 @@ with a verified account takes it over either by a request the secretariat approv
 with a single-use code from a posted claim letter. Either way `_take_over` makes them the
 organisation's owner — compare-and-set on "the organisation has no member", so two approvals,
 or a code and an approval, racing never give two owners — records the contact details they
-completed on the organisation and the representative as an accepted 変更届 (a new dated version
-of the registration's certified details).
+completed on the organisation, and the representative only where the registration's certified
+details have none (imports carry none): a representative that differs from a certified one is
+filed as a 変更届 for the secretariat to accept or return, never taken over unreviewed.
 
 Each operation checks the state, changes it, writes the audit log and queues the mails it names
 (sent after commit, in each recipient's language).
@@ -15,7 +16,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import date, timedelta
+import dataclasses
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
 
 from flask import current_app
 from flask_babel import force_locale
@@ -27,7 +30,7 @@ from portal.claims.models import ClaimCode, ClaimMethod, ClaimState, Registratio
 from portal.core import audit, japanese
 from portal.core.db import utcnow
 from portal.core.extensions import db
-from portal.core.i18n import today_jst
+from portal.core.i18n import JST, today_jst
 from portal.core.links import external_url
 from portal.core.outbox import queue_mail
 from portal.core.roles import Role
@@ -69,10 +72,17 @@ ERRORS = {
     "claimed": _l("This registration has already been claimed. If you belong to the organisation, ask its "
                   "owner to invite you."),
     "has_organisation": _l("Your account already belongs to an organisation."),
+    "inactive": _l("This account has been deactivated."),
     "not_verified": _l("Confirm your e-mail address first: follow the link in the mail we sent you."),
     "waiting": _l("You already asked to claim a registration; the secretariat will answer by e-mail."),
     "decided": _l("This claim has already been decided."),
     "reason_required": _l("Give the reason for the refusal: the claimant reads it."),
+    # What the secretariat reads when the claimant's account changed since they asked.
+    "claimant_inactive": _l("The claimant's account has been deactivated: the claim cannot be approved. Refuse it."),
+    "claimant_not_verified": _l("The claimant has not confirmed their e-mail address: the claim cannot be "
+                                "approved until they do."),
+    "claimant_has_organisation": _l("The claimant's account already belongs to an organisation: the claim cannot "
+                                    "be approved. Refuse it."),
 }
 
 
@@ -108,6 +118,8 @@ def find_claimable(number: str, corporate_number: str | None = None, name: str |
 
 
 def _check_claimant(user: User) -> None:
+    if not user.active:
+        raise ClaimError("inactive")
     if user.role != Role.APPLICANT or user.membership is not None:
         raise ClaimError("has_organisation")
     if not user.email_verified:
@@ -154,16 +166,21 @@ def request_claim(registration: Registration, user: User, values: dict, note: st
 def approve_claim(claim: RegistrationClaim, actor: User, today: date | None = None) -> None:
     """The secretariat approves a waiting claim: the claimant becomes the organisation's owner
     with the details they completed (see `_take_over`); other waiting claims of the registration
-    are refused. State approved, decided_at/by; audited; the claimant is mailed. Refused
-    ("decided", "claimed", "has_organisation") with nothing changed: the view rolls back."""
+    are refused. State approved, decided_at/by; audited; the claimant is mailed once (with the
+    change notice filed for their representative, if any). Refused ("decided", "claimed",
+    "claimant_inactive", "claimant_not_verified", "claimant_has_organisation": the account
+    changed since the request) with nothing changed: the view rolls back."""
     _lock(claim.registration.organisation_id)
-    _decide(claim, ClaimState.APPROVED, actor, None)
     user = claim.user
-    if user.membership is not None or user.role != Role.APPLICANT:
-        raise ClaimError("has_organisation")
-    _take_over(claim.registration, user, claim.details or {}, actor, today or today_jst(), claim=claim)
+    try:
+        _check_claimant(user)
+    except ClaimError as error:
+        raise ClaimError(f"claimant_{error.code}") from None
+    _decide(claim, ClaimState.APPROVED, actor, None)
+    representative = _take_over(claim.registration, user, claim.details or {}, actor, today or today_jst(),
+                                claim=claim)
     queue_mail(user.email, "claims/mail/approved.txt", user.locale, user=user, registration=claim.registration,
-               organisation=claim.registration.organisation,
+               organisation=claim.registration.organisation, representative=representative,
                link=external_url("registrations.show", registration_id=claim.registration_id))
 
 
@@ -197,6 +214,23 @@ def _decide(claim: RegistrationClaim, to: ClaimState, actor, response: str | Non
                                               "response": response}, actor=actor)
 
 
+@dataclass
+class Representative:
+    """What became of the representative a claimant completed: `filled` the certified fields
+    that were empty ({field: value}), `filed` the 変更届 waiting for the secretariat with the
+    ones that differ, `kept` the ones that differ on a registration that can no longer take a
+    変更届 ({field: [certified, typed]}: left as they are)."""
+    filled: dict = dataclasses.field(default_factory=dict)
+    filed: ChangeNotice | None = None
+    kept: dict = dataclasses.field(default_factory=dict)
+
+
+@dataclass
+class Claimed:
+    registration: Registration
+    representative: Representative
+
+
 # --- claim by code ----------------------------------------------------------------------------
 
 def normalise_code(text: str) -> str:
@@ -215,10 +249,10 @@ def format_code(code: str) -> str:
     return "-".join(code[i:i + CODE_GROUP] for i in range(0, len(code), CODE_GROUP))
 
 
-def claim_with_code(number: str, code: str, user: User, values: dict, today: date | None = None) -> Registration:
+def claim_with_code(number: str, code: str, user: User, values: dict, today: date | None = None) -> Claimed:
     """Claim a registration at once with the code of its claim letter: the user becomes the
     owner (see `_take_over`), the code is used (compare-and-set: single use) and waiting
-    requests for the registration are refused. Audited; the user is mailed. Refused
+    requests for the registration are refused. Audited; the user is mailed once. Refused
     ("wrong_code", "expired_code", "used_code", "claimed", "has_organisation", "not_verified")
     with nothing changed: the view rolls back."""
     _check_claimant(user)
@@ -246,11 +280,11 @@ def claim_with_code(number: str, code: str, user: User, values: dict, today: dat
     db.session.add(claim)
     db.session.flush()
     audit.record("claim.code_used", claim, {"registration": registration.id, "code": found.id}, actor=user)
-    _take_over(registration, user, claim.details, user, today or today_jst(), claim=claim)
+    representative = _take_over(registration, user, claim.details, user, today or today_jst(), claim=claim)
     queue_mail(user.email, "claims/mail/claimed.txt", user.locale, user=user, registration=registration,
-               organisation=registration.organisation,
+               organisation=registration.organisation, representative=representative,
                link=external_url("registrations.show", registration_id=registration.id))
-    return registration
+    return Claimed(registration, representative)
 
 
 # --- taking over ----------------------------------------------------------------------------
@@ -263,14 +297,14 @@ def _lock(organisation_id: int) -> None:
 
 
 def _take_over(registration: Registration, user: User, values: dict, actor: User, today: date, *,
-               claim: RegistrationClaim) -> None:
+               claim: RegistrationClaim) -> Representative:
     """Make `user` the owner of the registration's organisation, if it still has no member.
 
     The organisation row is locked and then updated only where no membership exists: on
     PostgreSQL a racing claim waits for the lock and its fresh statement sees the first owner;
     SQLite serialises writers. The contact details go onto the organisation; the representative
-    becomes an accepted 変更届 (effective today) and the registration's next dated version of
-    its certified details. Other waiting claims of the registration are refused (and mailed)."""
+    as `_record_representative` says. Other waiting claims of the registration are refused (and
+    mailed). Mails nothing to the claimant: the caller sends the one mail of the claim."""
     organisation_id = registration.organisation_id
     _lock(organisation_id)
     taken = db.session.execute(
@@ -288,42 +322,57 @@ def _take_over(registration: Registration, user: User, values: dict, actor: User
     audit.record("organisation.claimed", organisation,
                  {"owner": user.email, "registration": registration.number, "method": claim.method.value,
                   **contact_changes}, actor=actor)
-    representative = {field: values[field] for field in REPRESENTATIVE_FIELDS if values[field]}
-    changes = {field: [getattr(organisation, field), value] for field, value in representative.items()
-               if getattr(organisation, field) != value}
-    if changes:
-        _accept_representative(registration, organisation, changes, user, actor, today)
+    representative = _record_representative(registration, organisation, values, user, actor, today)
     db.session.flush()
     db.session.expire(user, ["membership"])
     _refuse_others(registration, claim, actor)
+    return representative
 
 
-def _accept_representative(registration, organisation, changes: dict, user, actor, today: date) -> ChangeNotice:
-    """The representative the claimant completed, recorded as the registration's first 変更届
-    (filed by the claimant, effective today), accepted at once by whoever approved the claim.
+def _record_representative(registration, organisation, values: dict, user, actor, today: date) -> Representative:
+    """The representative the claimant completed, against the registration's certified details.
 
-    A valid registration goes through `accept_change_notice` like any 変更届 (a new dated version,
-    the certificate reissued, the claimant mailed). One whose term has ended — most registrants
-    imported from the first cohorts, who claim in order to renew — cannot take a 変更届 there:
-    the notice is recorded accepted and the version opened here, without a certificate."""
+    A field the certified details leave empty (an import carries none) is filled at once: a
+    変更届 filed by the claimant, effective today, accepted by the staff member who approved the
+    claim (by nobody, with a code: filling a blank needs no review) and the registration's next
+    dated version. A field that differs from a certified value is not changed: on a valid
+    registration it is filed as a 変更届 waiting for the secretariat, who accepts or returns it
+    like any other; on one whose term has ended (no 変更届 can be accepted there) it is kept and
+    the claimant told. Nothing is mailed here."""
     from portal.registrations import operations as registrations
 
-    notice = ChangeNotice(registration_id=registration.id, filed_by_id=user.id, changes=changes,
-                          note=None,
+    typed = {field: values[field] for field in REPRESENTATIVE_FIELDS if values[field]}
+    blank = {field: ["", value] for field, value in typed.items() if not getattr(organisation, field)}
+    differs = {field: [getattr(organisation, field), value] for field, value in typed.items()
+               if field not in blank and getattr(organisation, field) != value}
+    outcome = Representative(filled={field: new for field, (_old, new) in blank.items()})
+    if blank:
+        notice = _file_notice(registration, blank, user, today)
+        reviewer = actor if actor.id != user.id else None
+        notice.state, notice.handled_at = ChangeNoticeState.ACCEPTED, utcnow()
+        notice.handled_by_id = reviewer.id if reviewer is not None else None
+        for field, (_old, new) in blank.items():
+            setattr(organisation, field, new)
+        certified.open_version(registration, certified.values_of(organisation), today, notice=notice,
+                               changed_on=today)
+        audit.record("change_notice.accepted", notice, {"registration": registration.id,
+                                                         "state": ["filed", "accepted"], "claim": True,
+                                                         "blank_filled": True}, actor=reviewer or user)
+    if differs and registrations.is_live(registration, today) and registrations.waiting_notice(registration) is None:
+        outcome.filed = _file_notice(registration, differs, user, today)
+    elif differs:
+        outcome.kept = differs
+    return outcome
+
+
+def _file_notice(registration, changes: dict, user, today: date) -> ChangeNotice:
+    """A 変更届 of the claimant's representative, filed (effective today); audited."""
+    notice = ChangeNotice(registration_id=registration.id, filed_by_id=user.id, changes=changes, note=None,
                           state=ChangeNoticeState.FILED, effective_on=today)
     db.session.add(notice)
     db.session.flush()
     audit.record("change_notice.filed", notice, {"registration": registration.id, "changes": changes,
                                                  "effective_on": today.isoformat(), "claim": True}, actor=user)
-    if registrations.is_live(registration, today):
-        registrations.accept_change_notice(notice, actor, today=today)
-        return notice
-    notice.state, notice.handled_by_id, notice.handled_at = ChangeNoticeState.ACCEPTED, actor.id, utcnow()
-    for field, (_old, new) in changes.items():
-        setattr(organisation, field, new)
-    certified.open_version(registration, certified.values_of(organisation), today, notice=notice, changed_on=today)
-    audit.record("change_notice.accepted", notice, {"registration": registration.id, "state": ["filed", "accepted"],
-                                                     "claim": True}, actor=actor)
     return notice
 
 
@@ -352,10 +401,22 @@ def unclaimed(cohort_id: int) -> list[Registration]:
         .order_by(Registration.sequence)))
 
 
-def issue_codes(registrations: list[Registration], actor: User) -> dict[int, str]:
+def code_last_day(today: date) -> date:
+    """The last day a claim code made on `today` (JST) works, as its letter prints it."""
+    return today + timedelta(days=int(current_app.config["CLAIM_CODE_DAYS"]))
+
+
+def code_expiry(last_day: date) -> datetime:
+    """When a code whose letter prints `last_day` stops working: the start of the next day in
+    JST, so that it works through the whole printed day."""
+    return datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=JST).astimezone(timezone.utc)
+
+
+def issue_codes(registrations: list[Registration], actor: User, last_day: date | None = None) -> dict[int, str]:
     """A new claim code for each registration (registration id → code, returned once, never
     stored in clear): earlier unused codes of the same registrations stop working (they expire
-    now). Codes expire CLAIM_CODE_DAYS later. Audited once for the batch; nothing is mailed."""
+    now). Codes work through `last_day` in JST (by default `code_last_day` of today), the day
+    their letters print. Audited once for the batch; nothing is mailed."""
     now = utcnow()
     ids = [registration.id for registration in registrations]
     if not ids:
@@ -363,7 +424,7 @@ def issue_codes(registrations: list[Registration], actor: User) -> dict[int, str
     db.session.execute(update(ClaimCode).where(ClaimCode.registration_id.in_(ids), ClaimCode.used_at.is_(None),
                                                ClaimCode.expires_at > now)
                        .values(expires_at=now).execution_options(synchronize_session=False))
-    expires = now + timedelta(days=int(current_app.config["CLAIM_CODE_DAYS"]))
+    expires = code_expiry(last_day or code_last_day(today_jst()))
     codes = {registration_id: new_code() for registration_id in ids}
     db.session.execute(ClaimCode.__table__.insert(), [
         {"registration_id": registration_id, "code_hash": code_hash(code), "created_at": now, "expires_at": expires,

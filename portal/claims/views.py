@@ -33,11 +33,14 @@ def _failed(response) -> bool:
 
 
 def _account_key() -> str:
-    return f"user:{current_user.get_id()}" if current_user.is_authenticated else get_remote_address()
+    # The account's id, not get_id() (its session token): signing in again must not reset the
+    # count, and a token has no place in the storage's key names.
+    return f"user:{current_user.id}" if current_user.is_authenticated else get_remote_address()
 
 
 def limited(view):
-    """Count failed claims (POST) per account and per client; over either limit, a 429."""
+    """Count failed claims (POST) per account and per client; over either limit, a 429.
+    (The same shape as `portal.accounts.throttle.limited`, whose limits are the sign-in's own.)"""
     per_client = limiter.shared_limit(lambda: current_app.config["CLAIM_FAILURES_PER_CLIENT"],
                                       scope="claim-client", methods=["POST"], deduct_when=_failed)
     per_user = limiter.shared_limit(lambda: current_app.config["CLAIM_FAILURES_PER_USER"],
@@ -69,18 +72,31 @@ def code():
     form = ClaimCodeForm()
     if current_user.email_verified and form.validate_on_submit():
         try:
-            registration = operations.claim_with_code(form.number.data, form.code.data, current_user,
-                                                      form.completed())
+            claimed = operations.claim_with_code(form.number.data, form.code.data, current_user,
+                                                 form.completed())
         except operations.ClaimError as error:
             db.session.rollback()
             field = form.number if error.code in ("claimed", "has_organisation") else form.code
             field.errors = [*field.errors, _refused(error)]
         else:
             db.session.commit()
+            registration = claimed.registration
             flash(_("You are now the owner of %(name)s's registration %(number)s. A confirmation was sent to you "
                     "by e-mail.", name=registration.organisation.name, number=registration.number), "success")
+            _flash_representative(claimed.representative)
             return redirect(url_for("registrations.show", registration_id=registration.id))
     return render_template("claims/code.html", form=form), form.status_code
+
+
+def _flash_representative(representative: operations.Representative) -> None:
+    """Say what became of a representative that differs from the certified one."""
+    if representative.filed is not None:
+        flash(_("The representative you gave differs from the one the registration certifies, which was not "
+                "changed: a change notice was filed for the secretariat, who will accept it or return it."), "info")
+    elif representative.kept:
+        flash(_("The representative you gave differs from the one the registration certifies, which was kept: "
+                "the registration's term has ended, so give the new representative when you apply to renew it."),
+              "info")
 
 
 @bp.route("/request", methods=["GET", "POST"])
