@@ -472,7 +472,7 @@ def test_accepting_a_notice_of_a_registration_without_versions_keeps_the_old_det
         db.session.commit()
     secretariat_id = make_user("secretariat")
     values = {"name": NEW_NAME, "name_kana": "クマモトミズトミドリノカイ", "representative_title": "代表取締役",
-              "representative_name": "熊本 花子", "postal_code": "866-0862", "address": "熊本県八代市松江城町1-25",
+              "representative_name": "熊本 花子", "postal_code": "8660862", "address": "熊本県八代市松江城町1-25",
               "industry": "E"}
     with app.test_request_context():
         stored = db.session.get(Registration, rid)
