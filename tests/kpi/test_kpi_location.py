@@ -164,10 +164,16 @@ def test_imports_write_each_registrations_first_version(app):
 
 def test_an_import_of_a_known_organisation_certifies_where_it_is_not_what_the_file_says(app, make_user,
                                                                                          make_organisation):
-    """A corporation that signed up (in 菊陽町) and appears in a historical file with a 中央区
-    address: the registration certifies the organisation's details and place, which the import
-    does not change."""
+    """A corporation the portal knows without an account holder (its earlier registration lapsed,
+    its member left; one with members refuses the file) in 菊陽町, and in a historical file with a
+    中央区 address: the registration certifies the organisation's details and place, which the
+    import does not change."""
+    from portal.organisations.models import Membership
+
     organisation_id = make_organisation(make_user(), postal_code=KIKUYO[0], address=KIKUYO[1])
+    with app.app_context():
+        db.session.execute(delete(Membership).where(Membership.organisation_id == organisation_id))
+        db.session.commit()
     row = {"corporate_number": ORGANISATION["corporate_number"], "name": "株式会社ファイルの名前",
            "name_kana": "ファイルノナマエ", "kind": "corporation", "postal_code": "8600806",
            "address": "熊本市中央区花畑町4-1", "industry": "A", "goals": "13"}
