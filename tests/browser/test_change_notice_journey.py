@@ -1,4 +1,4 @@
-"""Issue #16, the register is a record, in a browser: a registrant (on a phone) finds its certified
+"""The register is a record, in a browser: a registrant (on a phone) finds its certified
 details locked on its profile, files a change notice (変更届) from its registration page — a move
 into 熊本市北区 and a new representative, with the certified copy of the register — and nothing
 changes yet; the secretariat (desktop) compares the details before and after and accepts it; the
