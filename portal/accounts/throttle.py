@@ -16,11 +16,12 @@ that every worker and server counts together.
 """
 from __future__ import annotations
 
-from flask import current_app, g, request, session
+from flask import current_app, request, session
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from limits import parse
 
+from portal.core import failure_limits
 from portal.core.extensions import limiter
 
 PENDING_KEY = "pending_sign_in"
@@ -44,25 +45,18 @@ def _address_and_client() -> str:
     return f"{attempted_address()}|{get_remote_address()}"
 
 
-def _failed(response) -> bool:
-    return bool(g.get("sign_in_failed"))
-
-
-def limited(view):
-    """Guard a view where a password or a second-factor code is checked (POST only)."""
-    per_client = limiter.shared_limit(lambda: current_app.config["SIGN_IN_FAILURES_PER_CLIENT"],
-                                      scope="sign-in-client", methods=["POST"], deduct_when=_failed)
-    per_address = limiter.shared_limit(lambda: current_app.config["SIGN_IN_FAILURES_PER_ADDRESS"],
-                                       scope="sign-in-address", key_func=_address_and_client,
-                                       methods=["POST"], deduct_when=_failed)
-    return per_client(per_address(view))
+# Guards a view where a password or a second-factor code is checked (POST only).
+limited = failure_limits.failures_only("sign-in", [
+    ("SIGN_IN_FAILURES_PER_CLIENT", "sign-in-client", None),
+    ("SIGN_IN_FAILURES_PER_ADDRESS", "sign-in-address", _address_and_client),
+])
 
 
 def failed(address: str) -> bool:
     """Count a failed attempt on `address` (the view's limits take it after the response).
     True when this failure is the one that reaches the alert threshold, so the owner is told
     once per window."""
-    g.sign_in_failed = True
+    failure_limits.failed("sign-in")
     item = parse(current_app.config["SIGN_IN_FAILURE_ALERT"])
     key = (current_app.config["RATELIMIT_KEY_PREFIX"], "sign-in-alert", address.strip().lower()[:254])
     try:

@@ -9,7 +9,7 @@ commit, flash.
 """
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
@@ -18,7 +18,8 @@ from sqlalchemy import select
 from portal.claims import operations
 from portal.claims.forms import ClaimCodeForm, ClaimRequestForm
 from portal.claims.models import RegistrationClaim
-from portal.core.extensions import db, limiter
+from portal.core import failure_limits
+from portal.core.extensions import db
 from portal.core.permissions import access
 from portal.core.security import form_view
 
@@ -28,29 +29,22 @@ bp = Blueprint("claims", __name__, url_prefix="/claim")
 GUESSES = {"no_match", "wrong_code", "expired_code", "used_code", "claimed"}
 
 
-def _failed(response) -> bool:
-    return bool(g.get("claim_failed"))
-
-
 def _account_key() -> str:
     # The account's id, not get_id() (its session token): signing in again must not reset the
     # count, and a token has no place in the storage's key names.
     return f"user:{current_user.id}" if current_user.is_authenticated else get_remote_address()
 
 
-def limited(view):
-    """Count failed claims (POST) per account and per client; over either limit, a 429.
-    (The same shape as `portal.accounts.throttle.limited`, whose limits are the sign-in's own.)"""
-    per_client = limiter.shared_limit(lambda: current_app.config["CLAIM_FAILURES_PER_CLIENT"],
-                                      scope="claim-client", methods=["POST"], deduct_when=_failed)
-    per_user = limiter.shared_limit(lambda: current_app.config["CLAIM_FAILURES_PER_USER"],
-                                    scope="claim-user", key_func=_account_key, methods=["POST"], deduct_when=_failed)
-    return per_client(per_user(view))
+# Failed claims (POST) per account and per client; over either limit, a 429.
+limited = failure_limits.failures_only("claim", [
+    ("CLAIM_FAILURES_PER_CLIENT", "claim-client", None),
+    ("CLAIM_FAILURES_PER_USER", "claim-user", _account_key),
+])
 
 
 def _refused(error: operations.ClaimError) -> str:
     if error.code in GUESSES:
-        g.claim_failed = True
+        failure_limits.failed("claim")
     return operations.error_text(error)
 
 
