@@ -34,6 +34,7 @@ from portal.core.i18n import JST, today_jst
 from portal.core.links import external_url
 from portal.core.outbox import queue_mail
 from portal.core.roles import Role
+from portal.organisations import operations as organisations
 from portal.organisations.models import Membership, Organisation, OrganisationKind
 from portal.registrations import details as certified
 from portal.registrations.documents import normalise_number
@@ -315,13 +316,14 @@ def _take_over(registration: Registration, user: User, values: dict, actor: User
     if taken != 1:
         raise ClaimError("claimed")
     organisation = registration.organisation
-    db.session.add(Membership(organisation_id=organisation_id, user_id=user.id, is_owner=True))
+    organisations.add_owner(organisation, user)
     values = _clean(values)
-    contact = {field: values[field] or None for field in CONTACT_FIELDS}
-    contact_changes = audit.diff(organisation, contact)
     audit.record("organisation.claimed", organisation,
-                 {"owner": user.email, "registration": registration.number, "method": claim.method.value,
-                  **contact_changes}, actor=actor)
+                 {"owner": user.email, "registration": registration.number, "method": claim.method.value},
+                 actor=actor)
+    # Contact details are not certified: the profile's own operation saves them (and logs them).
+    organisations.update_organisation(organisation, {field: values[field] or None for field in CONTACT_FIELDS},
+                                      actor)
     representative = _record_representative(registration, organisation, values, user, actor, today)
     db.session.flush()
     db.session.expire(user, ["membership"])

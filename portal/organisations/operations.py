@@ -72,6 +72,17 @@ def update_organisation(organisation: Organisation, data: dict, actor: User, *, 
     return changes
 
 
+def add_owner(organisation: Organisation, user: User) -> Membership:
+    """Make `user` the owner of an organisation that has no member (a registrant imported from
+    before the portal, claimed). The caller makes sure nobody took it meanwhile and writes the
+    audit entry that says why."""
+    if user.role != Role.APPLICANT or user.membership is not None:
+        raise OrganisationError("has_organisation")
+    membership = Membership(organisation_id=organisation.id, user_id=user.id, is_owner=True)
+    db.session.add(membership)
+    return membership
+
+
 def invite_member(organisation: Organisation, email: str, actor: User) -> Invitation:
     """Record an invitation and mail `email` a link to join the organisation.
 
