@@ -145,6 +145,8 @@ def deliver(ids: list[int], include_stale: bool = False) -> tuple[int, int]:
             if not _claim(mail_id, include_stale):
                 continue
             mail = db.session.get(OutboxMail, mail_id)
+            if mail is None:  # removed since it was claimed: nothing left to send
+                continue
             try:
                 transport.send(_message(mail))
             except Exception as error:  # any transport failure is retried later, never lost
@@ -154,9 +156,13 @@ def deliver(ids: list[int], include_stale: bool = False) -> tuple[int, int]:
                 if _server_down(error):
                     break
                 continue
-            mail.state = MailState.SENT
-            mail.sent_at = utcnow()
-            mail.attempts += 1
+            # A statement, not the loaded row: the mail is sent whether or not the row is still
+            # there to record it (a send runs after the answer, while anything may happen).
+            db.session.execute(
+                update(OutboxMail).where(OutboxMail.id == mail_id)
+                .values(state=MailState.SENT, sent_at=utcnow(), attempts=OutboxMail.attempts + 1)
+                .execution_options(synchronize_session=False))
+            db.session.expire(mail)
             sent += 1
             db.session.commit()
     return sent, failed
