@@ -66,8 +66,10 @@ def _init_extensions(app: Flask) -> None:
     outbox.init_app(app)
     security.init_app(app)
     from portal.core.permissions import may
+    from portal.core.reference.sdgs import target_text
 
-    app.jinja_env.globals.update(may=may, has_endpoint=lambda name: name in app.view_functions)
+    app.jinja_env.globals.update(may=may, has_endpoint=lambda name: name in app.view_functions,
+                                 target_text=target_text)
 
 
 def _register_features(app: Flask) -> None:

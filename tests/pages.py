@@ -1,4 +1,6 @@
 """Structural checks every HTML page must pass: one <h1>, a visible label for each field."""
+import html as entities
+import re
 from html.parser import HTMLParser
 
 UNLABELLED_TYPES = {"hidden", "submit", "button", "reset", "image"}
@@ -36,3 +38,8 @@ def structure_problems(html: str) -> list[str]:
         if field_id is None or field_id not in page.labels:
             problems.append(f"field without a bound label: id={field_id!r}")
     return problems
+
+
+def words(html: str) -> str:
+    """The text a reader sees: tags dropped, entities decoded, runs of white space made one space."""
+    return re.sub(r"\s+", " ", entities.unescape(re.sub(r"<[^>]+>", " ", html))).strip()

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
 from portal.applications.content import AREAS, DECLARATIONS
+from portal.core.reference.sdgs import target_text
 
 # --- the difference between two revisions ----------------------------------------------------
 
@@ -113,7 +114,10 @@ def revision_diff(old: dict, new: dict, checklist, locale: str) -> list[SectionD
             if a == b:
                 continue
             title = str(_l("Key action %(number)s: %(field)s", number=number, field=label))
-            if name in ("goals", "targets"):
+            if name == "targets":  # each with its text, one per line
+                actions.changes.append(Change(title, *set_diff(
+                    a, b, lambda code: f"{code} {target_text(code, locale)}", Markup("<br>"))))
+            elif name == "goals":
                 actions.changes.append(Change(title, *set_diff(a, b)))
             elif name == "area":
                 actions.changes.append(Change(title, str(AREAS.get(a, a or "—")), str(AREAS.get(b, b or "—"))))

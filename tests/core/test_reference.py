@@ -233,3 +233,22 @@ def test_former_names_point_at_current_municipalities():
     current = {m.full_name_ja for m in MUNICIPALITIES} | {m.name_ja for m in MUNICIPALITIES}
     assert not current & {f.name_ja for f in FORMER_MUNICIPALITIES}
     assert all(f.district_ja is None or f.district_ja.endswith("郡") for f in FORMER_MUNICIPALITIES)
+
+
+def test_every_target_has_its_texts_under_its_own_goal():
+    """The 169 targets of the reference file, each with a Japanese (外務省 仮訳) and an English
+    text, in UN order, each belonging to the goal its number names."""
+    codes = [t for g in sdgs.GOALS for t in g.targets]
+    assert len(codes) == 169
+    for code in codes:
+        target = sdgs.target(code)
+        assert target.goal == int(code.split(".")[0])
+        assert code in sdgs.goal(target.goal).targets
+        assert re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", target.text_ja), code
+        assert not re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", target.text_en), code
+        assert target.text_ja.strip() == target.text_ja and not target.text_ja.endswith("。")
+    assert sdgs.target("8.3").text("ja").startswith("生産活動や適切な雇用創出")
+    assert sdgs.target("8.3").text("en").startswith("Promote development-oriented policies")
+    assert sdgs.target_text("17.19", "ja") and sdgs.target_text("17.20", "ja") == ""
+    with pytest.raises(KeyError):
+        sdgs.target("13.c")

@@ -2,11 +2,16 @@
 
 Names: the short titles of the UN icons; in Japanese, those used by 外務省 and 国連広報センター.
 Colours: the official icon colours from the UN SDG communication guidelines.
+Targets: `sdg_targets.csv` beside this module, one row per target in UN order with its English
+text (A/RES/70/1) and Japanese text (外務省 仮訳). It is reference data, read as given: a wording
+changes in the file, with the reason in the commit.
 """
 from __future__ import annotations
 
+import csv
 import string
 from dataclasses import dataclass
+from pathlib import Path
 
 from portal.core.japanese import is_japanese_locale
 
@@ -51,6 +56,25 @@ _GOALS: tuple[tuple[int, str, str, str, int, int], ...] = (
     (17, "パートナーシップで目標を達成しよう", "Partnerships for the Goals", "#19486A", 19, 0),
 )
 
+@dataclass(frozen=True)
+class Target:
+    code: str  # "8.3", "14.c"
+    goal: int
+    text_ja: str
+    text_en: str
+
+    def text(self, locale: str) -> str:
+        return self.text_ja if is_japanese_locale(locale) else self.text_en
+
+
+def _read_targets() -> dict[str, Target]:
+    with (Path(__file__).with_name("sdg_targets.csv")).open(encoding="utf-8", newline="") as f:
+        rows = [Target(row["target"], int(row["goal"]), row["ja"], row["en"]) for row in csv.DictReader(f)]
+    return {t.code: t for t in rows}
+
+
+_TEXTS: dict[str, Target] = _read_targets()
+
 GOALS: tuple[Goal, ...] = tuple(
     Goal(number, ja, en, colour, _targets(number, numbered, lettered))
     for number, ja, en, colour, numbered, lettered in _GOALS
@@ -58,6 +82,9 @@ GOALS: tuple[Goal, ...] = tuple(
 _BY_NUMBER: dict[int, Goal] = {g.number: g for g in GOALS}
 
 TARGETS: frozenset[str] = frozenset(t for g in GOALS for t in g.targets)
+# The file and the Agenda's numbering must name the same targets, each under its own goal.
+if set(_TEXTS) != TARGETS or any(t.code.split(".")[0] != str(t.goal) for t in _TEXTS.values()):
+    raise RuntimeError("sdg_targets.csv does not list exactly the Agenda's 169 targets")
 
 
 def goal(number: int) -> Goal:
@@ -68,3 +95,14 @@ def goal(number: int) -> Goal:
 def is_target(s: str) -> bool:
     """True for a target number of the Agenda, e.g. "7.2" or "13.a" (not "7.4", not "17.a")."""
     return s in TARGETS
+
+
+def target(code: str) -> Target:
+    """The target with this code ("8.3"); KeyError for anything else."""
+    return _TEXTS[code]
+
+
+def target_text(code: str, locale: str) -> str:
+    """The target's text in the locale's language; "" for a code that is not a target."""
+    found = _TEXTS.get(code)
+    return found.text(locale) if found else ""
