@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
-from wtforms import (BooleanField, FieldList, Form, FormField, RadioField, SelectChoice,
+from wtforms import (BooleanField, FieldList, Form, FormField, HiddenField, RadioField, SelectChoice,
                      SelectField, SelectMultipleField, StringField, TextAreaField)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -32,8 +32,10 @@ class VisionForm(PortalForm):
 
 
 class ActionForm(Form):
-    """One 重点的な取組 (a subform: the page's form carries the CSRF token)."""
+    """One 重点的な取組 (a subform: the page's form carries the CSRF token). `key` is the
+    action's stable identity, carried through the form; the save checks it (keys.assign_keys)."""
 
+    key = HiddenField()
     area = SelectField(_l("Area"), choices=[SelectChoice(k, v) for k, v in AREAS.items()], validators=[DataRequired()])
     description = TextAreaField(_l("What you will do"), validators=[RequiredToSubmit(), Length(max=1000)],
                                 render_kw={"rows": 4})
@@ -62,6 +64,7 @@ def actions_to_content(form: ActionsForm) -> list[dict]:
         targets = sorted({t for t in data["targets"] if t in TARGETS}, key=_target_order)
         goals = sorted(set(data["goals"]) | {int(t.split(".")[0]) for t in targets})
         stored.append({
+            **({"key": data["key"]} if data.get("key") else {}),
             "area": data["area"], "description": data["description"] or "", "goals": goals, "targets": targets,
             "indicator": data["indicator"] or "", "unit": data["unit"] or "",
             "current_value": _number(data["current_value"]), "target_value": _number(data["target_value"]),

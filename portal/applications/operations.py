@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from portal.applications import files
 from portal.applications.checklist import load_checklist
 from portal.applications.content import missing_items
+from portal.applications.keys import assign_keys, keys_of
 from portal.applications.models import Application, ApplicationKind, ApplicationRevision, Attachment
 from portal.applications.snapshot import profile_of, snapshot
 from portal.applications.workflow import EDITABLE, SUBMITTABLE, WITHDRAWABLE, ApplicationState
@@ -63,9 +64,14 @@ def _require_editable(application: Application) -> None:
 
 
 def save_section(application: Application, section: str, value: Any, user) -> None:
-    """Save one step's answers into the draft (only a draft, or what review returned)."""
+    """Save one step's answers into the draft (only a draft, or what review returned). Key
+    actions keep the keys they had (in this draft, or as the commitments of the registration a
+    renewal renews) and new ones get new keys."""
     _require_editable(application)
     content = dict(application.content or {})
+    if section == "actions":
+        known = keys_of(content.get("actions")) + [c["key"] for c in content.get("commitments") or [] if c.get("key")]
+        value = assign_keys(value, known)
     if content.get(section) == value:
         return
     content[section] = value

@@ -42,8 +42,11 @@ def trend_chart(trend: Trend, id_prefix: str) -> Markup | None:
     def y(value: float) -> float:
         return TOP + PLOT_H - (value - low) / span * PLOT_H
 
-    title = _("Key action %(number)s: %(indicator)s", number=trend.position + 1,
-              indicator=action.get("indicator") or "")
+    if trend.position is None:
+        title = _("Earlier key action: %(indicator)s", indicator=action.get("indicator") or "")
+    else:
+        title = _("Key action %(number)s: %(indicator)s", number=trend.position + 1,
+                  indicator=action.get("indicator") or "")
     desc = "; ".join(f"{label}: {_number(value)} {unit}".strip() for label, value, _colour in points)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" '

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, IntegerField, RadioField, SelectChoice, StringField, TextAreaField
+from wtforms import DateField, HiddenField, IntegerField, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from portal.core.forms import PortalForm
@@ -15,10 +15,12 @@ def status_choices():
 
 
 class ReportForm(PortalForm):
-    """Fields value_N, status_N and comment_N are added per key action by `report_form`."""
+    """Fields value_N, status_N and comment_N are added per key action by `report_form`, and
+    key_N, the action's key as shown (a renewal approved meanwhile is noticed, not misfiled)."""
 
     def entries(self, count: int) -> list[Entry]:
-        return [Entry(self[f"value_{i}"].data or "", self[f"status_{i}"].data or "", self[f"comment_{i}"].data)
+        return [Entry(self[f"value_{i}"].data or "", self[f"status_{i}"].data or "", self[f"comment_{i}"].data,
+                      self[f"key_{i}"].data or None)
                 for i in range(count)]
 
 
@@ -41,11 +43,14 @@ def report_form(actions: list[dict], report=None, **kwargs) -> ReportForm:
             validators=[InputRequired(message=_l("Choose a status."))]))
         setattr(Form, f"comment_{i}", TextAreaField(
             _l("Key action %(number)s: comment", number=number), validators=[Optional(), Length(max=COMMENT_LENGTH)]))
+        setattr(Form, f"key_{i}", HiddenField(default=action["key"]))
     if report is not None:
+        place = {action["key"]: i for i, action in enumerate(actions)}
         for line in report.lines:
-            data[f"value_{line.position}"] = line.value_text
-            data[f"status_{line.position}"] = line.status.value
-            data[f"comment_{line.position}"] = line.comment or ""
+            i = place.get(line.action_key)
+            if i is not None:
+                data.update({f"value_{i}": line.value_text, f"status_{i}": line.status.value,
+                             f"comment_{i}": line.comment or ""})
     return Form(data=data, **kwargs)
 
 

@@ -77,15 +77,19 @@ class ProgressReport(db.Model):
 
 class ReportLine(db.Model):
     """One key action's progress: the indicator's value (a number where the indicator is
-    numeric, else text), a status and a comment. `goals_key` is the action's goals as
-    ",3,7," so that shares per goal are computed in SQL without a JSON function."""
+    numeric, else text), a status and a comment. `action_key` is the key action's stable
+    identity (its `key` in the application's actions), so a renewal that reorders, edits, adds
+    or retires actions leaves every earlier line on its own action. `goals_key` is the action's
+    goals as ",3,7," so that shares per goal are computed in SQL without a JSON function."""
 
     __tablename__ = "report_lines"
-    __table_args__ = (UniqueConstraint("report_id", "position"),)
+    __table_args__ = (UniqueConstraint("report_id", "action_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("progress_reports.id", ondelete="CASCADE"), index=True)
-    position: Mapped[int]  # the key action's index in the approved application's actions
+    action_key: Mapped[str] = mapped_column(String(16))
+    # Where the action stood in the list when the report was filed (the order lines are shown in).
+    position: Mapped[int]
     area: Mapped[str] = mapped_column(String(16))
     goals_key: Mapped[str] = mapped_column(String(80), default=",")
     value_text: Mapped[str] = mapped_column(String(200))

@@ -46,6 +46,8 @@ ERRORS = {
     "bad_status": _l("Choose a status."),
     "too_long": _l("This is too long."),
     "year_taken": _l("A reporting period for fiscal %(year)s already exists."),
+    "actions_changed": _l("The key actions of this registration changed since the form was opened (a renewal "
+                          "was approved): please check the form and send it again."),
     "window_order": _l("The closing day must not be before the opening day."),
 }
 
@@ -72,11 +74,12 @@ def open_period(fiscal_year: int, opens_on: date, closes_on: date, actor) -> Rep
 
 @dataclass(frozen=True)
 class Entry:
-    """What was typed for one key action."""
+    """What was typed for one key action; `key`, when given, is the action the form showed."""
 
     value: str
     status: str
     comment: str | None = None
+    key: str | None = None
 
 
 def _check_window(period: ReportPeriod, today: date) -> None:
@@ -90,6 +93,9 @@ def _lines(actions: list[dict], entries: list[Entry]) -> list[dict]:
     """The lines to store, or ReportError(code, position=…) for the first entry refused."""
     if not actions:
         raise ReportError("no_actions")
+    if any(entry.key not in (None, action["key"]) for entry, action in zip(entries, actions)) \
+            or len(entries) > len(actions):
+        raise ReportError("actions_changed")
     lines = []
     for position, action in enumerate(actions):
         entry = entries[position] if position < len(entries) else Entry("", "")
@@ -104,7 +110,7 @@ def _lines(actions: list[dict], entries: list[Entry]) -> list[dict]:
         if entry.status not in {s.value for s in ActionStatus}:
             raise ReportError("bad_status", position=position)
         goals = ",".join(str(int(g)) for g in action.get("goals") or [])
-        lines.append({"position": position, "area": str(action.get("area") or "")[:16],
+        lines.append({"action_key": action["key"], "position": position, "area": str(action.get("area") or "")[:16],
                       "goals_key": f",{goals},", "value_text": value,
                       "value_number": number if queries.is_numeric(action) else None,
                       "status": ActionStatus(entry.status), "comment": (entry.comment or "").strip() or None})
@@ -114,8 +120,10 @@ def _lines(actions: list[dict], entries: list[Entry]) -> list[dict]:
 def file_report(registration: Registration, period: ReportPeriod, entries: list[Entry], actor,
                 today: date, now: datetime | None = None) -> tuple[ProgressReport, bool]:
     """File (or, when one exists, edit) the registration's report for the period: one line per
-    key action of its latest approved application. Returns (report, created). Refuses outside
-    the period's window and values that are not numbers where the indicator is numeric.
+    key action of its latest approved application, each on its action's key. Returns (report,
+    created). Refuses outside the period's window, values that are not numbers where the
+    indicator is numeric, and entries for actions other than those in force (a renewal approved
+    since the form was shown).
     Audited; mails the person who filed a confirmation. `now` (default: the present) is when
     it was filed (the demo data backdates its reports)."""
     now = now or utcnow()
@@ -132,17 +140,17 @@ def file_report(registration: Registration, period: ReportPeriod, entries: list[
         except IntegrityError:
             report = queries.report_for(period.id, registration.id)
             created = False
-    existing = {line.position: line for line in report.lines}
+    existing = {line.action_key: line for line in report.lines}
     changes = {}
     for values in lines:
-        line = existing.pop(values["position"], None)
+        line = existing.pop(values["action_key"], None)
         if line is None:
             report.lines.append(ReportLine(**values))
-            changes[str(values["position"] + 1)] = [None, values["value_text"], values["status"].value]
+            changes[values["action_key"]] = [None, values["value_text"], values["status"].value]
         else:
             changed = audit.diff(line, values)
             if changed:
-                changes[str(values["position"] + 1)] = changed
+                changes[values["action_key"]] = changed
     for line in existing.values():  # key actions no longer in the application
         report.lines.remove(line)
     report.updated_at = now

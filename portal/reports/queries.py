@@ -9,6 +9,7 @@ from datetime import date
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from portal.applications.keys import keyed
 from portal.applications.models import Application
 from portal.applications.workflow import ApplicationState
 from portal.core.extensions import db
@@ -43,12 +44,27 @@ def is_numeric(action: dict) -> bool:
 
 
 def key_actions(registration_id: int) -> list[dict]:
-    """The key actions of the registration's latest approved application (none: [])."""
+    """The key actions in force: those of the registration's latest approved application (a
+    renewal's, once one is approved), each with its key (none: [])."""
     content = db.session.scalar(
         select(Application.content)
         .where(Application.registration_id == registration_id, Application.state == ApplicationState.APPROVED)
         .order_by(Application.id.desc()).limit(1))
-    return list((content or {}).get("actions") or [])
+    return keyed((content or {}).get("actions"))
+
+
+def actions_by_key(registration_id: int) -> dict[str, dict]:
+    """Every key action the registration has had, by key, each as last approved: those in force
+    in their order, then those a renewal retired (what an earlier report's lines refer to)."""
+    contents = db.session.scalars(
+        select(Application.content)
+        .where(Application.registration_id == registration_id, Application.state == ApplicationState.APPROVED)
+        .order_by(Application.id.desc())).all()
+    found: dict[str, dict] = {}
+    for content in contents:  # the latest first: an action's latest version wins
+        for action in keyed((content or {}).get("actions")):
+            found.setdefault(action["key"], action)
+    return found
 
 
 def periods() -> list[ReportPeriod]:
@@ -84,43 +100,62 @@ def reports_of(organisation_id: int) -> list[tuple[ProgressReport, list[dict]]]:
         .where(Registration.organisation_id == organisation_id)
         .options(joinedload(ProgressReport.period), selectinload(ProgressReport.lines))
         .order_by(ReportPeriod.fiscal_year.desc(), ProgressReport.id)).unique())
-    actions = {registration_id: key_actions(registration_id)
+    actions = {registration_id: actions_by_key(registration_id)
                for registration_id in {report.registration_id for report in reports}}
     return [(report, actions[report.registration_id]) for report in reports]
 
 
-def latest_statuses(registration_id: int) -> dict[int, ActionStatus]:
-    """Each key action's status in the registration's latest report: {position: status}."""
+def latest_statuses(registration_id: int) -> dict[str, ActionStatus]:
+    """Each key action's status in the registration's latest report: {action key: status}."""
     reports = reports_of_registration(registration_id)
-    return {line.position: line.status for line in reports[-1].lines} if reports else {}
+    return {line.action_key: line.status for line in reports[-1].lines} if reports else {}
 
 
-def achievements(registration_id: int) -> dict[int, bool]:
-    """For the renewal's first draft: {key action index: achieved?} where the latest report says
+def achievements(registration_id: int) -> dict[str, bool]:
+    """For the renewal's first draft: {action key: achieved?} where the latest report says
     "achieved" (True) or "stopped" (False); other statuses leave the answer to the registrant."""
     known = {ActionStatus.ACHIEVED: True, ActionStatus.STOPPED: False}
-    return {position: known[status] for position, status in latest_statuses(registration_id).items()
-            if status in known}
+    return {key: known[status] for key, status in latest_statuses(registration_id).items() if status in known}
+
+
+Point = tuple[int, str, float | None, ActionStatus]  # (fiscal year, text, number, status)
+
+
+def history(registration_id: int) -> dict[str, list[Point]]:
+    """Each key action's reported values, oldest year first: {action key: points}."""
+    found: dict[str, list[Point]] = {}
+    for report in reports_of_registration(registration_id):
+        for line in report.lines:
+            found.setdefault(line.action_key, []).append(
+                (report.period.fiscal_year, line.value_text, line.value_number, line.status))
+    return found
 
 
 @dataclass(frozen=True)
 class Trend:
     action: dict
-    position: int
+    position: int | None  # its place among the actions in force; None: retired by a renewal
     numeric: bool
-    points: list[tuple[int, str, float | None, ActionStatus]]  # (fiscal year, text, number, status)
+    points: list[Point]
+
+    @property
+    def key(self) -> str:
+        return self.action["key"]
 
 
 def trends(registration_id: int) -> list[Trend]:
-    """Each key action with its yearly reported values."""
-    actions = key_actions(registration_id)
-    by_position: dict[int, list] = {index: [] for index in range(len(actions))}
-    for report in reports_of_registration(registration_id):
-        for line in report.lines:
-            if line.position in by_position:
-                by_position[line.position].append(
-                    (report.period.fiscal_year, line.value_text, line.value_number, line.status))
-    return [Trend(action, index, is_numeric(action), by_position[index]) for index, action in enumerate(actions)]
+    """Each key action in force with its yearly reported values, followed by key, so a renewal
+    that reordered or edited the actions keeps each one's history; then the actions a renewal
+    retired that had been reported on."""
+    points = history(registration_id)
+    current = key_actions(registration_id)
+    found = [Trend(action, index, is_numeric(action), points.get(action["key"], []))
+             for index, action in enumerate(current)]
+    in_force = {action["key"] for action in current}
+    for key, action in actions_by_key(registration_id).items():
+        if key not in in_force and points.get(key):
+            found.append(Trend(action, None, is_numeric(action), points[key]))
+    return found
 
 
 # --- staff figures ---------------------------------------------------------------------------

@@ -38,10 +38,15 @@ def index(registration_id: int):
     today = today_jst()
     filed = {report.period_id: report for report in queries.reports_of_registration(registration.id)}
     trends = queries.trends(registration.id)
-    charts = [trend_chart(trend, f"trend-{trend.position + 1}") for trend in trends]
+    charts = [trend_chart(trend, _trend_id(trend)) for trend in trends]
     return render_template("reports/index.html", registration=registration, periods=queries.periods(),
-                           filed=filed, trends=trends, charts=charts, today=today, areas=AREAS,
-                           may_file=may(current_user, "report.file", registration))
+                           filed=filed, trends=trends, charts=charts, ids=[_trend_id(t) for t in trends],
+                           today=today, areas=AREAS, may_file=may(current_user, "report.file", registration))
+
+
+def _trend_id(trend: queries.Trend) -> str:
+    """trend-1, trend-2, … for the actions in force; trend-retired-<key> for one a renewal retired."""
+    return f"trend-{trend.position + 1}" if trend.position is not None else f"trend-retired-{trend.key}"
 
 
 @bp.route("/registrations/<int:registration_id>/periods/<int:period_id>", methods=["GET", "POST"])
@@ -91,5 +96,5 @@ def show(report_id: int):
     """One filed report."""
     report = db.get_or_404(ProgressReport, report_id)
     require("report.view", report)
-    actions = queries.key_actions(report.registration_id)
+    actions = queries.actions_by_key(report.registration_id)
     return render_template("reports/show.html", report=report, actions=actions, areas=AREAS)

@@ -199,10 +199,12 @@ def test_the_owner_renews_from_the_approved_revision(app, client, applicant, mak
     approved = approved_content(complete_content)
     assert (renewal.kind, renewal.state, renewal.cohort_id, renewal.registration_id) == (
         "renewal", "draft", cohort_id, registration_id)
-    for section in ("vision", "actions", "checklist"):
+    for section in ("vision", "checklist"):
         assert renewal.content[section] == approved[section], section
+    # The key actions come with their keys (answers stored without one read as p1, p2, … by place).
+    assert renewal.content["actions"] == [{**a, "key": f"p{n}"} for n, a in enumerate(approved["actions"], 1)]
     commitments = renewal.content["commitments"]
-    assert [c["id"] for c in commitments] == ["A1", "A2", "A3", *APPROVED_CHALLENGE]
+    assert [c["id"] for c in commitments] == ["p1", "p2", "p3", *APPROVED_CHALLENGE]
 
     report_path = f"/applications/{application_id}/steps/report"
     report = client.get(report_path).get_data(as_text=True)

@@ -229,7 +229,8 @@ def test_renewal_prefills_achieved_and_stopped(app, registrant, open_period):
         entries = [operations.Entry("30", "achieved"), operations.Entry("x", "stopped"), operations.Entry("1", "behind")]
         operations.file_report(registration, db.session.get(ReportPeriod, open_period), entries, None, today_jst())
         db.session.commit()
-        assert queries.achievements(registration.id) == {0: True, 1: False}
+        # By key: the builder's approved answers carry none, so they read as p1, p2, … by place.
+        assert queries.achievements(registration.id) == {"p1": True, "p2": False}
 
         from datetime import datetime, timezone
 
@@ -242,6 +243,7 @@ def test_renewal_prefills_achieved_and_stopped(app, registrant, open_period):
                                            content={**application.content, "checklist_version": "1"}))
         db.session.commit()
         draft = prefill(registration)
-        assert [c["id"] for c in draft["commitments"]] == ["A1", "A2", "A3"]
-        assert draft["report"] == [{"id": "A1", "achieved": True, "comment": ""},
-                                   {"id": "A2", "achieved": False, "comment": ""}]
+        assert [c["id"] for c in draft["commitments"]] == ["p1", "p2", "p3"]
+        assert [a["key"] for a in draft["actions"]] == ["p1", "p2", "p3"]
+        assert draft["report"] == [{"id": "p1", "achieved": True, "comment": ""},
+                                   {"id": "p2", "achieved": False, "comment": ""}]
