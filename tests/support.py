@@ -26,7 +26,7 @@ def require_or_skip(condition: bool, reason: str) -> None:
 
 
 ORGANISATION = {
-    "kind": "corporation", "corporate_number": "7000012050002", "name": "株式会社テスト熊本",
+    "kind": "corporation", "corporate_number": "8330001000000", "name": "株式会社テスト熊本",
     "name_kana": "カブシキガイシャテストクマモト", "representative_title": "代表取締役",
     "representative_name": "熊本 花子", "postal_code": "8600806", "address": "熊本県熊本市中央区花畑町1-1",
     "industry": "E", "employees": 10, "capital": 10_000_000, "website": "https://example.jp",

@@ -8,6 +8,8 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from portal.applications.checklist import Checklist
+from portal.core import japanese
+from portal.core.forms import GOVERNMENT_NUMBER_MESSAGE
 
 AREAS = {
     "economy": _l("Economy"),
@@ -92,6 +94,8 @@ def missing_items(content: dict, profile: dict, checklist: Checklist, kind: str,
             found.append(Missing("profile", field, str(_l("%(field)s is not filled in.", field=label))))
     if not profile.get("in_prefecture", True):
         found.append(Missing("profile", "address", str(_l("The office must be in Kumamoto Prefecture."))))
+    if profile.get("corporate_number") and japanese.is_government_body(profile["corporate_number"]):
+        found.append(Missing("profile", "corporate_number", str(GOVERNMENT_NUMBER_MESSAGE)))
 
     if not (content.get("vision") or "").strip():
         found.append(Missing("vision", "vision", str(_l("The 2030 vision is not written yet."))))

@@ -161,13 +161,23 @@ class Katakana:
                 raise ValidationError(_l("Enter the reading in katakana (e.g. クマモトショウジ)."))
 
 
+# Said wherever a 法人番号 is entered (profile, application, claims) and when an application is
+# checked before submission (`japanese.is_government_body` has the rule).
+GOVERNMENT_NUMBER_MESSAGE = _l(
+    "This is the corporate number of a national or local government body (国・地方公共団体). They cannot "
+    "register: the system is for corporations, groups and sole proprietors with an office in Kumamoto "
+    "Prefecture.")
+
+
 class CorporateNumber:
-    """法人番号: 13 digits with a valid check digit (full-width digits and hyphens accepted)."""
+    """法人番号: 13 digits with a valid check digit (full-width digits and hyphens accepted), and
+    not a government body's (the national government and local governments are not eligible)."""
 
     messages = {
         "length": _l("A corporate number has 13 digits."),
         "digits": _l("A corporate number contains digits only."),
         "check_digit": _l("This corporate number is not valid (check digit). Please check it."),
+        "government": GOVERNMENT_NUMBER_MESSAGE,
     }
 
     def __call__(self, form, field):
@@ -177,6 +187,8 @@ class CorporateNumber:
             field.data = japanese.validate_corporate_number(field.data)
         except ValueError as error:
             raise ValidationError(self.messages.get(str(error), self.messages["check_digit"])) from None
+        if japanese.is_government_body(field.data):
+            raise ValidationError(self.messages["government"])
 
 
 class PostalCode:

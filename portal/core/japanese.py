@@ -95,7 +95,7 @@ def corporate_number_check_digit(base12: str) -> int:
 
 
 def normalize_corporate_number(s: str) -> str:
-    """NFKC, then hyphens and spaces dropped: "７０００-０１２０-５０００２" → "7000012050002"."""
+    """NFKC, then hyphens and spaces dropped: "８３３０-００１０-０００００" → "8330001000000"."""
     return _SEPARATORS.sub("", unicodedata.normalize("NFKC", s))
 
 
@@ -112,6 +112,22 @@ def validate_corporate_number(s: str) -> str:
     if int(number[0]) != corporate_number_check_digit(number[1:]):
         raise ValueError("check_digit")
     return number
+
+
+# The National Tax Agency numbers the state's own bodies and local public bodies from ranges of
+# their own (国税庁「法人番号の指定」; 法人番号の指定等に関する省令): the 12-digit base — the 13-digit
+# number without its leading check digit — begins 00001 for 国の機関 (国税庁 7000012050002) and
+# 00002 for 地方公共団体, followed by the local public body code (熊本県 7000020430005). Neither may
+# register (the scheme excludes 国 and 地方公共団体). Incorporated administrative agencies and
+# national university corporations are registered 法人 with ordinary numbers, and stay eligible.
+_GOVERNMENT_PREFIXES = ("00001", "00002")
+
+
+def is_government_body(number: str) -> bool:
+    """True for the 法人番号 of a national government body or a local public body (any input
+    form: the number is normalised first). Says nothing about the check digit."""
+    digits = normalize_corporate_number(number)
+    return len(digits) == 13 and digits[1:].startswith(_GOVERNMENT_PREFIXES)
 
 
 # --- postal codes --------------------------------------------------------------------------

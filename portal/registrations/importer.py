@@ -39,6 +39,8 @@ KINDS = frozenset(k.value for k in OrganisationKind)
 LIMITS = {"name": 200, "name_kana": 200, "address": 300}
 HELD = ("an organisation in the portal with this number already has an account holder; import the file "
         "without this row and let them claim the registration, or check who they are")
+GOVERNMENT = ("the number of a national or local government body (国・地方公共団体), which cannot be "
+              "registered")
 # Profile fields an import file does not carry; the registrant fills them in later.
 NOT_IN_FILE = {"representative_title": "", "representative_name": "", "contact_name": "", "contact_phone": "",
                "contact_email": ""}
@@ -132,6 +134,9 @@ def _check(line: int, record: dict[str, str], errors: list[str]) -> _Row | None:
         except ValueError as error:
             reason = "wrong check digit" if str(error) == "check_digit" else "must be 13 digits"
             problems.append(("corporate_number", reason))
+        else:
+            if japanese.is_government_body(number):  # not eligible (CONTRACT.md "Import file")
+                problems.append(("corporate_number", GOVERNMENT))
     elif kind == OrganisationKind.CORPORATION:
         problems.append(("corporate_number", "required for a corporation"))
 

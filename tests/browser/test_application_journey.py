@@ -205,7 +205,7 @@ def test_a_new_applicant_applies_online_on_a_phone(phone_page, live_server, mail
     page.get_by_role("button", name="住所を検索").click()
     expect(page.get_by_label(label("所在地"))).to_have_value(ADDRESS)
     page.get_by_label("法人", exact=True).check()
-    page.get_by_label(label("法人番号")).fill("7000012050002")
+    page.get_by_label(label("法人番号")).fill("8330001000000")
     page.get_by_label(label("名称")).fill(ORGANISATION)
     page.get_by_label(label("フリガナ")).fill("カブシキガイシャクマモトミライ")
     page.get_by_label(label("代表者の役職")).fill("代表取締役")

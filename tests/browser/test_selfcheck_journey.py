@@ -104,7 +104,7 @@ def test_a_visitor_self_checks_on_a_phone_and_the_answers_reach_the_application(
     page.get_by_label(label("郵便番号")).fill(POSTAL_CODE)
     page.get_by_label(label("所在地")).fill(ADDRESS)
     page.get_by_label("法人", exact=True).check()
-    page.get_by_label(label("法人番号")).fill("7000012050002")
+    page.get_by_label(label("法人番号")).fill("8330001000000")
     page.get_by_label(label("名称")).fill(ORGANISATION)
     page.get_by_label(label("フリガナ")).fill("カブシキガイシャクマモトミライ")
     page.get_by_label(label("代表者の役職")).fill("代表取締役")

@@ -70,7 +70,7 @@ def test_a_new_applicant_signs_up_and_enters_the_organisation_on_a_phone(phone_p
     expect(page.locator("#postal-status")).to_contain_text(ADDRESS)  # only the script writes there
 
     page.get_by_label("法人", exact=True).check()
-    page.get_by_label(label("法人番号")).fill("7000012050002")
+    page.get_by_label(label("法人番号")).fill("8330001000000")
     page.get_by_label(label("名称")).fill(ORGANISATION)
     page.get_by_label(label("フリガナ")).fill("カブシキガイシャクマモトミライ")
     page.get_by_label(label("代表者の役職")).fill("代表取締役")

@@ -91,11 +91,13 @@ def test_locale_helper():
 
 # --- 法人番号 --------------------------------------------------------------------------------
 
-# Published numbers: 国税庁; 宇城市 and 南阿蘇村 (000020 + their 6-digit municipality code).
-REAL_NUMBERS = ["7000012050002", "1000020432130", "6000020434337"]
+# Published numbers: 国税庁; 宇城市 and 南阿蘇村 (000020 + their 6-digit municipality code); トヨタ自動車.
+REAL_NUMBERS = ["7000012050002", "1000020432130", "6000020434337", "1180301018771"]
+# A company-like number made up for the tests and the README (熊本地方法務局's registry code 3300, kind 01).
+COMPANY = "8330001000000"
 
 
-@pytest.mark.parametrize("number", REAL_NUMBERS)
+@pytest.mark.parametrize("number", [*REAL_NUMBERS, COMPANY])
 def test_real_corporate_numbers(number):
     assert corporate_number_check_digit(number[1:]) == int(number[0])
     assert validate_corporate_number(number) == number
@@ -110,26 +112,45 @@ def test_kumamoto_prefecture_corporate_number():
 
 
 @pytest.mark.parametrize(
+    ("number", "government"),
+    [
+        ("7000012050002", True),  # 国税庁: base 00001…, a national body
+        ("7000020430005", True),  # 熊本県: base 00002 + its local public body code
+        ("1000020432130", True),  # 宇城市
+        ("６０００-０２０４-３４３３７", True),  # 南阿蘇村, as typed
+        (COMPANY, False),
+        ("1180301018771", False),  # a company
+        ("9330005003386", False),  # the form of incorporated administrative agencies and national universities
+        ("5000100000003", False),  # base 000100…: begins 0001, not 00001
+        ("", False),
+        ("700001205000", False),  # not 13 digits: not a number at all
+    ],
+)
+def test_government_bodies_are_told_from_their_number(number, government):
+    assert japanese.is_government_body(number) is government
+
+
+@pytest.mark.parametrize(
     "raw",
-    ["７０００ー０１２０ー５０００２", "7000-0120-50002", " 7000 0120 50002 ", "７００００１２０５０００２"],
+    ["８３３０ー００１０ー０００００", "8330-0010-00000", " 8330 0010 00000 ", "８３３０００１００００００"],
 )
 def test_corporate_number_forms(raw):
-    assert normalize_corporate_number(raw) == "7000012050002"
-    assert validate_corporate_number(raw) == "7000012050002"
+    assert normalize_corporate_number(raw) == COMPANY
+    assert validate_corporate_number(raw) == COMPANY
 
 
 @pytest.mark.parametrize(
     ("raw", "reason"),
     [
-        ("7000012050003", "check_digit"),  # last digit changed
-        ("7000021050002", "check_digit"),  # two digits swapped
-        ("1000012050002", "check_digit"),
-        ("700001205000", "length"),
-        ("70000120500020", "length"),
+        ("7330001000000", "check_digit"),  # check digit changed
+        ("8330010000000", "check_digit"),  # two digits swapped
+        ("1330001000000", "check_digit"),
+        ("833000100000", "length"),
+        ("83300010000000", "length"),
         ("", "length"),
-        ("700001205000A", "digits"),
-        ("T7000012050002", "digits"),  # インボイス登録番号 is not a corporate number
-        ("٧٠٠٠٠١٢٠٥٠٠٠٢", "digits"),  # non-ASCII digits
+        ("833000100000A", "digits"),
+        ("T8330001000000", "digits"),  # インボイス登録番号 is not a corporate number
+        ("٨٣٣٠٠٠١٠٠٠٠٠٠", "digits"),  # non-ASCII digits
     ],
 )
 def test_invalid_corporate_numbers(raw, reason):

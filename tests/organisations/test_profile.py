@@ -30,10 +30,10 @@ def newcomer(client, make_user):
 
 def test_an_applicant_enters_the_profile_and_becomes_its_owner(app, client, newcomer):
     assert client.get("/organisation").headers["Location"] == "/organisations/new"
-    response = post_profile(client, corporate_number="７０００-０１２０-５０００２", name_kana="かぶしきがいしゃてすと")
+    response = post_profile(client, corporate_number="８３３０-００１０-０００００", name_kana="かぶしきがいしゃてすと")
     assert response.status_code == 302
     [organisation] = organisations(app)
-    assert organisation.corporate_number == "7000012050002"  # full width and hyphens normalised
+    assert organisation.corporate_number == "8330001000000"  # full width and hyphens normalised
     assert organisation.name_kana == "カブシキガイシャテスト"  # hiragana becomes katakana
     assert (organisation.municipality_code, organisation.in_city, organisation.location_mismatch) == ("43101", True, False)
     with app.app_context():
@@ -62,9 +62,9 @@ def test_postal_code_lookup_json(client):
 
 
 BAD = [
-    ({"corporate_number": "7000012050003"}, "チェックデジット"),
-    ({"corporate_number": "700001205000"}, "13桁"),
-    ({"corporate_number": "70000120500AB"}, "法人番号"),
+    ({"corporate_number": "7330001000000"}, "チェックデジット"),
+    ({"corporate_number": "833000100000"}, "13桁"),
+    ({"corporate_number": "83300010000AB"}, "法人番号"),
     ({"postal_code": "0000000"}, "郵便番号が見つかりません"),
     ({"postal_code": "12345"}, "7桁"),
     ({"postal_code": "8120011", "address": "福岡県福岡市博多区博多駅前1-1"}, "熊本県内"),

@@ -33,7 +33,7 @@ def listed(app, partner, organisation):
     for name, status in STATUS_OF.items():
         organisation(name, status=status)
     organisation("八代支援先株式会社", status="registered", postal_code="8660862", address="熊本県八代市松江城町1-25",
-                 kind="corporation", corporate_number="7000012050002", name_kana="ヤツシロシエンサキ")
+                 kind="corporation", corporate_number="8330001000000", name_kana="ヤツシロシエンサキ")
     return user, client_for(app, user)
 
 
@@ -53,7 +53,7 @@ def test_the_counts_search_and_location_filter(listed):
     html = client.get("/partner/").get_data(as_text=True)
     assert 'data-count="all">9<' in html and 'data-count="registered">2<' in html and 'data-count="ending">1<' in html
     assert list(_rows(client.get("/partner/?q=ﾔﾂｼﾛ").get_data(as_text=True))) == ["八代支援先株式会社"]
-    assert list(_rows(client.get("/partner/?q=7000012050002").get_data(as_text=True))) == ["八代支援先株式会社"]
+    assert list(_rows(client.get("/partner/?q=8330001000000").get_data(as_text=True))) == ["八代支援先株式会社"]
     assert list(_rows(client.get("/partner/?q=期限間近").get_data(as_text=True))) == ["期限間近株式会社"]
     assert list(_rows(client.get("/partner/?where=outside").get_data(as_text=True))) == ["八代支援先株式会社"]
     assert "八代支援先株式会社" not in _rows(client.get("/partner/?where=in_city").get_data(as_text=True))

@@ -74,7 +74,7 @@ def _post(client, path: str, **data):
 
 # --- the lock ----------------------------------------------------------------------------------
 
-CRAFTED = {"kind": "sole_proprietor", "corporate_number": "7000012050002", "name": "株式会社熊本県庁公認SDGs推進機構",
+CRAFTED = {"kind": "sole_proprietor", "corporate_number": "8330001000000", "name": "株式会社熊本県庁公認SDGs推進機構",
            "name_kana": "コウニンキコウ", "representative_title": "会長", "representative_name": "乗っ取り 太郎",
            "postal_code": "866-0862", "address": "熊本県八代市松江城町1-25", "industry": "G"}
 CONTACT = {"contact_name": "担当 三郎", "contact_department": "広報課", "contact_phone": "096-111-2222",

@@ -81,7 +81,7 @@ def _numbers(rows) -> list[str]:
 
 def test_the_export_lists_the_filtered_registrations_in_csv(app, add, make_user, cohort_id):
     active = add(1, name="熊本商事株式会社", name_kana="クマモトショウジカブシキガイシャ", kind="corporation",
-                 corporate_number="7000012050002")
+                 corporate_number="8330001000000")
     add(2, state="withdrawn", ended_on=TODAY - timedelta(days=3),
         end_reason="事業を終了したため", **YATSUSHIRO)
     add(3, registered_on=TODAY - timedelta(days=800), valid_until=TODAY - timedelta(days=1), **YATSUSHIRO)
@@ -100,7 +100,7 @@ def test_the_export_lists_the_filtered_registrations_in_csv(app, add, make_user,
     first = dict(zip(HEADER, rows[1]))
     assert first["Name of the organisation"] == "熊本商事株式会社"
     assert first["Name in katakana (フリガナ)"] == "クマモトショウジカブシキガイシャ"
-    assert first["Corporate number (法人番号)"] == "7000012050002"
+    assert first["Corporate number (法人番号)"] == "8330001000000"
     assert first["Municipality code"] == "43101" and first["Municipality"] == "Kumamoto City Chuo Ward"
     assert first["Inside Kumamoto City"] == "Yes" and first["Industry"].startswith("E ")
     assert first["Cohort"] == "9" and first["Registered on"] == DECIDED_ON.isoformat()

@@ -127,6 +127,9 @@ def test_goals_and_profile_are_stored_normalised(app, runner, tmp_path):
      "corporate_number", "wrong check digit"),
     ({"corporate_number": "12345"}, "corporate_number", "must be 13 digits"),
     ({"corporate_number": ""}, "corporate_number", "required for a corporation"),
+    # Not eligible: 国税庁 (a national body) and 熊本県 (a local public body), however typed.
+    ({"corporate_number": "7000012050002"}, "corporate_number", "national or local government body"),
+    ({"corporate_number": "７０００-０２０４-３０００５"}, "corporate_number", "national or local government body"),
     ({"industry": "Z"}, "industry", "A to T"),
     ({"goals": "7;18"}, "goals", "18 is not an SDG goal"),
     ({"goals": ""}, "goals", "at least one goal"),
@@ -144,6 +147,15 @@ def test_a_bad_row_refuses_the_whole_file_and_names_its_line(app, runner, tmp_pa
     assert result.exit_code != 0
     assert f"line 4: {column}: " in result.output and reason in result.output
     assert counts(app) == (0, 0, 0)
+
+
+def test_a_national_university_number_is_imported(app, runner, tmp_path):
+    """Incorporated administrative agencies and national university corporations are registered
+    法人 with ordinary numbers (熊本大学 was registered in cohort 1)."""
+    path = write_csv(tmp_path / "university.csv", [row(corporate_number="9330005003386", name="国立大学法人テスト大学")])
+    result = runner.invoke(args=["import-registrants", path, "--cohort", "1", "--decided-on", "2021-08-25"])
+    assert result.exit_code == 0, result.output
+    assert counts(app) == (1, 1, 1)
 
 
 def test_every_bad_row_is_reported_not_only_the_first(app, runner, tmp_path):

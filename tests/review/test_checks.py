@@ -58,7 +58,7 @@ def _ids(rows) -> list[int]:
 def test_the_export_lists_the_filtered_queue_in_csv(app, make_cohort, make_submitted, reviewer, staff_client):
     cohort, other_cohort = make_cohort(3), make_cohort(4)
     kumamoto = make_submitted(cohort, name="熊本商事株式会社", name_kana="クマモトショウジカブシキガイシャ",
-                              corporate_number="7000012050002")
+                              corporate_number="8330001000000")
     yatsushiro = make_submitted(cohort, name="八代建設", name_kana="ヤツシロケンセツ", where="yatsushiro", industry="D",
                                 state="under_review")
     later = make_submitted(other_cohort, name="あさひ食品", name_kana="アサヒショクヒン")
@@ -74,7 +74,7 @@ def test_the_export_lists_the_filtered_queue_in_csv(app, make_cohort, make_submi
     assert rows[0] == HEADER
     assert _ids(rows) == [kumamoto, yatsushiro, later] and draft not in _ids(rows)  # submitted, oldest first
     first = rows[1]
-    assert first[:5] == [str(kumamoto), "3", "熊本商事株式会社", "クマモトショウジカブシキガイシャ", "7000012050002"]
+    assert first[:5] == [str(kumamoto), "3", "熊本商事株式会社", "クマモトショウジカブシキガイシャ", "8330001000000"]
     assert first[5] == "Kumamoto City Chuo Ward" and first[6] == "Yes" and first[7].startswith("E ")
     assert first[8] == "Submitted" and first[10] == "" and first[11] == "1"
     assert first[9] == submitted_at.astimezone(JST).strftime("%Y-%m-%d %H:%M")

@@ -71,7 +71,7 @@ def test_the_queue_lists_submitted_applications_and_never_drafts(make_cohort, ma
 def test_filters_and_search(app, make_cohort, make_submitted, reviewer, staff_client):
     cohort, other_cohort = make_cohort(3), make_cohort(4)
     kumamoto = make_submitted(cohort, name="熊本商事株式会社", name_kana="クマモトショウジカブシキガイシャ",
-                              corporate_number="7000012050002")
+                              corporate_number="8330001000000")
     yatsushiro = make_submitted(cohort, name="八代建設", name_kana="ヤツシロケンセツ", where="yatsushiro", industry="D",
                                 state="under_review")
     mismatch = make_submitted(cohort, name="花畑商店", name_kana="ハナバタショウテン", where="mismatch", industry="I")
@@ -81,7 +81,7 @@ def test_filters_and_search(app, make_cohort, make_submitted, reviewer, staff_cl
     assert _queue(client, q="くまもとしょうじ") == [kumamoto]  # hiragana finds the katakana reading
     assert _queue(client, q="ｸﾏﾓﾄ") == [kumamoto]  # half-width kana too
     assert _queue(client, q="八代") == [yatsushiro]
-    assert _queue(client, q="7000-0120-50002") == [kumamoto]  # 法人番号, as typed with hyphens
+    assert _queue(client, q="8330-0010-00000") == [kumamoto]  # 法人番号, as typed with hyphens
     assert _queue(client, q="100%") == []  # LIKE wildcards are searched for literally
     assert set(_queue(client, where="in_city")) == {kumamoto, mismatch, later}
     assert _queue(client, where="outside") == [yatsushiro]
