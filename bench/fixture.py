@@ -12,7 +12,7 @@ What `seed(registrants, applications)` writes (the schema must already be migrat
   register (every ward of Kumamoto City, neighbouring towns, the rest of the prefecture; about
   60 % inside the city), with the folded search key the directory searches;
 - `registrants` registrations spread over the decided cohorts (about 2 % withdrawn, 1 %
-  revoked, 2 % not publicly listed), each with its goals (registration_goals) and the approved
+  revoked), each with its goals (registration_goals) and the approved
   application that created it; many of the expired ones renewed by a renewal application in a
   later cohort (three more years, the same number);
 - the rest of the `applications`: the open cohort's applications in every state of the
@@ -293,7 +293,7 @@ def seed(registrants: int, applications: int, decision: int = 1000, seed: int = 
             "employees": rng.randint(1, 300), "capital": 10_000_000 if kind == "corporation" else None,
             "website": None, "contact_name": "担当 次郎", "contact_department": None,
             "contact_phone": "096-000-0000", "contact_email": f"org{organisation_id:06d}@bench.example.jp",
-            "public_listing": rng.random() >= 0.02, "search_key": search_key(name, kana),
+            "search_key": search_key(name, kana),
             "created_at": created, "updated_at": created,
         })
         users.append({"id": user_id, "email": f"owner{organisation_id:06d}@bench.example.jp",
@@ -422,8 +422,7 @@ def seed(registrants: int, applications: int, decision: int = 1000, seed: int = 
     _vacuum(db.engine)
 
     listed = [r for r in registration_rows
-              if r["state"] == "active" and r["registered_on"] <= today <= r["valid_until"]
-              and organisations[r["organisation_id"] - 1]["public_listing"]]
+              if r["state"] == "active" and r["registered_on"] <= today <= r["valid_until"]]
     middle = listed[len(listed) // 2]
     return Fixture(
         registrants=registrants, applications=len(application_rows),

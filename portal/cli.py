@@ -16,6 +16,7 @@ def init_app(app: Flask) -> None:
     from portal.accounts.cli import users
     from portal.demo import seed_demo
     from portal.logos.cli import logos
+    from portal.organisations.cli import organisations
     from portal.registrations.cli import import_registrants, registrations
     from portal.kpi.cli import report
     from portal.seminars.cli import seminars
@@ -34,6 +35,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(logos)
     app.cli.add_command(seminars)
     app.cli.add_command(reports)
+    app.cli.add_command(organisations)
 
 
 @click.command()

@@ -4,7 +4,7 @@ from portal.cohorts.models import Cohort  # noqa: F401
 from portal.core.audit import AuditEntry  # noqa: F401
 from portal.core.observability import ErrorEvent  # noqa: F401
 from portal.core.outbox import OutboxAttachment, OutboxMail  # noqa: F401
-from portal.organisations.models import Invitation, Membership, Organisation  # noqa: F401
+from portal.organisations.models import Invitation, ListingNotice, Membership, Organisation  # noqa: F401
 from portal.partners.models import PartnerConsent, PartnerInstitution, SupportMenu, SupportRecord  # noqa: F401
 from portal.applications.models import Application, ApplicationRevision, Attachment, ReviewComment  # noqa: F401
 from portal.registrations.models import ChangeNotice, Registration  # noqa: F401

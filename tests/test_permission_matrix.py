@@ -59,7 +59,6 @@ MATRIX = {
     "directory.opendata": ("GET", ALL, None),
     "directory.opendata_csv": ("GET", ALL, None),
     "directory.opendata_json": ("GET", ALL, None),
-    "organisations.set_listing": ("POST", {"applicant_a"}, 404),
     "kpi.index": ("GET", CITY_AND_STAFF, 403),
     "kpi.download": ("GET", CITY_AND_STAFF, 403),
     "kpi.targets": ("GET", {"city"}, 403),

@@ -17,7 +17,8 @@ AREAS = {
     "environment": _l("Environment"),
 }
 
-# The four requirements of the system, and consent to being listed in the public directory.
+# The four requirements of the system, and publication in the public directory (a registrant is
+# listed for as long as it is registered; one that wants off the register withdraws, 辞退).
 DECLARATIONS = {
     "vision_and_actions": _l("Our 2030 vision and key actions cover the economy, society and the environment, "
                              "and are tied to the SDGs' 17 goals and 169 targets."),
@@ -26,8 +27,12 @@ DECLARATIONS = {
                              "one (Kumamoto Prefecture Ordinance on the Elimination of Organised Crime, art. 2)."),
     "lawful_conduct": _l("We have done nothing against public order and morals and have no serious violation "
                          "of laws or regulations."),
-    "public_listing": _l("We agree that our name, municipality, industry, goals, key actions and registration "
-                         "number are published in the public directory and as open data."),
+    # What the public directory and open data show, and no more (portal.directory.queries):
+    # the municipality, never the street address (a sole proprietor's is often a home).
+    "public_listing": _l("We agree that, for as long as we are registered, our name and its reading, "
+                         "municipality (not the street address), industry, 2030 vision, key actions with "
+                         "their goals and targets, and registration number, cohort and term are published "
+                         "in the public directory and as open data."),
 }
 
 

@@ -4,7 +4,7 @@ The public directory is read far more than it changes, and every visitor who is 
 sees the same page for the same address and language. `@cached_for_visitors` keeps such a page
 for PUBLIC_PAGE_CACHE_SECONDS (60 by default, 0 turns it off) in the worker's memory, at most
 PUBLIC_PAGE_CACHE_ENTRIES pages (least recently used go first). So a change (a withdrawal, a
-listing consent given back, a new cohort) reaches the public pages within that time; signed-in
+change notice accepted, a new cohort) reaches the public pages within that time; signed-in
 users, requests that switch the language and visitors with a message waiting always get a page
 made for them.
 """

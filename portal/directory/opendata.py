@@ -24,8 +24,8 @@ PUBLISHER = "熊本県"
 LICENSE = "CC BY 4.0"
 LICENSE_URL = "https://creativecommons.org/licenses/by/4.0/deed.ja"
 ATTRIBUTION = TITLE
-# The set changes at most once a day (JST midnight) and with single withdrawals or changes of
-# consent: five minutes in a shared cache keeps a burst of downloads off the database without
+# The set changes at most once a day (JST midnight) and with single withdrawals, revocations or
+# accepted change notices: five minutes in a shared cache keeps a burst of downloads off the database without
 # keeping a withdrawn registrant public for long.
 CACHE_CONTROL = "public, max-age=300"
 # Records per chunk of the streamed JSON (as exports.CSV_CHUNK_ROWS for the CSV).

@@ -3,8 +3,10 @@ the registrant pages and the open data, so that a download can never hold a regi
 pages hide (or miss one they show).
 
 A registrant is listed when its registration is active on the day (JST) — not withdrawn,
-revoked, expired or yet to begin (`portal.registrations.queries.active_on`) — and its
-organisation consents to public listing. Each row carries its goals as one aggregated string
+revoked, expired or yet to begin (`portal.registrations.queries.active_on`): being listed is one
+of every application's declarations, so there is no opting out short of withdrawing (辞退). What
+is shown is what that declaration names, and no more (`Registrant`, `Plan`): the municipality,
+never the street address. Each row carries its goals as one aggregated string
 (a correlated subquery), so a page, a registrant or the whole open data is one SQL statement
 whatever the number of registrants.
 """
@@ -17,7 +19,7 @@ from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import String, and_, cast, func, or_, select
+from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.sql import ColumnElement, Select
 
 from portal.applications.content import AREAS
@@ -163,7 +165,7 @@ def _search(q: str) -> ColumnElement[bool] | None:
 
 @dataclass(frozen=True)
 class Registrant:
-    """What anyone may know about a listed registrant (the consent covers exactly this)."""
+    """What anyone may know about a listed registrant (the declaration covers exactly this)."""
 
     id: int
     number: str
@@ -208,8 +210,8 @@ def parse_goals(text: str | None) -> tuple[int, ...]:
 
 
 def listed(day: date) -> ColumnElement[bool]:
-    """The registrants the public sees on `day`: active, and consenting to be listed."""
-    return and_(active_on(day), Organisation.public_listing.is_(True))
+    """The registrants the public sees on `day`: those active on it."""
+    return active_on(day)
 
 
 def _goals_column():
@@ -262,7 +264,7 @@ def decided_cohorts() -> list[int]:
 
 @dataclass(frozen=True)
 class KeyAction:
-    """重点的な取組 — one key action as published (what the public-listing consent names)."""
+    """重点的な取組 — one key action as published (what the publication declaration names)."""
 
     area: str
     description: str
@@ -278,17 +280,32 @@ class KeyAction:
         return str(AREAS.get(self.area, self.area))
 
 
-def key_actions(registration_id: int) -> list[KeyAction]:
-    """The key actions of the registration's latest approved application (a renewal's, after
-    one), by area: economy, society, environment. Imported registrants have none."""
+@dataclass(frozen=True)
+class Plan:
+    """What a registrant declared and the public reads: its 2030年のあるべき姿 and its key actions
+    (by area: economy, society, environment). Imported registrants have neither."""
+
+    vision: str
+    actions: list[KeyAction]
+
+
+def published_plan(registration_id: int) -> Plan:
+    """The plan of the registration's latest approved application (a renewal's, after one)."""
     content = db.session.scalar(
         select(Application.content)
         .where(Application.registration_id == registration_id, Application.state == ApplicationState.APPROVED)
-        .order_by(Application.id.desc()).limit(1))
-    actions = [_action(a) for a in (content or {}).get("actions") or [] if isinstance(a, dict)]
+        .order_by(Application.id.desc()).limit(1)) or {}
+    actions = [_action(a) for a in content.get("actions") or [] if isinstance(a, dict)]
     order = list(AREAS)
-    return sorted((a for a in actions if a.description),
-                  key=lambda a: order.index(a.area) if a.area in order else len(order))
+    vision = content.get("vision")
+    return Plan(vision=vision.strip() if isinstance(vision, str) else "",
+                actions=sorted((a for a in actions if a.description),
+                               key=lambda a: order.index(a.area) if a.area in order else len(order)))
+
+
+def key_actions(registration_id: int) -> list[KeyAction]:
+    """The published key actions alone (`published_plan`)."""
+    return published_plan(registration_id).actions
 
 
 def _action(data: dict) -> KeyAction:

@@ -1,7 +1,7 @@
 """The public directory (登録事業者一覧), a page per registrant, and the open data.
 
 Everyone may read them (`@public`); what they show is decided once, in `queries.listed`:
-registrants active today (JST) whose organisation consents to public listing. Visitors who are
+registrants active today (JST). Visitors who are
 not signed in may get a directory page made up to a minute earlier (`portal.core.page_cache`).
 """
 from __future__ import annotations
@@ -46,14 +46,15 @@ def index():
 @public
 @cached_for_visitors
 def show(number: str):
-    """One listed registrant: profile, goals and key actions. Unknown, ended and unlisted
+    """One listed registrant: profile, 2030 vision, goals and key actions. Unknown and ended
     registrants answer the same 404."""
     canonical = normalise_number(number)
     registrant = queries.find_listed(canonical, today_jst()) if canonical else None
     if registrant is None:
         return render_template("directory/not_found.html", number=canonical), 404
-    return render_template("directory/show.html", registrant=registrant, sdg=SDG,
-                           actions=queries.key_actions(registrant.id),
+    plan = queries.published_plan(registrant.id)
+    return render_template("directory/show.html", registrant=registrant, sdg=SDG, vision=plan.vision,
+                           actions=plan.actions,
                            canonical_url=external_url("directory.show", number=registrant.number))
 
 

@@ -61,9 +61,6 @@ class Organisation(db.Model):
     contact_department: Mapped[str | None] = mapped_column(String(100))
     contact_phone: Mapped[str] = mapped_column(String(30))
     contact_email: Mapped[str] = mapped_column(String(254))
-    # Consent to the public directory and open data (given in every application's declarations);
-    # the organisation may withdraw it, and give it again, from its page.
-    public_listing: Mapped[bool] = mapped_column(default=True)
     # Name and フリガナ folded for search (portal.core.japanese.search_key): one LIKE finds
     # "くまもと", "クマモト" and "ｸﾏﾓﾄ" alike. Kept by the operations that set the name.
     search_key: Mapped[str] = mapped_column(String(500), default="")
@@ -110,3 +107,23 @@ class Invitation(db.Model):
 
     organisation: Mapped[Organisation] = relationship()
     invited_by: Mapped[User | None] = relationship(foreign_keys=[invited_by_id])
+
+
+class ListingNotice(db.Model):
+    """An organisation that had withdrawn from the public directory while that was possible.
+
+    Listing is one of every applicant's declarations, so a registrant is listed for as long as
+    it is registered (one that wants off the register withdraws, 辞退). Migration 0015 recorded
+    the organisations that had opted out; `operations.send_listing_notices` tells their members
+    once, by mail, that they are listed again and why, and stamps `sent_at`.
+    """
+
+    __tablename__ = "listing_notices"
+
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"),
+                                                 primary_key=True)
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+    mails: Mapped[int] = mapped_column(default=0)  # how many members were told (0: none to tell)
+
+    organisation: Mapped[Organisation] = relationship()

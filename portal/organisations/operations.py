@@ -1,20 +1,22 @@
 """Organisation operations: the only place organisations and their members change."""
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import date, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from portal.accounts.models import User
 from portal.accounts import tokens
 from portal.core import audit, japanese, location
 from portal.core.db import utcnow
 from portal.core.extensions import db
+from portal.core.i18n import today_jst
 from portal.core.links import external_url
 from portal.core.outbox import queue_mail
 from portal.core.roles import Role
-from portal.organisations.models import Invitation, Membership, Organisation
+from portal.organisations.models import Invitation, ListingNotice, Membership, Organisation
 
 INVITATION_MAX_AGE = 14 * 24 * 3600
 
@@ -152,11 +154,49 @@ def accept_invitation(invitation: Invitation, user: User) -> Membership:
     return membership
 
 
-def set_public_listing(organisation: Organisation, listed: bool, actor: User) -> bool:
-    """Give or withdraw consent to the public directory and the open data; takes effect at
-    once. Returns whether anything changed."""
-    if organisation.public_listing == listed:
-        return False
-    audit.record("organisation.public_listing", organisation, {"public_listing": [not listed, listed]}, actor=actor)
-    organisation.public_listing = listed
-    return True
+@dataclass(frozen=True)
+class ListingNotices:
+    organisations: int  # notices settled by this run
+    mails: int
+
+
+def send_listing_notices(today: date | None = None) -> ListingNotices:
+    """Tell the members of every organisation that had withdrawn from the public directory
+    (`ListingNotice`, recorded by migration 0015) that it is listed again, and why: one mail per
+    member, in their language, with the way off the register (withdrawing the registration, 辞退).
+
+    Each notice is settled once: its `sent_at` is set by a compare-and-set in the transaction
+    that queues the mails, so of two runs at once only one mails, and a second run finds nothing.
+    An organisation not listed today (its registration has ended) is settled without a mail; so
+    is one without members (imported, not yet claimed). An audit entry per organisation."""
+    from portal.directory.queries import listed
+    from portal.registrations.models import Registration
+
+    today = today or today_jst()
+    pending = db.session.scalars(select(ListingNotice).where(ListingNotice.sent_at.is_(None))
+                                 .order_by(ListingNotice.organisation_id)).all()
+    settled = mails = 0
+    for notice in pending:
+        organisation = notice.organisation
+        registration = db.session.scalar(
+            select(Registration).join(Organisation, Registration.organisation_id == Organisation.id)
+            .where(Registration.organisation_id == organisation.id, listed(today)).limit(1))
+        members = [m.user for m in organisation.memberships] if registration is not None else []
+        claimed = db.session.execute(
+            update(ListingNotice)
+            .where(ListingNotice.organisation_id == organisation.id, ListingNotice.sent_at.is_(None))
+            .values(sent_at=utcnow(), mails=len(members))
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if claimed != 1:
+            continue  # another run told them
+        for member in members:
+            queue_mail(member.email, "organisations/mail/listed_again.txt", member.locale, user=member,
+                       organisation=organisation, registration=registration,
+                       link=external_url("registrations.show", registration_id=registration.id),
+                       public_page=external_url("directory.show", number=registration.number))
+        audit.record("organisation.listing_notice", organisation,
+                     {"listed": registration is not None, "mails": len(members)}, actor=None)
+        settled += 1
+        mails += len(members)
+    return ListingNotices(settled, mails)

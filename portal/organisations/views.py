@@ -136,20 +136,6 @@ def revoke_consent(organisation_id: int, consent_id: int):
     return redirect(url_for("organisations.show", organisation_id=organisation.id))
 
 
-@bp.post("/organisations/<int:organisation_id>/listing")
-@access("signed_in")
-def set_listing(organisation_id: int):
-    """Give or withdraw consent to the public directory and the open data (at once)."""
-    organisation = db.get_or_404(Organisation, organisation_id)
-    require("organisation.edit", organisation)
-    listed = request.form.get("listed") == "1"
-    if operations.set_public_listing(organisation, listed, current_user):
-        db.session.commit()
-    flash(_("Your organisation is listed in the public directory and the open data.") if listed else
-          _("Your organisation is no longer listed in the public directory or the open data."), "success")
-    return redirect(url_for("organisations.show", organisation_id=organisation.id) + "#listing")
-
-
 @bp.route("/organisations/<int:organisation_id>/edit", methods=["GET", "POST"])
 @form_view
 @access("signed_in")

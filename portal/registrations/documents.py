@@ -26,7 +26,7 @@ from portal.core.pdf import render_pdf
 from portal.registrations.models import RegistrationState
 
 # Bump when the certificate's template or layout changes: every cached certificate is redone.
-CERTIFICATE_LAYOUT = "2"
+CERTIFICATE_LAYOUT = "3"
 CERTIFICATE_TEMPLATE = "registrations/pdf/certificate.html"
 
 NUMBER_PATTERN = re.compile(r"KS[0-9]{2}-[0-9]{4}", re.ASCII)

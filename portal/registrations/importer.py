@@ -284,7 +284,7 @@ def import_rows(rows: Iterable[dict[str, str]] | Iterable[tuple[int, dict[str, s
         {"kind": row.kind, "corporate_number": row.corporate_number, "name": row.name, "name_kana": row.name_kana,
          "postal_code": row.postal_code, "address": row.address, "municipality_code": row.found.municipality_code,
          "in_city": row.found.in_city, "location_mismatch": row.found.mismatch, "industry": row.industry,
-         "public_listing": True, "search_key": japanese.search_key(row.name, row.name_kana),
+         "search_key": japanese.search_key(row.name, row.name_kana),
          "created_at": created_at, "updated_at": created_at, **NOT_IN_FILE}
         for row in clean if row.corporate_number not in existing]
     new_ids = iter(_insert_returning_ids(Organisation, new_organisations))  # in the file's order

@@ -8,7 +8,7 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from directory_data import ACTIONS, COHORT_2, COHORT_3, EXPIRED, LATER, LISTED, LONG_AGO, RECENT, TODAY
+from directory_data import ACTIONS, COHORT_2, COHORT_3, EXPIRED, LATER, LISTED, LONG_AGO, RECENT, TODAY, VISION
 from sqlalchemy import delete, select
 
 from portal.core.extensions import db
@@ -64,7 +64,7 @@ def staff_user(app, make_user):
 @pytest.fixture
 def applied(app, make_user, make_organisation):
     """applied(cohort=7) -> registration number of a registrant made the real way: an application
-    with the key actions above, reviewed, recommended, and its cohort decided 30 days ago."""
+    with the 2030 vision and the key actions above, reviewed, recommended, and its cohort decided 30 days ago."""
     from support import minimal_content
 
     from portal.accounts.models import User
@@ -80,7 +80,7 @@ def applied(app, make_user, make_organisation):
         organisation_id = make_organisation(owner_id, kind="group", corporate_number=None, name="水の郷くまもと会",
                                             name_kana="ミズノサトクマモトカイ")
         reviewer_id = make_user("reviewer")
-        content = {**minimal_content(), "actions": ACTIONS}
+        content = {**minimal_content(), "vision": VISION, "actions": ACTIONS}
         with app.test_request_context():
             cohort = cohorts.plan_cohort(cohort_number, now - timedelta(days=60), now - timedelta(days=40))
             cohorts.move_cohort(cohort, CohortState.OPEN)

@@ -53,6 +53,7 @@ LISTED = ["KS02-0001", "KS02-0002", "KS02-0003", "KS02-0004", "KS02-0005", "KS02
           "KS03-0001", "KS03-0002", "KS03-0003", "KS03-0004"]
 
 
+VISION = "2030年、阿蘇の地下水と森を次の世代に引き継ぐ地域の担い手になる。"
 ACTIONS = [
     {"area": "economy", "description": "県産材を使った製品の開発", "goals": [9, 12], "targets": ["9.4", "12.5"],
      "indicator": "県産材の使用量", "unit": "m3", "current_value": "120", "target_value": "300"},

@@ -10,7 +10,6 @@ from pages import structure_problems
 
 from portal.core.extensions import db
 from portal.demo.historical import historical_rows
-from portal.organisations import operations as organisations
 from portal.registrations import operations as registrations
 from portal.registrations.terms import term_end
 
@@ -92,7 +91,7 @@ def test_the_open_data_holds_exactly_the_directory(app, client, registrants, imp
     with app.test_request_context():
         registrations.withdraw_registration(registration("KS04-0010"), staff_user(), "")
         registrations.revoke_registration(registration("KS02-0002"), staff_user(), "取消")
-        organisations.set_public_listing(registration("KS04-0020").organisation, False, staff_user())
+        registrations.withdraw_registration(registration("KS04-0020"), staff_user(), "")
         db.session.commit()
     shown = _directory_numbers(client)
     assert len(shown) == len(LISTED) + 47 - 3

@@ -14,7 +14,6 @@ from portal.core.extensions import db
 from portal.core.reference import sdgs
 from portal.core.japanese import wareki
 from portal.demo.historical import historical_rows
-from portal.organisations import operations as organisations
 from portal.registrations import operations as registrations
 from portal.registrations.terms import term_end
 
@@ -43,12 +42,12 @@ def test_the_directory_lists_the_active_listed_registrants(client, registrants):
     assert structure_problems(html) == []
 
 
-def test_ended_and_unlisted_registrants_are_not_shown_anywhere(app, client, registrants, registration, staff_user,
-                                                               make_user):
+def test_ended_registrants_are_not_shown_anywhere(app, client, registrants, registration, staff_user,
+                                                  make_user):
     with app.test_request_context():
         registrations.withdraw_registration(registration("KS03-0002"), staff_user(), "事業を終了したため")
         registrations.revoke_registration(registration("KS03-0003"), staff_user(), "要件を満たさなくなったため")
-        organisations.set_public_listing(registration("KS03-0004").organisation, False, staff_user())
+        registrations.withdraw_registration(registration("KS03-0004"), staff_user(), "")
         db.session.commit()
     hidden = {"KS01-0001": "球磨古民家", "KS03-0002": "有明リサイクル", "KS03-0003": "火の国不動産",
               "KS03-0004": "江津クリーニング"}
@@ -68,13 +67,6 @@ def test_ended_and_unlisted_registrants_are_not_shown_anywhere(app, client, regi
         assert number not in csv_text
     # The verification page still answers for them: that is where their status is told.
     assert client.get("/verify/KS03-0002").status_code == 200
-
-    # Consent given again: listed again at once.
-    with app.test_request_context():
-        organisations.set_public_listing(registration("KS03-0004").organisation, True, staff_user())
-        db.session.commit()
-    assert "KS03-0004" in _numbers(client)
-    assert client.get("/registrants/KS03-0004").status_code == 200
 
 
 @pytest.mark.parametrize("query, expected", [

@@ -7,7 +7,7 @@ import pytest
 
 from portal.core import page_cache
 from portal.core.extensions import db
-from portal.organisations import operations as organisations
+from portal.registrations import operations as registrations
 from support import counted, login
 
 
@@ -42,7 +42,7 @@ def test_a_change_reaches_visitors_when_the_page_expires_and_members_at_once(
         app, client, registrants, registration, staff_user, make_user, caching, monkeypatch):
     assert client.get("/registrants/KS02-0001").status_code == 200
     with app.test_request_context():
-        organisations.set_public_listing(registration("KS02-0001").organisation, False, staff_user())
+        registrations.withdraw_registration(registration("KS02-0001"), staff_user(), "")
         db.session.commit()
     assert client.get("/registrants/KS02-0001").headers["X-Page-Cache"] == "hit"  # within the minute
 

@@ -328,3 +328,41 @@ def test_certificate_data_is_plain(app, registered):
                     "valid_until": term_end(DECIDED_ON).isoformat(), "status": "active", "ended_on": None,
                     "reissued_on": None, "verify_url": "http://portal.test/verify/KS07-0001"}
     assert all(isinstance(v, (str, int, type(None))) for v in data.values())
+
+
+# --- what registration does not certify ------------------------------------------------------
+
+MEANING = ("Registration attests to the organisation's declaration and its plan for the SDGs (its 2030 vision and "
+           "key actions); it does not certify its products or services, nor its creditworthiness.")
+
+
+def _in_japanese(app, text: str) -> str:
+    from flask_babel import force_locale, gettext
+
+    with app.test_request_context(), force_locale("ja"):
+        return gettext(text)
+
+
+def test_the_verification_page_says_what_registration_does_not_certify(app, client, registered):
+    import re
+    from html import unescape
+
+    registered()
+    pattern = re.compile(r'<p class="notice registration-meaning" id="registration-meaning">([^<]*)</p>')
+    [english] = pattern.findall(_page(client.get("/verify/KS07-0001?lang=en")))
+    assert unescape(english) == MEANING
+    [japanese] = pattern.findall(_page(client.get("/verify/KS07-0001?lang=ja")))
+    assert unescape(japanese) == _in_japanese(app, MEANING)
+
+
+def test_the_certificate_says_it_too_on_its_one_page(app, client, registered, certificate_folder):
+    _require_tools("pdftotext", "pdfinfo")
+    import re
+
+    [registration] = registered()
+    login(client, registration["owner"])
+    pdf = client.get(f"/registrations/{registration['id']}/certificate.pdf").data
+    text = re.sub(r"\s", "", _text(pdf))
+    assert re.sub(r"\s", "", _in_japanese(app, MEANING)) in text  # the certificate is Japanese
+    info = subprocess.run(["pdfinfo", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    assert re.search(r"^Pages:\s+1$", info, re.MULTILINE), info
