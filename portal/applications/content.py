@@ -133,11 +133,20 @@ def missing_items(content: dict, profile: dict, checklist: Checklist, kind: str,
             minimum=evaluation.challenge_minimum, chosen=evaluation.challenge_chosen))))
 
     if kind == "renewal":
-        reported = {r.get("id") for r in (content.get("report") or []) if r.get("achieved") in (True, False)}
+        from portal.applications.renewal import is_action
+
+        answers = {r.get("id"): r for r in content.get("report") or []}
+        actions = 0
         for commitment in content.get("commitments") or []:
-            if commitment["id"] not in reported:
+            answer = answers.get(commitment["id"]) or {}
+            if is_action(commitment):
+                actions += 1
+            if answer.get("achieved") not in (True, False):
                 found.append(Missing("report", f"achieved_{commitment['id']}", str(_l(
                     "Say whether “%(label)s” was achieved.", label=commitment["label"]))))
+            elif answer["achieved"] is False and is_action(commitment) and not (answer.get("comment") or "").strip():
+                found.append(Missing("report", f"comment_{commitment['id']}", str(_l(
+                    "Key action %(number)s was not achieved: say briefly why.", number=actions))))
 
     declarations = content.get("declarations") or {}
     for key, text in DECLARATIONS.items():

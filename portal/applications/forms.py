@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (BooleanField, FieldList, Form, FormField, HiddenField, RadioField, SelectChoice,
                      SelectField, SelectMultipleField, StringField, TextAreaField)
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.applications.content import AREAS, DECLARATIONS
@@ -118,18 +118,43 @@ class PartnersForm(PortalForm):
                               "chosen above. We can withdraw this consent at any time."))
 
 
+class _CommentIfNotAchieved:
+    """A key action reported 未達成 needs a short comment saying why (達成 needs none)."""
+
+    field_flags = {}
+
+    def __init__(self, choice: str):
+        self.choice = choice
+
+    def __call__(self, form, field):
+        if form[self.choice].data == "no" and not (field.data or "").strip():
+            raise StopValidation(str(_l("Say briefly why this key action was not achieved.")))
+
+
 def report_form(commitments: list[dict], answers: list[dict] | None = None, formdata=None) -> PortalForm:
-    """Renewal: achieved or not, with a comment, for each commitment of the last term."""
+    """Renewal: achieved or not for each commitment of the last term; a key action also takes a
+    short comment, required when it was not achieved. A challenge item is the choice alone."""
+    from portal.applications.renewal import COMMENT_MAX, is_action
 
     class ReportForm(PortalForm):
         pass
 
+    actions = 0
     for commitment in commitments:
-        setattr(ReportForm, f"achieved_{commitment['id']}", RadioField(
-            commitment["label"], choices=[SelectChoice("yes", _l("Achieved")), SelectChoice("no", _l("Not achieved"))],
-            validators=[Optional()]))
-        setattr(ReportForm, f"comment_{commitment['id']}", TextAreaField(
-            _l("Comment"), validators=[Length(max=1000)], render_kw={"rows": 2}))
+        choices = [SelectChoice("yes", _l("Achieved")), SelectChoice("no", _l("Not achieved"))]
+        if is_action(commitment):
+            actions += 1
+            label = _l("Key action %(number)s: achieved?", number=actions)
+        else:
+            label = commitment["label"]
+        setattr(ReportForm, f"achieved_{commitment['id']}", RadioField(label, choices=choices, validators=[Optional()]))
+        if is_action(commitment):
+            setattr(ReportForm, f"comment_{commitment['id']}", TextAreaField(
+                _l("Key action %(number)s: comment", number=actions),
+                validators=[_CommentIfNotAchieved(f"achieved_{commitment['id']}"), Length(max=COMMENT_MAX)],
+                description=_l("Required if not achieved: why, in a sentence or two (up to %(max)s characters).",
+                               max=COMMENT_MAX),
+                render_kw={"rows": 2}))
     data = {}
     for answer in answers or []:
         if answer.get("achieved") is not None:
@@ -139,11 +164,15 @@ def report_form(commitments: list[dict], answers: list[dict] | None = None, form
 
 
 def report_to_content(form, commitments: list[dict]) -> list[dict]:
+    from portal.applications.renewal import is_action
+
     answers = []
     for commitment in commitments:
         choice = form[f"achieved_{commitment['id']}"].data
-        answers.append({"id": commitment["id"], "achieved": {"yes": True, "no": False}.get(choice),
-                        "comment": form[f"comment_{commitment['id']}"].data or ""})
+        answer = {"id": commitment["id"], "achieved": {"yes": True, "no": False}.get(choice)}
+        if is_action(commitment):
+            answer["comment"] = (form[f"comment_{commitment['id']}"].data or "").strip()
+        answers.append(answer)
     return answers
 
 

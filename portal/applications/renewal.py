@@ -31,14 +31,18 @@ def last_approved_revision(registration) -> ApplicationRevision | None:
     )
 
 
-def prefill(registration) -> dict:
+def prefill(registration, checklist_version: str | None = None) -> dict:
     """The renewal's first draft: the last approved answers (key actions with their keys), the
-    commitments to report on, and the answers the latest progress report suggests."""
+    commitments to report on, and the answers the latest progress report suggests. The checklist
+    answers are read as answers to `checklist_version`, the renewal cohort's (version 1's answers
+    are version 2's: same items; 該当なし is then the applicant's to add)."""
     revision = last_approved_revision(registration)
     if revision is None:  # e.g. registered before the portal: nothing to carry over
         return {"commitments": []}
     earlier = revision.content
     content = {key: earlier[key] for key in CARRIED_OVER if key in earlier}
+    if "checklist" in content and checklist_version is not None:
+        content["checklist"] = load_checklist(checklist_version).carry_over(content["checklist"])
     actions = keyed(earlier.get("actions"))
     if "actions" in content:
         content["actions"] = actions

@@ -88,9 +88,9 @@ def step(application_id: int, step: str):
         abort(409 if may(current_user, "application.view", application) else 404)
     handler = STEP_HANDLERS[step]
     form, context = handler(application, editable)
-    rearranging = {"add_action", "remove_action", "lookup"} & set(request.form)
+    rearranging = {"add_action", "remove_action", "move_action", "lookup"} & set(request.form)
     if form is not None and request.method == "POST" and not rearranging and form.validate_on_submit():
-        # (Adding or removing a row, or looking up the address, shows the form again unsaved.)
+        # (Adding, removing or moving a row, or looking up the address, shows the form again unsaved.)
         try:
             context["save"]()
             db.session.commit()
@@ -139,6 +139,9 @@ def _actions(application, editable):
         removed = request.form.get("remove_action")
         if removed is not None and removed.isdigit() and int(removed) < len(form.actions.entries):
             _remove_entry(form.actions, int(removed))
+        moved, _, direction = (request.form.get("move_action") or "").partition(":")
+        if moved.isdigit() and direction in ("up", "down"):
+            _move_entry(form.actions, int(moved), -1 if direction == "up" else 1)
     else:
         form = ActionsForm(data={"actions": stored})
         if not stored:
@@ -147,6 +150,19 @@ def _actions(application, editable):
     return form, {"goals": GOALS, "areas": AREAS,
                   "save": lambda: operations.save_section(application, "actions", actions_to_content(form),
                                                           current_user)}
+
+
+def _move_entry(field_list, index: int, offset: int) -> None:
+    """Swap row `index` with its neighbour (a key action keeps its key wherever it stands)."""
+    rows = [entry.form.data for entry in field_list.entries]
+    other = index + offset
+    if not (0 <= index < len(rows) and 0 <= other < len(rows)):
+        return
+    rows[index], rows[other] = rows[other], rows[index]
+    while field_list.entries:
+        field_list.pop_entry()
+    for data in rows:
+        field_list.append_entry(data)
 
 
 def _remove_entry(field_list, index: int) -> None:
@@ -167,11 +183,16 @@ def _checklist(application, editable):
 
 
 def _report(application, editable):
+    from portal.applications.renewal import is_action, key_action_results
+
     commitments = application.section("commitments") or []
     form = report_form(commitments, application.section("report"),
                        formdata=request.form if request.method == "POST" else None)
-    return form, {"commitments": commitments, "save": lambda: operations.save_section(
-        application, "report", report_to_content(form, commitments), current_user)}
+    return form, {"commitments": commitments, "areas": AREAS,
+                  "results": key_action_results(application.content or {}, application.registration_id),
+                  "challenge": [c for c in commitments if not is_action(c)],
+                  "save": lambda: operations.save_section(
+                      application, "report", report_to_content(form, commitments), current_user)}
 
 
 def _declarations(application, editable):
@@ -213,7 +234,10 @@ def _attachments(application, editable):
 def _confirm(application, editable):
     checklist = load_checklist(application.cohort.checklist_version)
     institutions = db.session.scalars(select(PartnerInstitution).order_by(PartnerInstitution.id)).all()
+    from portal.applications.renewal import renewal_report
+
     return None, {"missing": operations.missing(application), "checklist": checklist, "areas": AREAS,
+                  "renewal": renewal_report(application, application.content or {}),
                   "declarations": DECLARATIONS, "institutions": institutions, "submit_form": SubmitForm()}
 
 
@@ -301,8 +325,11 @@ def submit(application_id: int):
 def revision(application_id: int, number: int):
     application = _application(application_id)
     frozen = _revision(application, number)
+    from portal.applications.renewal import renewal_report
+
     return render_template("applications/revision.html", application=application, revision=frozen, areas=AREAS,
-                           checklist=load_checklist(frozen.content["checklist_version"]))
+                           checklist=load_checklist(frozen.content["checklist_version"]),
+                           renewal=renewal_report(application, frozen.content))
 
 
 @bp.get("/<int:application_id>/revisions/<int:number>/copy.pdf")

@@ -74,6 +74,9 @@ def file(registration_id: int, period_id: int):
         except operations.ReportError as error:
             db.session.rollback()
             position = error.details.pop("position", None)
+            if error.code == "actions_changed":  # the form again, on the key actions now in force
+                flash(operations.error_text(error), "error")
+                return redirect(url_for("reports.file", registration_id=registration.id, period_id=period.id))
             if position is None:
                 refusal = error
             else:

@@ -23,6 +23,7 @@ from portal.applications import messages, operations
 from portal.applications.checklist import load_checklist
 from portal.applications.content import AREAS, DECLARATIONS, steps_for
 from portal.applications.models import Application, ApplicationRevision
+from portal.applications.renewal import renewal_report
 from portal.applications.workflow import ApplicationState
 from portal.cohorts.models import Cohort
 from portal.core.extensions import db
@@ -207,6 +208,7 @@ def _render(application: Application, status: int = 200, **forms):
         checklist=checklist, areas=AREAS, steps=steps, declarations=DECLARATIONS,
         changes=revision_diff(previous.content, content, checklist, locale) if previous else [],
         history=history, registrations=registrations, events=staff_timeline(application), reviewer=reviewer,
+        renewal=renewal_report(application, content),
         forms=_action_forms(application, steps, staff, forms), panels=panels(application, forms),
         back=url_for("review.show", application_id=application.id)), status
 

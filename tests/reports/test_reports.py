@@ -2,6 +2,7 @@
 staff figures, the partner's view and the renewal's prefill."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -47,6 +48,23 @@ def test_a_non_number_for_a_numeric_indicator_is_refused_with_a_message(app, cli
     response = _file(client, registrant, open_period, values=("たくさん", "実施した", "100"))
     assert response.status_code == 200
     assert "Enter a number" in response.get_data(as_text=True)
+    assert _count(app, ProgressReport) == 0
+
+
+def test_a_form_shown_before_the_key_actions_changed_is_refused_not_misfiled(app, client, registrant, open_period):
+    """Each row of the form names the key action it showed; if the actions in force changed since
+    (a renewal reordered them), the values are not put on other actions."""
+    from portal.reports.models import ProgressReport
+
+    login(client, registrant["user"])
+    url = _file_url(registrant, open_period)
+    page = client.get(url).get_data(as_text=True)
+    assert re.findall(r'name="key_\d"[^>]*value="(\w+)"', page) == ["p1", "p2", "p3"]
+    data = {**form_data(token=csrf_token(client, url)), "key_0": "p3", "key_2": "p1"}  # as if shown C, B, A
+    response = client.post(url, data=data)
+    assert response.status_code == 302 and response.headers["Location"].endswith(url)
+    again = client.get(url).get_data(as_text=True)  # the form again, with the reason
+    assert "changed since the form was opened" in again and 'id="report-form"' in again
     assert _count(app, ProgressReport) == 0
 
 
