@@ -99,6 +99,9 @@ def language_url(lang: str) -> str:
 
 
 def init_app(app: Flask) -> None:
+    from portal.core import deadlines
+
+    app.jinja_env.filters.update(until=deadlines.until, window=deadlines.window, opening=deadlines.opening)
     app.jinja_env.filters.update(
         date=display_date, datetime=display_datetime, wareki=wareki,
         municipality=municipality_name, industry=industry_name, postal_code=postal_code,

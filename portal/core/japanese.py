@@ -175,3 +175,12 @@ def wareki(d: date) -> str:
     era, start = next((name, start) for name, start in _ERAS if d >= start)
     year = d.year - start.year + 1
     return f"{era}{'元' if year == 1 else year}年{d.month}月{d.day}日"
+
+
+_WEEKDAYS = "月火水木金土日"  # date.weekday(): Monday is 0
+
+
+def wareki_with_weekday(d: date) -> str:
+    """"令和8年12月27日（日）": the 和暦 date with its day of the week in full-width brackets, as
+    a prefectural notice gives a deadline."""
+    return f"{wareki(d)}（{_WEEKDAYS[d.weekday()]}）"
