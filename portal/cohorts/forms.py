@@ -9,11 +9,12 @@ from wtforms.validators import DataRequired, InputRequired, NumberRange, Optiona
 
 from portal.applications.checklist import available_versions
 from portal.cohorts.models import Cohort
+from portal.core import deadlines
 from portal.core.extensions import db
-from portal.core.forms import JSTDateTimeField, LocalDateField, PortalForm, WholeNumberField
+from portal.core.forms import LocalDateField, PortalForm, WholeNumberField
 from portal.core.i18n import today_jst
 
-WINDOW_ORDER = _l("The window must close after it opens.")
+WINDOW_ORDER = _l("The last day cannot be before the first day.")
 MAX_NUMBER = 99  # registration numbers carry the cohort in two digits (KS02-0137)
 
 
@@ -22,7 +23,7 @@ def number_taken(number: int) -> str:
 
 
 class CohortForm(PortalForm):
-    """Plan a cohort: its number, its application window (JST), its checklist version."""
+    """Plan a cohort: its number, the first and last day of applications (JST), its checklist version."""
 
     number = WholeNumberField(
         _l("Cohort number"),
@@ -30,15 +31,17 @@ class CohortForm(PortalForm):
                     NumberRange(min=1, max=MAX_NUMBER, message=_l("Enter a cohort number from 1 to %(max)s."))],
         render_kw={"inputmode": "numeric", "autocomplete": "off"},
     )
-    opens_at = JSTDateTimeField(
-        _l("Applications open (JST)"),
-        validators=[DataRequired(message=_l("Enter when the window opens."))],
-        description=_l("Date and time in Japan Standard Time, e.g. 2026-10-01 00:00."),
+    # Staff enter days, as the notice will print them; the window is stored as instants (00:00 JST
+    # on the first day, 00:00 JST on the day after the last: see portal.core.deadlines).
+    first_day = LocalDateField(
+        _l("First day of applications"),
+        validators=[DataRequired(message=_l("Enter the first day of applications."))],
+        description=_l("Applications are accepted from 00:00 (JST) on this day, e.g. 2026-10-01."),
     )
-    closes_at = JSTDateTimeField(
-        _l("Applications close (JST)"),
-        validators=[DataRequired(message=_l("Enter when the window closes."))],
-        description=_l("Applications are accepted until this moment, e.g. 2026-11-01 00:00."),
+    last_day = LocalDateField(
+        _l("Last day of applications"),
+        validators=[DataRequired(message=_l("Enter the last day of applications."))],
+        description=_l("Applications are accepted until 23:59 (JST) on this day, e.g. 2026-12-27."),
     )
     checklist_version = SelectField(
         _l("Checklist version"),
@@ -58,9 +61,19 @@ class CohortForm(PortalForm):
         if field.data is not None and db.session.scalar(select(Cohort.id).where(Cohort.number == field.data)):
             raise ValidationError(number_taken(field.data))
 
-    def validate_closes_at(self, field):
-        if field.data is not None and self.opens_at.data is not None and field.data <= self.opens_at.data:
+    def validate_last_day(self, field):
+        if field.data is not None and self.first_day.data is not None and field.data < self.first_day.data:
             raise ValidationError(WINDOW_ORDER)
+
+    @property
+    def opens_at(self):
+        """The instant applications open (UTC): 00:00 JST on the first day."""
+        return deadlines.start_of(self.first_day.data)
+
+    @property
+    def closes_at(self):
+        """The instant applications close (UTC): 00:00 JST on the day after the last day."""
+        return deadlines.close_after(self.last_day.data)
 
 
 class DecisionForm(PortalForm):

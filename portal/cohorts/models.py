@@ -64,6 +64,11 @@ class Cohort(db.Model):
         now = now or utcnow()
         return self.state == CohortState.OPEN and self.opens_at <= now < self.closes_at
 
+    def window_over(self, now: datetime | None = None) -> bool:
+        """The application window has passed, or the cohort no longer takes applications."""
+        now = now or utcnow()
+        return self.state in (CohortState.CLOSED, CohortState.DECIDED) or now >= self.closes_at
+
     @property
     def title(self) -> str:
         return str(_l("Cohort %(number)s", number=self.number))

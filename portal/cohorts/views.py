@@ -20,6 +20,7 @@ from portal.applications.workflow import ApplicationState
 from portal.cohorts import operations
 from portal.cohorts.forms import WINDOW_ORDER, CohortForm, DecisionForm, number_taken
 from portal.cohorts.models import TRANSITIONS, Cohort, CohortState
+from portal.core.db import utcnow
 from portal.core.exports import content_disposition
 from portal.core.extensions import db
 from portal.core.i18n import JST, today_jst
@@ -43,6 +44,13 @@ DECISION_REFUSED = {
 CERTIFICATE_BYTES = 30_000
 CERTIFICATE_SECONDS = 0.3
 LARGE_ZIP = 20
+
+
+@bp.app_template_global("open_intakes")
+def open_intakes() -> list[Cohort]:
+    """The cohorts open for applications whose window has not passed, for the landing page."""
+    return list(db.session.scalars(select(Cohort).where(Cohort.state == CohortState.OPEN, Cohort.closes_at > utcnow())
+                                   .order_by(Cohort.closes_at, Cohort.number)))
 
 
 def _cohort(cohort_id: int) -> Cohort:
@@ -88,10 +96,10 @@ def create():
     if form.validate_on_submit():
         try:
             cohort = operations.plan_cohort(
-                form.number.data, form.opens_at.utc, form.closes_at.utc, form.checklist_version.data,
+                form.number.data, form.opens_at, form.closes_at, form.checklist_version.data,
                 form.decision_planned_on.data, actor=current_user)
         except operations.CohortError:
-            form.closes_at.errors.append(str(WINDOW_ORDER))
+            form.last_day.errors.append(str(WINDOW_ORDER))
         except IntegrityError:  # the same number planned meanwhile by someone else
             db.session.rollback()
             form.number.errors.append(number_taken(form.number.data))

@@ -4,6 +4,7 @@ recommendations, checks of the checklist), oldest first, each with who did it.""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
@@ -14,6 +15,7 @@ from portal.accounts.models import User
 from portal.applications import messages
 from portal.applications.models import Application
 from portal.applications.workflow import ApplicationState
+from portal.core import deadlines
 from portal.core.audit import AuditEntry
 from portal.core.extensions import db
 
@@ -56,7 +58,7 @@ def staff_timeline(application: Application) -> list[StaffEvent]:
             text = str(messages.EVENTS[entry.action] % {"revision": changes.get("revision", "")})
             detail = None
             if entry.action == "application.returned" and changes.get("deadline"):
-                detail = _("Deadline: %(date)s", date=changes["deadline"])
+                detail = _("Deadline: %(date)s", date=_deadline_text(changes["deadline"]))
             events.append(StaffEvent(entry.created_at, text, actor_name, False, detail))
             continue
         detail = None
@@ -78,3 +80,11 @@ def staff_timeline(application: Application) -> list[StaffEvent]:
             text = str(STAFF_EVENTS[entry.action])
         events.append(StaffEvent(entry.created_at, text, actor_name, True, detail))
     return events
+
+
+def _deadline_text(recorded: str) -> str:
+    """The correction deadline the audit entry recorded (ISO), as the applicant was shown it."""
+    try:
+        return deadlines.until(date.fromisoformat(recorded))
+    except (TypeError, ValueError):
+        return str(recorded)

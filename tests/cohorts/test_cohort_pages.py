@@ -14,16 +14,12 @@ from portal.applications import operations as applications
 from portal.applications.models import Application
 from portal.cohorts import operations
 from portal.cohorts.models import Cohort, CohortState
+from portal.core.deadlines import close_after, start_of
 from portal.core.extensions import db
 from portal.core.i18n import JST
 from portal.registrations.models import Registration
 
 BASE = "/staff/cohorts"
-
-
-def local(value: datetime) -> str:
-    """A moment as the browser's datetime-local input sends it: JST wall time."""
-    return value.astimezone(JST).strftime("%Y-%m-%dT%H:%M")
 
 
 @pytest.fixture
@@ -122,19 +118,20 @@ def test_plan_open_close_and_decide(app, secretariat, apply):
     assert page.status_code == 200
     assert not structure_problems(page.get_data(as_text=True))
     assert re.search(r'id="number"[^>]*value="1"', page.get_data(as_text=True))  # next number suggested
-    assert 'type="datetime-local"' in page.get_data(as_text=True)
+    assert re.search(r'type="date"[^>]*id="last_day"|id="last_day"[^>]*type="date"', page.get_data(as_text=True))
 
-    now = datetime.now(timezone.utc).replace(second=0, microsecond=0)
+    today = datetime.now(JST).date()
     response = _post(client, f"{BASE}/new", {
-        "number": "4", "opens_at": local(now - timedelta(days=1)), "closes_at": local(now + timedelta(days=30)),
+        "number": "4", "first_day": (today - timedelta(days=1)).isoformat(),
+        "last_day": (today + timedelta(days=30)).isoformat(),
         "checklist_version": "1", "decision_planned_on": "2026-12-20"})
     assert response.status_code == 302
     with app.app_context():
         cohort = db.session.scalar(select(Cohort).where(Cohort.number == 4))
         cohort_id = cohort.id
         assert response.headers["Location"].endswith(f"{BASE}/{cohort_id}")
-        assert (cohort.state, cohort.opens_at, cohort.closes_at) == ("planned", now - timedelta(days=1),
-                                                                      now + timedelta(days=30))
+        assert (cohort.state, cohort.opens_at, cohort.closes_at) == (
+            "planned", start_of(today - timedelta(days=1)), close_after(today + timedelta(days=30)))
         assert (cohort.checklist_version, cohort.decision_planned_on) == ("1", date(2026, 12, 20))
 
     show = f"{BASE}/{cohort_id}"
@@ -178,17 +175,30 @@ def test_plan_open_close_and_decide(app, secretariat, apply):
     assert 'data-state="approved" data-count="2"' in listing and 'data-state="rejected" data-count="1"' in listing
 
 
-def test_the_window_is_read_as_japan_time(app, secretariat):
+def test_staff_enter_the_last_day_and_the_window_closes_at_midnight_after_it_in_japan(app, secretariat):
+    """"Last day: the 27th" stores a close at 00:00 JST on the 28th (15:00 UTC on the 27th), and the
+    pages say the 27th, 23:59."""
     response = _post(secretariat, f"{BASE}/new", {
-        "number": "２", "opens_at": "2026-10-01T00:00", "closes_at": "2026-11-01T00:00", "checklist_version": "1"})
+        "number": "２", "first_day": "2026/10/01", "last_day": "２０２６-１２-２７", "checklist_version": "1"})
     assert response.status_code == 302
     cohort = _cohort(app, int(response.headers["Location"].rsplit("/", 1)[1]))
     assert cohort.number == 2
-    assert cohort.opens_at == datetime(2026, 9, 30, 15, 0, tzinfo=timezone.utc)
-    assert cohort.closes_at == datetime(2026, 10, 31, 15, 0, tzinfo=timezone.utc)
+    assert cohort.opens_at == datetime(2026, 9, 30, 15, 0, tzinfo=timezone.utc)  # 00:00 JST on 1 October
+    assert cohort.closes_at == datetime(2026, 12, 27, 15, 0, tzinfo=timezone.utc)  # 00:00 JST on 28 December
+    assert cohort.closes_at.astimezone(JST) == datetime(2026, 12, 28, 0, 0, tzinfo=JST)
     assert cohort.decision_planned_on is None
     page = secretariat.get(f"{BASE}/").get_data(as_text=True)
-    assert "2026/10/01 00:00 JST" in page and "2026/11/01 00:00 JST" in page
+    assert "from Thursday 1 October 2026 until Sunday 27 December 2026, 23:59 JST" in page
+    assert "28 December" not in page
+    show = secretariat.get(response.headers["Location"]).get_data(as_text=True)
+    assert "until Sunday 27 December 2026, 23:59 JST" in show
+
+
+def test_a_one_day_window_is_allowed(app, secretariat):
+    response = _post(secretariat, f"{BASE}/new", _plan_form(opens="2026-10-01", closes="2026-10-01"))
+    assert response.status_code == 302
+    cohort = _cohort(app, int(response.headers["Location"].rsplit("/", 1)[1]))
+    assert cohort.closes_at - cohort.opens_at == timedelta(days=1)
 
 
 def test_the_next_number_is_suggested(app, secretariat, plan):
@@ -221,8 +231,8 @@ def test_the_preview_counts_and_undecided_applications_block_the_decision(app, s
 
 # --- refusals ----------------------------------------------------------------------------------
 
-def _plan_form(number="3", opens="2026-10-01T09:00", closes="2026-10-31T17:00", **more):
-    return {"number": number, "opens_at": opens, "closes_at": closes, "checklist_version": "1", **more}
+def _plan_form(number="3", opens="2026-10-01", closes="2026-10-31", **more):
+    return {"number": number, "first_day": opens, "last_day": closes, "checklist_version": "1", **more}
 
 
 def test_a_duplicate_number_is_refused_with_a_message(app, secretariat, plan):
@@ -232,7 +242,7 @@ def test_a_duplicate_number_is_refused_with_a_message(app, secretariat, plan):
     assert response.status_code == 200
     assert 'id="number-error"' in page and "Cohort 3 already exists" in page
     assert not structure_problems(page)
-    assert 'value="2026-10-01T09:00"' in page  # what was typed is kept
+    assert 'value="2026-10-01"' in page  # what was typed is kept
     assert _count(app, Cohort) == 1
 
 
@@ -248,14 +258,17 @@ def test_a_number_taken_meanwhile_is_a_message_not_a_500(app, secretariat, plan,
 
 
 @pytest.mark.parametrize("data, field", [
-    (_plan_form(closes="2026-10-01T09:00"), "closes_at"),
-    (_plan_form(closes="2026-09-30T09:00"), "closes_at"),
+    (_plan_form(closes="2026-09-30"), "last_day"),
+    (_plan_form(closes="2025-10-31"), "last_day"),
+    (_plan_form(closes=""), "last_day"),
+    (_plan_form(closes="2026-10-01T09:00"), "last_day"),
+    (_plan_form(closes="31 Oct"), "last_day"),
     (_plan_form(number="0"), "number"),
     (_plan_form(number="-2"), "number"),
     (_plan_form(number="three"), "number"),
     (_plan_form(number=""), "number"),
-    (_plan_form(opens="tomorrow"), "opens_at"),
-    (_plan_form(opens=""), "opens_at"),
+    (_plan_form(opens="tomorrow"), "first_day"),
+    (_plan_form(opens=""), "first_day"),
     (_plan_form(checklist_version="999"), "checklist_version"),
     (_plan_form(decision_planned_on="20 Dec"), "decision_planned_on"),
 ])
@@ -269,14 +282,14 @@ def test_bad_plans_are_refused_with_a_message(app, secretariat, data, field):
 
 
 def test_window_order_message_is_clear(app, secretariat):
-    page = _post(secretariat, f"{BASE}/new", _plan_form(closes="2026-09-01T09:00")).get_data(as_text=True)
-    assert "The window must close after it opens." in page
+    page = _post(secretariat, f"{BASE}/new", _plan_form(closes="2026-09-01")).get_data(as_text=True)
+    assert "The last day cannot be before the first day." in page
 
 
 def test_a_stale_token_keeps_the_plan_typed(app, secretariat):
     response = secretariat.post(f"{BASE}/new", data={**_plan_form(), "csrf_token": "stale"})
     assert response.status_code == 400
-    assert 'value="2026-10-01T09:00"' in response.get_data(as_text=True)
+    assert 'value="2026-10-01"' in response.get_data(as_text=True)
     assert _count(app, Cohort) == 0
 
 

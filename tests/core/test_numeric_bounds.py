@@ -167,7 +167,7 @@ def test_a_cohort_number_out_of_range_is_a_message_not_a_500(app, secretariat, n
     from portal.cohorts.models import Cohort
 
     response = _post(secretariat, "/staff/cohorts/new", {
-        "number": number, "opens_at": "2026-10-01T09:00", "closes_at": "2026-10-31T17:00", "checklist_version": "1"})
+        "number": number, "first_day": "2026-10-01", "last_day": "2026-10-31", "checklist_version": "1"})
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert 'id="number-error"' in page and "Enter a cohort number from 1 to 99." in page
