@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 
 from portal.accounts import operations as accounts
+from portal.core.deadlines import close_after, start_of
 from portal.core.extensions import db
 from portal.core.i18n import JST
 from portal.seminars import operations
@@ -40,7 +41,8 @@ def _seminars(today: date) -> list[dict]:
                               "businesses, followed by an exchange between participants.",
             "starts_at": _at(held, 14), "ends_at": _at(held, 16), "venue": PREFECTURAL_OFFICE, "online_url": None,
             "capacity": 30, "seats_per_organisation": 3, "audience": "registrants",
-            "signup_opens_at": _at(held - timedelta(days=30), 9), "signup_closes_at": _at(held - timedelta(days=1), 17)},
+            "signup_opens_at": start_of(held - timedelta(days=30)),
+            "signup_closes_at": close_after(held - timedelta(days=1))},
          "signed_up_at": _at(held - timedelta(days=20), 10), "held": True,
          "signups": [("applicant2@example.jp", ["申請 二郎", "阿蘇 恵"]), ("demo10@example.jp", ["白川 十和"]),
                      ("demo11@example.jp", ["健軍 一", "健軍 ふたば"]), ("demo13@example.jp", ["近見 健"]),
@@ -56,8 +58,8 @@ def _seminars(today: date) -> list[dict]:
             "starts_at": _at(today + timedelta(days=21), 14), "ends_at": _at(today + timedelta(days=21), 16, 30),
             "venue": PAREA, "online_url": "https://meet.example.jp/kumamoto-sdgs/decarbonisation",
             "capacity": 40, "seats_per_organisation": 3, "audience": "registrants_applicants",
-            "signup_opens_at": _at(today - timedelta(days=7), 9),
-            "signup_closes_at": _at(today + timedelta(days=20), 17)},
+            "signup_opens_at": start_of(today - timedelta(days=7)),
+            "signup_closes_at": close_after(today + timedelta(days=20))},
          "signed_up_at": None, "held": False,
          "signups": [("applicant2@example.jp", ["申請 二郎", "阿蘇 恵"]), ("demo15@example.jp", ["菊陽 十五"]),
                      ("demo16@example.jp", ["八代 い草"]), ("demo01@example.jp", ["東 一美", "東 二葉"])],
@@ -71,8 +73,8 @@ def _seminars(today: date) -> list[dict]:
                               "groundwater is protected. A small group; wear comfortable shoes.",
             "starts_at": _at(today + timedelta(days=14), 10), "ends_at": _at(today + timedelta(days=14), 12),
             "venue": WATER_SOURCE, "online_url": None, "capacity": 6, "seats_per_organisation": 2,
-            "audience": "registrants", "signup_opens_at": _at(today - timedelta(days=10), 9),
-            "signup_closes_at": _at(today + timedelta(days=12), 17)},
+            "audience": "registrants", "signup_opens_at": start_of(today - timedelta(days=10)),
+            "signup_closes_at": close_after(today + timedelta(days=12))},
          "signed_up_at": None, "held": False,
          "signups": [("demo10@example.jp", ["白川 十和", "白川 みず"]), ("demo11@example.jp", ["健軍 一", "健軍 ふたば"]),
                      ("demo12@example.jp", ["春日 小百合", "春日 湊"]), ("demo13@example.jp", ["近見 健"]),
@@ -87,8 +89,8 @@ def _seminars(today: date) -> list[dict]:
             "starts_at": _at(today + timedelta(days=30), 10), "ends_at": _at(today + timedelta(days=30), 11),
             "venue": None, "online_url": "https://meet.example.jp/kumamoto-sdgs/briefing", "capacity": 100,
             "seats_per_organisation": 2, "audience": "everyone",
-            "signup_opens_at": _at(today + timedelta(days=3), 9),
-            "signup_closes_at": _at(today + timedelta(days=29), 17)},
+            "signup_opens_at": start_of(today + timedelta(days=3)),
+            "signup_closes_at": close_after(today + timedelta(days=29))},
          "signed_up_at": None, "held": False, "signups": [], "absent": set()},
     ]
 

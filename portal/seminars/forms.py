@@ -10,8 +10,9 @@ from wtforms import BooleanField, FieldList, HiddenField, RadioField, SelectChoi
 from wtforms.fields.core import Label
 from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from portal.core import deadlines
 from portal.core.db import utcnow
-from portal.core.forms import JSTDateTimeField, PortalForm, WholeNumberField
+from portal.core.forms import JSTDateTimeField, LocalDateField, PortalForm, WholeNumberField
 from portal.core.i18n import jst
 from portal.seminars.models import MAX_SEATS_PER_ORGANISATION, Seminar, SeminarAudience
 
@@ -56,12 +57,14 @@ class SeminarForm(PortalForm):
                                 message=_l("Enter a number from %(min)s to %(max)s."))],
         description=_l("At most %(max)s.", max=MAX_SEATS_PER_ORGANISATION),
         render_kw={"inputmode": "numeric", "autocomplete": "off"})
-    signup_opens_at = JSTDateTimeField(_l("Sign-up opens (JST)"),
-                                       validators=[DataRequired(message=_l("Enter when sign-up opens."))])
-    signup_closes_at = JSTDateTimeField(
-        _l("Sign-up closes (JST)"), validators=[DataRequired(message=_l("Enter when sign-up closes."))],
-        description=_l("No later than the start. Until the start, a cancellation still gives its seats to the "
-                       "waiting list."))
+    # Sign-up runs from a first day to a last day, as the registrants read it; stored as instants
+    # (00:00 JST on the first day, 00:00 JST after the last: see portal.core.deadlines).
+    signup_first_day = LocalDateField(
+        _l("First day of sign-up"), validators=[DataRequired(message=_l("Enter the first day of sign-up."))],
+        description=_l("Sign-up opens at 00:00 (JST) on this day."))
+    signup_last_day = LocalDateField(
+        _l("Last day of sign-up"), validators=[DataRequired(message=_l("Enter the last day of sign-up."))],
+        description=_l("Until 23:59 (JST) on this day; at the latest the day before the seminar."))
     audience = RadioField(_l("Who may sign up"), default=SeminarAudience.REGISTRANTS.value,
                           validators=[InputRequired(message=_l("Choose who may sign up."))],
                           choices=[SelectChoice(a.value, a.title) for a in SeminarAudience])
@@ -78,8 +81,10 @@ class SeminarForm(PortalForm):
     def of(cls, seminar: Seminar) -> SeminarForm:
         """The edit form, filled from the seminar (times back in JST)."""
         form = cls(formdata=None, obj=seminar, creating=False, original=seminar)
-        for name in ("starts_at", "ends_at", "signup_opens_at", "signup_closes_at"):
+        for name in ("starts_at", "ends_at"):
             getattr(form, name).data = jst(getattr(seminar, name)).replace(tzinfo=None)
+        form.signup_first_day.data = deadlines.first_day(seminar.signup_opens_at)
+        form.signup_last_day.data = deadlines.last_day(seminar.signup_closes_at)
         form.audience.data = seminar.audience.value
         form.version.data = str(seminar.version)
         return form
@@ -96,13 +101,23 @@ class SeminarForm(PortalForm):
         if field.data is not None and self.starts_at.data is not None and field.data <= self.starts_at.data:
             raise ValidationError(_l("The seminar must end after it starts."))
 
-    def validate_signup_closes_at(self, field):
+    def validate_signup_last_day(self, field):
         if field.data is None:
             return
-        if self.signup_opens_at.data is not None and field.data <= self.signup_opens_at.data:
-            raise ValidationError(_l("Sign-up must close after it opens."))
-        if self.starts_at.data is not None and field.data > self.starts_at.data:
-            raise ValidationError(_l("Sign-up must close no later than the seminar starts."))
+        if self.signup_first_day.data is not None and field.data < self.signup_first_day.data:
+            raise ValidationError(_l("The last day of sign-up cannot be before its first day."))
+        if self._kept_close() is not None:
+            return  # the operation checks the stored close against the start
+        if self.starts_at.data is not None and field.data >= self.starts_at.data.date():
+            raise ValidationError(_l("The last day of sign-up must be before the day of the seminar."))
+
+    def _kept_close(self):
+        """The stored close of a sign-up set to close at a time of day (before days were entered),
+        when its last day was left as it was: it is kept as it is (see closing_for)."""
+        if self.original is None or self.signup_last_day.data is None:
+            return None
+        kept = deadlines.closing_for(self.signup_last_day.data, self.original.signup_closes_at)
+        return kept if kept != deadlines.close_after(self.signup_last_day.data) else None
 
     def validate_online_url(self, field):
         if field.data and not field.errors and not field.data.lower().startswith(("https://", "http://")):
@@ -120,13 +135,17 @@ class SeminarForm(PortalForm):
         return valid
 
     def seminar_data(self) -> dict:
-        """The arguments of create_seminar / update_seminar (times UTC-aware)."""
+        """The arguments of create_seminar / update_seminar (times UTC-aware; a sign-up day left as
+        it was keeps its stored instant)."""
         return {"title_ja": self.title_ja.data, "title_en": self.title_en.data,
                 "description_ja": self.description_ja.data, "description_en": self.description_en.data,
                 "starts_at": self.starts_at.utc, "ends_at": self.ends_at.utc, "venue": self.venue.data,
                 "online_url": self.online_url.data, "capacity": self.capacity.data,
                 "seats_per_organisation": self.seats_per_organisation.data,
-                "signup_opens_at": self.signup_opens_at.utc, "signup_closes_at": self.signup_closes_at.utc,
+                "signup_opens_at": deadlines.opening_for(
+                    self.signup_first_day.data, self.original.signup_opens_at if self.original else None),
+                "signup_closes_at": deadlines.closing_for(
+                    self.signup_last_day.data, self.original.signup_closes_at if self.original else None),
                 "audience": self.audience.data}
 
     @property

@@ -19,10 +19,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload, selectinload
 
-from portal.core import audit
+from portal.core import audit, deadlines
 from portal.core.db import utcnow
 from portal.core.extensions import db
-from portal.core.i18n import JST, display_datetime, jst
+from portal.core.i18n import JST, jst
 from portal.core.links import external_url
 from portal.core.outbox import queue_mail, queue_many
 from portal.seminars import calendar
@@ -245,7 +245,7 @@ def sign_up(seminar: Seminar, user, seats: int, names: list[str], now: datetime 
     if seminar.cancelled:
         raise SeminarError("cancelled")
     if now < seminar.signup_opens_at:
-        raise SeminarError("not_open_yet", date=display_datetime(seminar.signup_opens_at))
+        raise SeminarError("not_open_yet", date=deadlines.opening(seminar.signup_opens_at))
     if now >= seminar.signup_closes_at:
         raise SeminarError("closed")
     if not may(user, "seminar.signup", seminar):

@@ -6,6 +6,7 @@ from datetime import datetime
 from flask_babel import format_date, format_time
 from flask_babel import gettext as _
 
+from portal.core import deadlines
 from portal.core.i18n import current_locale, display_datetime, jst
 from portal.seminars.models import Seminar
 
@@ -53,11 +54,11 @@ def signup_status(seminar: Seminar, now: datetime) -> str:
 def status_text(seminar: Seminar, now: datetime) -> str:
     status = signup_status(seminar, now)
     if status == NOT_YET:
-        return _("Sign-up opens on %(date)s", date=display_datetime(seminar.signup_opens_at))
+        return _("Sign-up opens on %(date)s", date=deadlines.opening(seminar.signup_opens_at))
     if status == OPEN:
-        return _("Open for sign-up until %(date)s", date=display_datetime(seminar.signup_closes_at))
+        return _("Open for sign-up %(deadline)s", deadline=deadlines.until(seminar.signup_closes_at))
     if status == FULL:
-        return _("Full: you can join the waiting list until %(date)s",
-                 date=display_datetime(seminar.signup_closes_at))
+        return _("Full: you can join the waiting list %(deadline)s",
+                 deadline=deadlines.until(seminar.signup_closes_at))
     return {CLOSED: _("Sign-up has closed"), OVER: _("This seminar is over"),
             CANCELLED: _("Cancelled")}[status]

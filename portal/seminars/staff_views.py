@@ -27,7 +27,7 @@ from portal.seminars.models import Seminar, SignupState
 bp = Blueprint("staff_seminars", __name__, url_prefix="/staff/seminars")
 
 # Where a refusal of the operation belongs on the seminar form.
-FIELD_OF = {"end_before_start": "ends_at", "window_order": "signup_closes_at", "window_after_start": "signup_closes_at",
+FIELD_OF = {"end_before_start": "ends_at", "window_order": "signup_last_day", "window_after_start": "signup_last_day",
             "capacity": "capacity", "capacity_below_confirmed": "capacity", "limit_range": "seats_per_organisation",
             "no_place": "venue", "online_url": "online_url", "incomplete": "title_ja"}
 

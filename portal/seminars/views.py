@@ -12,10 +12,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
+from portal.core import deadlines
 from portal.core.db import utcnow
 from portal.core.exports import content_disposition
 from portal.core.extensions import db
-from portal.core.i18n import current_locale, display_datetime
+from portal.core.i18n import current_locale
 from portal.core.links import external_url
 from portal.core.permissions import access, may, require
 from portal.core.security import form_view
@@ -87,7 +88,7 @@ def _refusal(seminar: Seminar, organisation_id: int, now) -> operations.SeminarE
     if queries.live_signup(seminar.id, organisation_id) is not None:
         return operations.SeminarError("already")
     if now < seminar.signup_opens_at:
-        return operations.SeminarError("not_open_yet", date=display_datetime(seminar.signup_opens_at))
+        return operations.SeminarError("not_open_yet", date=deadlines.opening(seminar.signup_opens_at))
     if now >= seminar.signup_closes_at:
         return operations.SeminarError("closed")
     return None

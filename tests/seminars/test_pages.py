@@ -41,7 +41,7 @@ def test_the_secretariat_schedules_a_seminar_and_finds_it_listed(app, client_of,
         "csrf_token": csrf_token(client, path), "title_ja": "脱炭素経営セミナー", "title_en": "Decarbonising your business",
         "description_ja": "省エネと再エネの進め方。", "description_en": "", "starts_at": "２０３０／０１／１５　１４：００",
         "ends_at": "2030-01-15T16:30", "venue": "", "online_url": ONLINE, "capacity": "３０",
-        "seats_per_organisation": "2", "signup_opens_at": "2029-12-01 09:00", "signup_closes_at": "2030-01-14 17:00",
+        "seats_per_organisation": "2", "signup_first_day": "2029/12/01", "signup_last_day": "２０３０－０１－１４",
         "audience": "everyone"})
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     with app.app_context():

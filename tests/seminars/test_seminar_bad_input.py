@@ -86,10 +86,10 @@ def test_outside_the_window_twice_or_cancelled_the_page_says_why(app, registrant
     with app.test_request_context():
         operations.cancel_seminar(db.session.get(Seminar, cancelled), db.session.get(User, secretariat), "中止")
         db.session.commit()
-        from portal.core.i18n import display_datetime
+        from portal.core.deadlines import opening
 
         with force_locale("ja"):
-            opens = display_datetime(jst_at(2, 9))
+            opens = opening(jst_at(2, 9))
 
     token = csrf_token(client, f"/seminars/{twice}")
     for seminar_id, code, details in ((not_yet, "not_open_yet", {"date": opens}), (closed, "closed", {}),
@@ -153,8 +153,8 @@ def _seminar_form(**changes) -> dict:
             "description_ja": "省エネと再エネの進め方。", "description_en": "",
             "starts_at": jst_at(20, 14).strftime("%Y-%m-%dT%H:%M"), "ends_at": jst_at(20, 16).strftime("%Y-%m-%dT%H:%M"),
             "venue": "くまもと県民交流館パレア", "online_url": "", "capacity": "30", "seats_per_organisation": "2",
-            "signup_opens_at": jst_at(0, 9).strftime("%Y-%m-%dT%H:%M"),
-            "signup_closes_at": jst_at(19, 17).strftime("%Y-%m-%dT%H:%M"), "audience": "registrants"}
+            "signup_first_day": jst_at(0).date().isoformat(),
+            "signup_last_day": jst_at(19).date().isoformat(), "audience": "registrants"}
     data.update(changes)
     return data
 
@@ -162,13 +162,17 @@ def _seminar_form(**changes) -> dict:
 @pytest.mark.parametrize("changes, field, expected", [
     ({"ends_at": jst_at(20, 13).strftime("%Y-%m-%dT%H:%M")}, "ends_at", "The seminar must end after it starts."),
     ({"ends_at": jst_at(20, 14).strftime("%Y-%m-%dT%H:%M")}, "ends_at", "The seminar must end after it starts."),
-    ({"signup_closes_at": jst_at(21, 9).strftime("%Y-%m-%dT%H:%M")}, "signup_closes_at",
-     "Sign-up must close no later than the seminar starts."),
-    ({"signup_closes_at": jst_at(-1, 9).strftime("%Y-%m-%dT%H:%M")}, "signup_closes_at",
-     "Sign-up must close after it opens."),
+    ({"signup_last_day": jst_at(21).date().isoformat()}, "signup_last_day",
+     "The last day of sign-up must be before the day of the seminar."),
+    ({"signup_last_day": jst_at(20).date().isoformat()}, "signup_last_day",
+     "The last day of sign-up must be before the day of the seminar."),
+    ({"signup_last_day": jst_at(-1).date().isoformat()}, "signup_last_day",
+     "The last day of sign-up cannot be before its first day."),
+    ({"signup_last_day": ""}, "signup_last_day", "Enter the last day of sign-up."),
+    ({"signup_last_day": "2026-02-30"}, "signup_last_day", "Enter a date (e.g. 2026-12-20)."),
+    ({"signup_first_day": "来週"}, "signup_first_day", "Enter a date (e.g. 2026-12-20)."),
     ({"starts_at": jst_at(-1, 14).strftime("%Y-%m-%dT%H:%M"), "ends_at": jst_at(-1, 16).strftime("%Y-%m-%dT%H:%M"),
-      "signup_closes_at": jst_at(-1, 10).strftime("%Y-%m-%dT%H:%M"),
-      "signup_opens_at": jst_at(-3, 10).strftime("%Y-%m-%dT%H:%M")},
+      "signup_last_day": jst_at(-2).date().isoformat(), "signup_first_day": jst_at(-3).date().isoformat()},
      "starts_at", "A new seminar must start in the future."),
     ({"capacity": "0"}, "capacity", "Enter a number of seats from 1 to %(max)s."),
     ({"capacity": "-5"}, "capacity", "Enter a number of seats from 1 to %(max)s."),
@@ -234,8 +238,8 @@ def test_editing_below_the_confirmed_seats_or_over_a_newer_version_is_refused(ap
     token = csrf_token(client, path)
     data = {**_seminar_form(), "starts_at": jst_at(10, 14).strftime("%Y-%m-%dT%H:%M"),
             "ends_at": jst_at(10, 16).strftime("%Y-%m-%dT%H:%M"),
-            "signup_opens_at": jst_at(-1, 9).strftime("%Y-%m-%dT%H:%M"),
-            "signup_closes_at": jst_at(9, 17).strftime("%Y-%m-%dT%H:%M"), "seats_per_organisation": "2",
+            "signup_first_day": jst_at(-1).date().isoformat(),
+            "signup_last_day": jst_at(9).date().isoformat(), "seats_per_organisation": "2",
             "version": "1", "csrf_token": token}
     low = client.post(path, data={**data, "capacity": "2"})
     assert low.status_code == 200

@@ -19,8 +19,8 @@ def _seminar_form(**changes) -> dict:
             "description_ja": "省エネと再エネの進め方。", "description_en": "",
             "starts_at": jst_at(20, 14).strftime("%Y-%m-%dT%H:%M"), "ends_at": jst_at(20, 16).strftime("%Y-%m-%dT%H:%M"),
             "venue": "くまもと県民交流館パレア", "online_url": "", "capacity": "30", "seats_per_organisation": "2",
-            "signup_opens_at": jst_at(0, 9).strftime("%Y-%m-%dT%H:%M"),
-            "signup_closes_at": jst_at(19, 17).strftime("%Y-%m-%dT%H:%M"), "audience": "registrants", **changes}
+            "signup_first_day": jst_at(0).date().isoformat(),
+            "signup_last_day": jst_at(19).date().isoformat(), "audience": "registrants", **changes}
 
 
 def _count(app, model) -> int:
