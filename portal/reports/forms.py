@@ -58,5 +58,6 @@ class PeriodForm(PortalForm):
     fiscal_year = IntegerField(_l("Fiscal year"), validators=[
         InputRequired(message=_l("Enter the fiscal year, for example 2025.")),
         NumberRange(min=2019, max=2100, message=_l("Enter a fiscal year from %(min)s to %(max)s."))])
-    opens_on = DateField(_l("Opens on (JST)"), validators=[InputRequired(message=_l("Enter the opening day."))])
-    closes_on = DateField(_l("Closes on (JST)"), validators=[InputRequired(message=_l("Enter the closing day."))])
+    opens_on = DateField(_l("First day (JST)"), validators=[InputRequired(message=_l("Enter the opening day."))])
+    closes_on = DateField(_l("Last day (JST)"), validators=[InputRequired(message=_l("Enter the closing day."))],
+                          description=_l("Reports are accepted through the whole last day, until 23:59 JST."))

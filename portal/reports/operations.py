@@ -12,10 +12,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from portal.core import audit
+from portal.core import audit, deadlines
 from portal.core.db import utcnow
 from portal.core.extensions import db
-from portal.core.i18n import display_date
 from portal.core.links import external_url
 from portal.core.outbox import queue_mail
 from portal.registrations.models import Registration
@@ -38,7 +37,8 @@ class ReportError(ValueError):
 
 ERRORS = {
     "not_open_yet": _l("This reporting period opens on %(date)s: reports can be filed from then."),
-    "closed": _l("This reporting period closed on %(date)s: reports can no longer be filed or changed."),
+    "closed": _l("This reporting period is over: reports were accepted %(deadline)s. They can no longer be "
+                 "filed or changed."),
     "no_actions": _l("There are no key actions to report on: the registration has no approved application "
                      "in the portal."),
     "not_a_number": _l("Enter a number (for example 120 or 3.5): this indicator's baseline and target are numbers."),
@@ -84,9 +84,9 @@ class Entry:
 
 def _check_window(period: ReportPeriod, today: date) -> None:
     if today < period.opens_on:
-        raise ReportError("not_open_yet", date=display_date(period.opens_on))
+        raise ReportError("not_open_yet", date=deadlines.opening(period.opens_on))
     if today > period.closes_on:
-        raise ReportError("closed", date=display_date(period.closes_on))
+        raise ReportError("closed", deadline=deadlines.until(period.closes_on, sentence=True))
 
 
 def _lines(actions: list[dict], entries: list[Entry]) -> list[dict]:

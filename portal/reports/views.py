@@ -11,8 +11,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.applications.content import AREAS
+from portal.core import deadlines
+from portal.core.db import utcnow
 from portal.core.extensions import db
-from portal.core.i18n import display_date, today_jst
+from portal.core.i18n import today_jst
 from portal.core.permissions import access, may, require
 from portal.core.security import form_view
 from portal.registrations.models import Registration
@@ -56,21 +58,22 @@ def file(registration_id: int, period_id: int):
     """File the report for a period; filing again edits the one report."""
     registration = _registration(registration_id, "report.file")
     period = db.get_or_404(ReportPeriod, period_id)
-    today = today_jst()
+    now = utcnow()
+    today = deadlines.on_day(now)  # the period's days are days in Japan
     actions = queries.key_actions(registration.id)
     report = queries.report_for(period.id, registration.id)
     refusal = None
     if not period.is_open(today):
-        early = today < period.opens_on
-        refusal = operations.ReportError("not_open_yet" if early else "closed",
-                                         date=display_date(period.opens_on if early else period.closes_on))
+        refusal = (operations.ReportError("not_open_yet", date=deadlines.opening(period.opens_on))
+                   if today < period.opens_on
+                   else operations.ReportError("closed", deadline=deadlines.until(period.closes_on, sentence=True)))
     elif not actions:
         refusal = operations.ReportError("no_actions")
     form = report_form(actions, report)
     if refusal is None and form.validate_on_submit():
         try:
             report, created = operations.file_report(registration, period, form.entries(len(actions)), current_user,
-                                                     today)
+                                                     today, now)
         except operations.ReportError as error:
             db.session.rollback()
             position = error.details.pop("position", None)

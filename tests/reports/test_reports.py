@@ -85,7 +85,7 @@ def test_outside_the_period_is_refused_with_a_message(app, client, registrant):
     later = add_period(app, today.year + 1, today + timedelta(days=30), today + timedelta(days=60))
     login(client, registrant["user"])
     response = _file(client, registrant, closed)
-    assert response.status_code == 409 and "closed on" in response.get_data(as_text=True)
+    assert response.status_code == 409 and "reports were accepted until" in response.get_data(as_text=True)
     page = client.get(_file_url(registrant, later))
     assert page.status_code == 200 and "opens on" in page.get_data(as_text=True)
     assert _count(app, ProgressReport) == 0
