@@ -147,7 +147,9 @@ def report_form(commitments: list[dict], answers: list[dict] | None = None, form
             label = _l("Key action %(number)s: achieved?", number=actions)
         else:
             label = commitment["label"]
-        setattr(ReportForm, f"achieved_{commitment['id']}", RadioField(label, choices=choices, validators=[Optional()]))
+        # Required to submit (missing_items says so), not to save a draft.
+        setattr(ReportForm, f"achieved_{commitment['id']}", RadioField(label, choices=choices,
+                                                                      validators=[RequiredToSubmit(), Optional()]))
         if is_action(commitment):
             setattr(ReportForm, f"comment_{commitment['id']}", TextAreaField(
                 _l("Key action %(number)s: comment", number=actions),

@@ -95,11 +95,19 @@ def seed_demo():
             import_rows(historical_rows(total, in_city, number), number, decided_on)
 
     today = datetime.now(JST).date()
-    decided_number, open_number = 3, 4
+    decided_number, renewal_number, open_number = 3, 4, 5
     if db.session.scalar(select(Cohort).where(Cohort.number == decided_number)) is None:
         from portal.demo.registrations import seed_decided_cohort
 
         seed_decided_cohort(decided_number, DEMO_PASSWORD, today)
+    renewal_cohort = db.session.scalar(select(Cohort).where(Cohort.number == renewal_number))
+    if renewal_cohort is None:  # a renewal that reordered its key actions, decided last month
+        from portal.demo.renewal import seed_renewal
+        from portal.demo.reports import report_periods
+
+        seed_renewal(renewal_number, today, report_periods(today))
+    elif renewal_cohort.state != CohortState.DECIDED:
+        open_number = renewal_number  # demo data seeded before the renewal: its open cohort is 第4期
     if db.session.scalar(select(Cohort).where(Cohort.number == open_number)) is None:
         cohort = cohorts.plan_cohort(open_number, _jst(today - timedelta(days=10)), _jst(today + timedelta(days=21)),
                                      decision_planned_on=today + timedelta(days=60))

@@ -36,11 +36,25 @@ def _value(action: dict, step: int) -> str:
     return str(int(round(value)))
 
 
-def seed_reports(today: date) -> None:
+def report_periods(today: date) -> list[tuple[ReportPeriod, int]]:
+    """The demo's three reporting periods, each with how many years back it is (2, 1, 0)."""
     current_year = today.year if today.month >= 4 else today.year - 1
     opens = today - timedelta(days=10)
-    periods = [(_period(current_year - back, opens - timedelta(days=365 * back)), back) for back in (2, 1, 0)]
-    for period, back in periods:
+    return [(_period(current_year - back, opens - timedelta(days=365 * back)), back) for back in (2, 1, 0)]
+
+
+def file_demo_report(registration: Registration, period: ReportPeriod, back: int, owner) -> None:
+    """The registration's report in a period, filed five days after it opened: each key action in
+    force then, a value `3 - back` fifths of the way to its target."""
+    day = period.opens_on + timedelta(days=5)
+    entries = [operations.Entry(_value(action, 3 - back), STATUSES[(registration.id + position) % len(STATUSES)],
+                                "計画どおり進めています。" if back else None)
+               for position, action in enumerate(queries.key_actions(registration.id))]
+    operations.file_report(registration, period, entries, owner, day, now=_jst_noon(day))
+
+
+def seed_reports(today: date) -> None:
+    for period, back in report_periods(today):
         day = period.opens_on + timedelta(days=5)
         registrations = db.session.scalars(select(Registration).where(active_on(day)).order_by(Registration.number))
         for registration in registrations:
@@ -51,11 +65,6 @@ def seed_reports(today: date) -> None:
                 continue
             if queries.report_for(period.id, registration.id) is not None:
                 continue
-            actions = queries.key_actions(registration.id)
-            if not actions:
+            if not queries.key_actions(registration.id):
                 continue
-            entries = [operations.Entry(_value(action, 3 - back),
-                                        STATUSES[(registration.id + position) % len(STATUSES)],
-                                        "計画どおり進めています。" if back else None)
-                       for position, action in enumerate(actions)]
-            operations.file_report(registration, period, entries, owner, day, now=_jst_noon(day))
+            file_demo_report(registration, period, back, owner)

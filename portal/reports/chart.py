@@ -10,8 +10,8 @@ from markupsafe import Markup, escape
 from portal.kpi.chart import FONT_FAMILY, GRID, MUTED, TARGET, TEXT
 from portal.reports.queries import Trend, parse_number
 
-WIDTH, HEIGHT = 640, 280
-LEFT, RIGHT, TOP, BOTTOM = 64, 24, 24, 56
+WIDTH, HEIGHT = 640, 300
+LEFT, RIGHT, TOP, BOTTOM = 64, 24, 24, 76
 PLOT_W, PLOT_H = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 REPORTED = "#0017c1"
 BASELINE = "#4d4d4d"
@@ -73,7 +73,10 @@ def trend_chart(trend: Trend, id_prefix: str) -> Markup | None:
         anchor = "start" if i == 0 else "end" if i == len(points) - 1 else "middle"
         parts.append(f'<text x="{x(i):.1f}" y="{y(value) - 12:.1f}" text-anchor="{anchor}" font-weight="bold">'
                      f'{escape(_number(value))}</text>')
-        parts.append(f'<text x="{x(i):.1f}" y="{HEIGHT - BOTTOM + 24}" text-anchor="{anchor}" fill="{MUTED}">'
+        # The years on the first line, the baseline and the target below them: with several years
+        # reported, "2030 target" would otherwise run into the last year.
+        line = 44 if i in (0, len(points) - 1) else 24
+        parts.append(f'<text x="{x(i):.1f}" y="{HEIGHT - BOTTOM + line}" text-anchor="{anchor}" fill="{MUTED}">'
                      f'{escape(label)}</text>')
     if unit:
         unit_label = escape(_("Unit: %(unit)s", unit=unit))

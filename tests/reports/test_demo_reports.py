@@ -28,3 +28,47 @@ def test_seed_demo_has_two_years_of_reports_and_an_open_period(app, runner):
     with app.app_context():
         current = db.session.scalar(select(ReportPeriod).where(ReportPeriod.fiscal_year == years[2]))
         assert current.is_open(today_jst())
+
+
+def test_seed_demo_has_a_renewal_that_reordered_its_key_actions(app, runner):
+    """近見運輸株式会社 renewed in 第4期 with its actions reordered, one edited and one added: its
+    trend chart follows each action across the renewal, and the review page shows the report."""
+    import re
+
+    from portal.accounts.models import User
+    from portal.applications.models import Application, ApplicationKind
+    from portal.registrations.models import Registration
+    from portal.reports import queries
+    from support import login
+
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    with app.app_context():
+        owner = db.session.scalar(select(User).where(User.email == "demo13@example.jp"))
+        registration = db.session.scalar(select(Registration).where(
+            Registration.organisation_id == owner.organisation.id))
+        renewal = db.session.scalar(select(Application).where(
+            Application.registration_id == registration.id, Application.kind == ApplicationKind.RENEWAL))
+        assert (renewal.state, renewal.cohort.number) == ("approved", 4)
+        before = [a["key"] for a in db.session.scalar(select(Application).where(
+            Application.registration_id == registration.id, Application.kind == ApplicationKind.NEW)).content["actions"]]
+        after = [a["key"] for a in renewal.content["actions"]]
+        assert after[:3] != before and sorted(after[:3]) == sorted(before) and after[3] not in before
+        [missed] = [r for r in renewal.content["report"] if r["achieved"] is False]
+        assert missed["comment"]
+        owner_id, registration_id, renewal_id = owner.id, registration.id, renewal.id
+        reviewer_id = db.session.scalar(select(User.id).where(User.email == "reviewer@example.jp"))
+    with app.test_request_context():
+        trends = queries.trends(registration_id)
+        assert [t.key for t in trends] == after
+        assert [len(t.points) for t in trends] == [3, 3, 3, 1]  # two years before the renewal, one after
+
+    client = app.test_client()
+    login(client, owner_id)
+    page = client.get(f"/reports/registrations/{registration_id}").get_data(as_text=True)
+    assert re.findall(r'<article class="report-trend" id="(trend-\d)" data-action-key="(\w+)"', page) == [
+        (f"trend-{n}", key) for n, key in enumerate(after, 1)]
+    staff = app.test_client()
+    login(staff, reviewer_id)
+    review = staff.get(f"/staff/review/{renewal_id}").get_data(as_text=True)
+    assert 'id="summary-report"' in review and missed["comment"] in review
+    assert all(f'id="values-{key}"' in review for key in before)
