@@ -6,6 +6,11 @@ is data, not code: one JSON file per version under `checklists/`, chosen per coh
 later cohort can get revised items while earlier applications keep being read against the
 version they answered.
 
+From version 2 a basic item may say that it can be marked 「該当なし」 (not applicable), by
+which kinds of applicant, and whether a short reason is required — a sole proprietor with no
+employees cannot honestly tick the employment items. An allowed 該当なし counts as met for its
+basic item; it is never a challenge item. Version 1 has no such item, so it keeps its meaning.
+
 Pure Python on purpose: forms, operations, review screens, PDFs and tests all use it, and
 none of them should need an application or a database to know what the checklist says.
 """
@@ -13,7 +18,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -39,10 +44,23 @@ _ITEM_ID = {BASIC: re.compile(r"B[0-9]{2}"), CHALLENGE: re.compile(r"C[0-9]{2}")
 _CATEGORY_ID = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
 _TEXT_FIELDS = ("text_ja", "text_en", "explanation_ja", "explanation_en", "example_ja", "example_en")
-_ITEM_FIELDS = frozenset({"id", "category", "kind", "goals", *_TEXT_FIELDS})
+_ITEM_FIELDS = frozenset({"id", "category", "kind", "goals", "not_applicable", *_TEXT_FIELDS})
+_NOT_APPLICABLE_FIELDS = frozenset({"kinds", "reason_required", "when_ja", "when_en"})
 _CATEGORY_FIELDS = frozenset({"id", "name_ja", "name_en"})
 _TOP_FIELDS = frozenset({"version", "title_ja", "title_en", "rule", "categories", "items"})
 _GOALS = range(1, 18)
+
+# The kinds of applicant (OrganisationKind's values; this module stays free of the models, and
+# a test keeps the two the same).
+APPLICANT_KINDS: tuple[str, ...] = ("corporation", "group", "sole_proprietor")
+# A 該当なし reason is a short sentence, not an essay.
+REASON_MAX = 200
+
+# Why a 該当なし is refused (Refusal.code).
+NOT_THIS_ITEM = "item"  # the item cannot be marked not applicable at all
+NOT_THIS_KIND = "kind"  # it can, but not by this kind of applicant
+KIND_UNKNOWN = "no_kind"  # it can for some kinds, and the applicant's kind is not known (self-check)
+REASON_MISSING = "reason"  # a reason is required and none was given
 
 
 class UnknownChecklistVersion(ValueError):
@@ -62,6 +80,24 @@ class Category:
 
 
 @dataclass(frozen=True)
+class NotApplicableRule:
+    """When a basic item may be marked 「該当なし」: for which kinds of applicant, in what case
+    (`when_*`, shown beside the choice), and whether a short reason is required."""
+
+    kinds: tuple[str, ...]
+    reason_required: bool
+    when_ja: str
+    when_en: str
+
+    def when(self, locale: str) -> str:
+        return self.when_ja if is_japanese_locale(locale) else self.when_en
+
+    @property
+    def for_every_kind(self) -> bool:
+        return set(self.kinds) >= set(APPLICANT_KINDS)
+
+
+@dataclass(frozen=True)
 class ChecklistItem:
     """One statement an applicant ticks (basic) or chooses (challenge)."""
 
@@ -75,6 +111,7 @@ class ChecklistItem:
     example_ja: str
     example_en: str
     goals: tuple[int, ...]
+    not_applicable: NotApplicableRule | None = None
 
     def text(self, locale: str) -> str:
         return self.text_ja if is_japanese_locale(locale) else self.text_en
@@ -89,13 +126,29 @@ class ChecklistItem:
     def is_basic(self) -> bool:
         return self.kind == BASIC
 
+    def allows_not_applicable(self, applicant_kind: str | None) -> bool:
+        """True if this kind of applicant may mark the item 「該当なし」."""
+        rule = self.not_applicable
+        return rule is not None and applicant_kind in rule.kinds
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A 「該当なし」 the rule does not accept, and why (NOT_THIS_ITEM, NOT_THIS_KIND,
+    KIND_UNKNOWN or REASON_MISSING)."""
+
+    item: ChecklistItem
+    code: str
+
 
 @dataclass(frozen=True)
 class Evaluation:
     """How a set of answers measures up against the registration rule.
 
     `missing_basic` names the unmet basic items (in checklist order) so a form or a reviewer
-    can say exactly what is missing, not just that something is.
+    can say exactly what is missing, not just that something is. `not_applicable` are the basic
+    items marked 「該当なし」 that the rule accepts (counted in `basic_met`), with their reasons;
+    `refused` the 該当なし it does not accept (their items count as not met).
     """
 
     basic_met: int
@@ -104,6 +157,22 @@ class Evaluation:
     challenge_chosen: int
     challenge_minimum: int
     ok: bool
+    not_applicable: tuple[tuple[ChecklistItem, str], ...] = ()
+    refused: tuple[Refusal, ...] = ()
+
+    @property
+    def missing_unexplained(self) -> tuple[ChecklistItem, ...]:
+        """The unmet basic items other than those whose 該当なし was refused (the refusal says
+        more about those than "not met" does)."""
+        refused = {refusal.item.id for refusal in self.refused}
+        return tuple(item for item in self.missing_basic if item.id not in refused)
+
+    def reason_of(self, item_id: str) -> str | None:
+        """The reason given for an accepted 該当なし, or None if the item is not one."""
+        for item, reason in self.not_applicable:
+            if item.id == item_id:
+                return reason
+        return None
 
     @property
     def challenge_needed(self) -> int:
@@ -169,18 +238,43 @@ class Checklist:
             if item.category == category_id and (kind is None or item.kind == kind)
         )
 
-    def evaluate(self, met_basic: Iterable[str], chosen_challenge: Iterable[str]) -> Evaluation:
+    @property
+    def has_not_applicable(self) -> bool:
+        """True if any item of this version may be marked 「該当なし」 (from version 2)."""
+        return any(item.not_applicable is not None for item in self.items)
+
+    def evaluate(self, met_basic: Iterable[str], chosen_challenge: Iterable[str],
+                 not_applicable: Mapping[str, str] | None = None,
+                 applicant_kind: str | None = None) -> Evaluation:
         """Check answers against the rule: every basic item met and enough challenge items.
 
         Ids this version does not know, and ids of the other kind (a challenge item passed as
         met basic, or the reverse), are ignored rather than counted: answers come from a form
         or from an application saved against an older version, and neither may inflate a
         count. Repeated ids count once.
+
+        `not_applicable` maps item ids marked 「該当なし」 to their reasons. One the item allows
+        for `applicant_kind`, with a reason where one is required, counts as met for a basic
+        item; any other is refused (see Refusal) and its item stays unmet. A challenge item's
+        該当なし is always refused: it never counts as chosen. An item both met and marked
+        該当なし is met (the form refuses the pair before it is saved).
         """
         met = set(_ids(met_basic, "met_basic"))
         chosen = set(_ids(chosen_challenge, "chosen_challenge"))
+        marked = _reasons(not_applicable)
+        accepted: list[tuple[ChecklistItem, str]] = []
+        refused: list[Refusal] = []
+        for item in self.items:
+            if item.id not in marked or item.id in met:
+                continue
+            code = refusal_code(item, applicant_kind, marked[item.id])
+            if code is None:
+                accepted.append((item, marked[item.id].strip()))
+            else:
+                refused.append(Refusal(item, code))
+        excused = {item.id for item, _ in accepted}
         basic = self.basic
-        missing = tuple(item for item in basic if item.id not in met)
+        missing = tuple(item for item in basic if item.id not in met and item.id not in excused)
         challenge_chosen = sum(1 for item in self.challenge if item.id in chosen)
         return Evaluation(
             basic_met=len(basic) - len(missing),
@@ -188,8 +282,51 @@ class Checklist:
             missing_basic=missing,
             challenge_chosen=challenge_chosen,
             challenge_minimum=self.challenge_minimum,
-            ok=not missing and challenge_chosen >= self.challenge_minimum,
+            ok=not missing and not refused and challenge_chosen >= self.challenge_minimum,
+            not_applicable=tuple(accepted),
+            refused=tuple(refused),
         )
+
+    def evaluate_answers(self, answers: object, applicant_kind: str | None = None) -> Evaluation:
+        """`evaluate` on answers as an application stores them ({"basic": [...], "challenge":
+        [...], "not_applicable": {id: reason}}); anything of another shape counts as nothing."""
+        answers = answers if isinstance(answers, Mapping) else {}
+        return self.evaluate(_id_list(answers.get(BASIC)), _id_list(answers.get(CHALLENGE)),
+                             answers.get("not_applicable"), applicant_kind)
+
+    def carry_over(self, answers: object) -> dict[str, Any]:
+        """Answers given against another version, as answers to this one: the ids this version
+        has (of the same kind) are kept, with their 該当なし and reasons, and the answers say
+        this version. Version 2 has version 1's items, so a renewal keeps every answer."""
+        answers = answers if isinstance(answers, Mapping) else {}
+        basic = set(_id_list(answers.get(BASIC)))
+        challenge = set(_id_list(answers.get(CHALLENGE)))
+        reasons = _reasons(answers.get("not_applicable"))
+        carried: dict[str, Any] = {
+            "version": self.version,
+            BASIC: [item.id for item in self.basic if item.id in basic],
+            CHALLENGE: [item.id for item in self.challenge if item.id in challenge],
+        }
+        marked = {item.id: reasons[item.id] for item in self.basic
+                  if item.id in reasons and item.not_applicable is not None}
+        if marked:
+            carried["not_applicable"] = marked
+        return carried
+
+
+def refusal_code(item: ChecklistItem, applicant_kind: str | None, reason: str) -> str | None:
+    """Why a 「該当なし」 on `item` by `applicant_kind` with `reason` is refused, or None if the
+    rule accepts it. The one place the rule lives: evaluate and the forms both ask it."""
+    rule = item.not_applicable
+    if rule is None or not item.is_basic:
+        return NOT_THIS_ITEM
+    if applicant_kind is None:
+        return KIND_UNKNOWN
+    if applicant_kind not in rule.kinds:
+        return NOT_THIS_KIND
+    if rule.reason_required and not (reason or "").strip():
+        return REASON_MISSING
+    return None
 
 
 def _ids(values: Iterable[str], name: str) -> Iterable[str]:
@@ -199,12 +336,34 @@ def _ids(values: Iterable[str], name: str) -> Iterable[str]:
     return values
 
 
+def _id_list(values: object) -> list[str]:
+    """Stored ids as a list of strings; anything else (a string, a number, None) is no ids."""
+    if not isinstance(values, (list, tuple)):
+        return []
+    return [value for value in values if isinstance(value, str)]
+
+
+def _reasons(values: object) -> dict[str, str]:
+    """Stored 該当なし as {id: reason}; entries of another shape are dropped."""
+    if not isinstance(values, Mapping):
+        return {}
+    return {key: value for key, value in values.items() if isinstance(key, str) and isinstance(value, str)}
+
+
 # --- loading ---------------------------------------------------------------------------------
 
 
 def is_version(version: object) -> bool:
     """True if `version` has the shape of a checklist version ("1", "2", … up to 3 digits)."""
     return isinstance(version, str) and _VERSION.fullmatch(version) is not None
+
+
+def latest_version() -> str:
+    """The newest checklist version: what a cohort planned from now on gets by default."""
+    versions = available_versions()
+    if not versions:
+        raise UnknownChecklistVersion("no checklist version is installed")
+    return versions[-1]
 
 
 def available_versions() -> list[str]:
@@ -269,11 +428,20 @@ def _build(data: dict[str, Any]) -> Checklist:
                 category=i["category"],
                 kind=i["kind"],
                 goals=tuple(i["goals"]),
+                not_applicable=_rule(i.get("not_applicable")),
                 **{name: i[name] for name in _TEXT_FIELDS},
             )
             for i in data["items"]
         ),
     )
+
+
+def _rule(data: dict[str, Any] | None) -> NotApplicableRule | None:
+    if data is None:
+        return None
+    return NotApplicableRule(kinds=tuple(k for k in APPLICANT_KINDS if k in data["kinds"]),
+                             reason_required=data["reason_required"], when_ja=data["when_ja"],
+                             when_en=data["when_en"])
 
 
 # --- validation ------------------------------------------------------------------------------
@@ -369,6 +537,8 @@ def validate_checklist_data(data: Any) -> list[str]:
         for key in _TEXT_FIELDS:
             if not _is_text(item.get(key)):
                 problems.append(f"{where}: {key} is missing or empty")
+        if "not_applicable" in item:
+            problems.extend(f"{where}: {p}" for p in _not_applicable_problems(item["not_applicable"], kind))
         goals = item.get("goals")
         if not isinstance(goals, list) or not goals:
             problems.append(f"{where}: goals must be a non-empty list of goal numbers")
@@ -390,4 +560,28 @@ def validate_checklist_data(data: Any) -> list[str]:
         problems.append(
             f"rule.challenge_minimum is {minimum} but there are only {challenge_count} challenge items"
         )
+    return problems
+
+
+def _not_applicable_problems(rule: Any, kind: Any) -> list[str]:
+    """What is wrong with an item's `not_applicable` (which kinds of applicant may mark it
+    「該当なし」, whether a reason is required, and when — in both languages)."""
+    if kind == CHALLENGE:
+        # A challenge item is chosen or not: 該当なし would change nothing, so it is not offered.
+        return ["a challenge item cannot be marked not applicable"]
+    if not isinstance(rule, dict):
+        return ["not_applicable must be an object"]
+    problems = [f"not_applicable: unknown field {key!r}" for key in sorted(set(rule) - _NOT_APPLICABLE_FIELDS)]
+    kinds = rule.get("kinds")
+    if not isinstance(kinds, list) or not kinds:
+        problems.append("not_applicable.kinds must be a non-empty list of kinds of applicant")
+    elif any(k not in APPLICANT_KINDS for k in kinds):
+        problems.append(f"not_applicable.kinds must be among {', '.join(APPLICANT_KINDS)}")
+    elif len(set(kinds)) != len(kinds):
+        problems.append("not_applicable.kinds are repeated")
+    if not isinstance(rule.get("reason_required"), bool):
+        problems.append("not_applicable.reason_required must be true or false")
+    for key in ("when_ja", "when_en"):
+        if not _is_text(rule.get(key)):
+            problems.append(f"not_applicable.{key} is missing or empty")
     return problems

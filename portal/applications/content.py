@@ -7,7 +7,8 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from portal.applications.checklist import Checklist
+from portal.applications.checklist import REASON_MISSING, Checklist
+from portal.applications.not_applicable import refusal_text
 from portal.core import japanese
 from portal.core.forms import GOVERNMENT_NUMBER_MESSAGE
 
@@ -120,13 +121,17 @@ def missing_items(content: dict, profile: dict, checklist: Checklist, kind: str,
             found.append(Missing("actions", f"actions-{index}-goals",
                                  str(_l("Key action %(number)s: choose at least one goal.", number=number))))
 
-    answers = content.get("checklist") or {}
-    evaluation = checklist.evaluate(answers.get("basic") or [], answers.get("challenge") or [])
-    if evaluation.missing_basic:
+    # The applicant's kind decides which items may be 「該当なし」 (the profile step may change it
+    # after the checklist was saved: the refusal is then listed here).
+    evaluation = checklist.evaluate_answers(content.get("checklist") or {}, profile.get("kind"))
+    if evaluation.missing_unexplained:
         # One line for all of them (an empty checklist would otherwise list 25).
-        ids = [item.id for item in evaluation.missing_basic]
+        ids = [item.id for item in evaluation.missing_unexplained]
         found.append(Missing("checklist", f"basic_{ids[0]}", str(_l(
             "Every basic item must be met; not yet: %(ids)s.", ids=", ".join(ids)))))
+    for refusal in evaluation.refused:
+        anchor = f"na_reason_{refusal.item.id}" if refusal.code == REASON_MISSING else f"na_{refusal.item.id}"
+        found.append(Missing("checklist", anchor, refusal_text(refusal.item, refusal.code)))
     if evaluation.challenge_chosen < evaluation.challenge_minimum:
         found.append(Missing("checklist", "challenge", str(_l(
             "Choose at least %(minimum)s challenge items (%(chosen)s chosen).",

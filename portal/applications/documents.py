@@ -21,6 +21,7 @@ def application_copy(application, revision) -> io.BytesIO:
 def _data(application, revision) -> dict:
     content = revision.content
     checklist = load_checklist(content["checklist_version"])
+    evaluation = checklist.evaluate_answers(content.get("checklist"), content["profile"].get("kind"))
     data = {
         "application_id": application.id,
         "cohort": content["cohort"],
@@ -38,6 +39,9 @@ def _data(application, revision) -> dict:
         "basic": [(i.id, i.text_ja, i.id in content.get("checklist", {}).get("basic", [])) for i in checklist.basic],
         "challenge": [(i.id, i.text_ja) for i in checklist.challenge
                       if i.id in content.get("checklist", {}).get("challenge", [])],
+        # 「該当なし」 counts as met for a basic item; each is listed with its reason.
+        "basic_met": evaluation.basic_met,
+        "not_applicable": [(i.id, i.text_ja, reason) for i, reason in evaluation.not_applicable],
         "report": content.get("report", []),
         "commitments": {c["id"]: c["label"] for c in content.get("commitments", [])},
         "declarations": [(str(text), bool(content.get("declarations", {}).get(key)))

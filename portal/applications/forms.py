@@ -10,9 +10,12 @@ from wtforms import (BooleanField, FieldList, Form, FormField, HiddenField, Radi
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from portal.applications import not_applicable
+from portal.applications.checklist import KIND_UNKNOWN, REASON_MAX, REASON_MISSING, refusal_code
 from portal.applications.content import AREAS, DECLARATIONS
 from portal.core.forms import NumberField, PortalForm, RequiredToSubmit
 from portal.core.reference.sdgs import GOALS, TARGETS
+from portal.organisations.models import OrganisationKind
 
 MAX_ACTIONS = 30
 
@@ -81,27 +84,101 @@ def _target_order(target: str) -> tuple:
     return (int(goal), (0, int(part)) if part.isdigit() else (1, part))
 
 
-def checklist_form(checklist, answers: dict | None = None, formdata=None) -> PortalForm:
-    """A form with one checkbox per checklist item of the cohort's version."""
+def checklist_form(checklist, answers: dict | None = None, formdata=None, applicant_kind: str | None = None,
+                   ask_kind: bool = False) -> PortalForm:
+    """A form with one checkbox per checklist item of the cohort's version, and for each item a
+    「該当なし」 checkbox with its reason (a page shows those its checklist offers: see
+    `offered_not_applicable`). The 該当なし are checked against the rule for `applicant_kind`
+    (or, with `ask_kind`, the kind chosen on the form itself: the self-check asks it), each
+    refusal said on its item; a refused form is not saved."""
 
     class ChecklistForm(PortalForm):
-        pass
+        def validate(self, extra_validators=None) -> bool:
+            valid = super().validate(extra_validators)
+            kind = (self.applicant_kind.data or None) if ask_kind else applicant_kind
+            for item in checklist.items:
+                if not _not_applicable_ok(self, item, kind):
+                    valid = False
+            if ask_kind and kind is None and any(self[f"na_{item.id}"].data for item in checklist.items):
+                self.applicant_kind.errors = [*self.applicant_kind.errors, str(not_applicable.KIND_NEEDED)]
+            return valid
 
     for item in checklist.items:
         prefix = "basic" if item.is_basic else "challenge"
         setattr(ChecklistForm, f"{prefix}_{item.id}", BooleanField(item.id))
+        setattr(ChecklistForm, f"na_{item.id}", BooleanField(_l("Not applicable")))
+        setattr(ChecklistForm, f"na_reason_{item.id}", StringField(
+            _l("Why it does not apply"), render_kw={"maxlength": REASON_MAX, "autocomplete": "off"}))
+    if ask_kind:
+        ChecklistForm.applicant_kind = RadioField(
+            _l("Kind of organisation"), validators=[Optional()],
+            choices=[SelectChoice(kind.value, kind.title) for kind in OrganisationKind])
     answers = answers or {}
     data = {f"basic_{i}": True for i in answers.get("basic", [])}
     data.update({f"challenge_{i}": True for i in answers.get("challenge", [])})
+    for item_id, reason in (answers.get("not_applicable") or {}).items():
+        data[f"na_{item_id}"] = True
+        data[f"na_reason_{item_id}"] = reason
+    if ask_kind:
+        data["applicant_kind"] = answers.get("kind")
     return ChecklistForm(formdata=formdata, data=data)
 
 
+def _not_applicable_ok(form, item, kind: str | None) -> bool:
+    """Check one item's 該当なし on the form; a refusal goes on the item's 該当なし box or reason."""
+    marked, reason = form[f"na_{item.id}"], form[f"na_reason_{item.id}"]
+    if not marked.data:
+        return True
+    met = form[f"{'basic' if item.is_basic else 'challenge'}_{item.id}"]
+    if met.data:
+        marked.errors = [*marked.errors, not_applicable.both_text(item)]
+        return False
+    code = refusal_code(item, kind, reason.data or "")
+    if code == REASON_MISSING:
+        reason.errors = [*reason.errors, not_applicable.refusal_text(item, code)]
+        return False
+    if code == KIND_UNKNOWN:
+        return False  # said once, on the question of the kind
+    if code is not None:
+        marked.errors = [*marked.errors, not_applicable.refusal_text(item, code)]
+        return False
+    if len(reason.data or "") > REASON_MAX:
+        reason.errors = [*reason.errors, not_applicable.too_long_text(item)]
+        return False
+    return True
+
+
+def show_refusals(form, evaluation) -> None:
+    """Put the refusals of saved answers (the applicant's kind changed since, say) on their
+    items, as a refused save would: a page that only shows them is still told why."""
+    for refusal in evaluation.refused:
+        name = f"na_reason_{refusal.item.id}" if refusal.code == REASON_MISSING else f"na_{refusal.item.id}"
+        form[name].errors = [*form[name].errors, not_applicable.refusal_text(refusal.item, refusal.code)]
+
+
+def offered_not_applicable(form, checklist, applicant_kind: str | None = None, any_kind: bool = False) -> set[str]:
+    """The items whose 「該当なし」 choice a page shows: those the checklist allows for the
+    applicant's kind (or, with `any_kind`, for any kind: the self-check, where the kind is
+    chosen on the page), and any already marked or refused, so that it can be undone."""
+    offered = set()
+    for item in checklist.items:
+        allowed = item.not_applicable is not None if any_kind else item.allows_not_applicable(applicant_kind)
+        marked = form[f"na_{item.id}"]
+        if allowed or marked.data or marked.errors:
+            offered.add(item.id)
+    return offered
+
+
 def checklist_to_content(form, checklist) -> dict:
-    return {
+    content = {
         "version": checklist.version,
         "basic": [i.id for i in checklist.basic if form[f"basic_{i.id}"].data],
         "challenge": [i.id for i in checklist.challenge if form[f"challenge_{i.id}"].data],
     }
+    marked = {i.id: (form[f"na_reason_{i.id}"].data or "").strip() for i in checklist.items if form[f"na_{i.id}"].data}
+    if marked:  # (a version without 該当なし keeps the shape it always had)
+        content["not_applicable"] = marked
+    return content
 
 
 class DeclarationsForm(PortalForm):

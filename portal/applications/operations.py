@@ -218,7 +218,7 @@ def start_renewal(registration, cohort, user) -> Application:
     reported achieved or not."""
     from portal.applications.renewal import prefill
 
-    content = prefill(registration)
+    content = prefill(registration, cohort.checklist_version)
     return start_application(registration.organisation, cohort, user, kind=ApplicationKind.RENEWAL,
                              content=content, registration=registration)
 

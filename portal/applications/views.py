@@ -9,12 +9,13 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import SelectChoice
 
-from portal.applications import files, messages, operations
+from portal.applications import files, messages, not_applicable, operations
 from portal.applications.checklist import load_checklist
 from portal.applications.content import AREAS, DECLARATIONS, steps_for
 from portal.applications.forms import (ActionsForm, AttachmentForm, DeclarationsForm, PartnersForm,
                                        StartForm, SubmitForm, VisionForm, WithdrawForm, actions_to_content,
-                                       checklist_form, checklist_to_content, report_form, report_to_content)
+                                       checklist_form, checklist_to_content, offered_not_applicable, report_form,
+                                       report_to_content, show_refusals)
 from portal.applications.models import Application, ApplicationRevision, Attachment
 from portal.applications.workflow import EDITABLE
 from portal.cohorts.models import Cohort
@@ -176,10 +177,15 @@ def _remove_entry(field_list, index: int) -> None:
 
 def _checklist(application, editable):
     checklist = load_checklist(application.cohort.checklist_version)
+    kind = application.organisation.kind.value
     form = checklist_form(checklist, application.section("checklist"),
-                          formdata=request.form if request.method == "POST" else None)
-    return form, {"checklist": checklist, "save": lambda: operations.save_section(
-        application, "checklist", checklist_to_content(form, checklist), current_user)}
+                          formdata=request.form if request.method == "POST" else None, applicant_kind=kind)
+    if request.method == "GET":
+        show_refusals(form, checklist.evaluate_answers(application.section("checklist"), kind))
+    return form, {"checklist": checklist, "applicant_kind": kind,
+                  "offered": lambda: offered_not_applicable(form, checklist, kind),
+                  "save": lambda: operations.save_section(
+                      application, "checklist", checklist_to_content(form, checklist), current_user)}
 
 
 def _report(application, editable):
@@ -238,7 +244,8 @@ def _confirm(application, editable):
 
     return None, {"missing": operations.missing(application), "checklist": checklist, "areas": AREAS,
                   "renewal": renewal_report(application, application.content or {}),
-                  "declarations": DECLARATIONS, "institutions": institutions, "submit_form": SubmitForm()}
+                  "declarations": DECLARATIONS, "institutions": institutions, "submit_form": SubmitForm(),
+                  "applicant_kind": application.organisation.kind.value}
 
 
 STEP_HANDLERS = {
@@ -388,3 +395,15 @@ def renew(registration_id: int):
             return redirect(url_for("applications.step", application_id=application.id, step="report"))
     return render_template("applications/start.html", form=form, cohorts=cohorts, renewal=registration), \
         form.status_code
+
+
+@bp.app_template_global("not_applicable_hint")
+def not_applicable_hint(item, with_kinds: bool = True) -> str:
+    """When a checklist item may be 「該当なし」 (templates/macros/checklist.html)."""
+    return not_applicable.hint(item, with_kinds)
+
+
+@bp.app_template_global("not_applicable_refusal")
+def not_applicable_refusal(refusal) -> str:
+    """Why a 該当なし is not accepted, naming its item."""
+    return not_applicable.refusal_text(refusal.item, refusal.code)

@@ -25,13 +25,19 @@ def plan_cohort(
     number: int,
     opens_at: datetime,
     closes_at: datetime,
-    checklist_version: str = "1",
+    checklist_version: str | None = None,
     decision_planned_on: date | None = None,
     actor=None,
 ) -> Cohort:
-    """Create cohort `number` in state planned, with its JST application window (stored UTC)."""
+    """Create cohort `number` in state planned, with its JST application window (stored UTC) and
+    its checklist version (by default the newest: a cohort planned now answers today's checklist,
+    while earlier cohorts keep the version they were planned with)."""
     if closes_at <= opens_at:
         raise CohortError("the window must close after it opens")
+    if checklist_version is None:
+        from portal.applications.checklist import latest_version
+
+        checklist_version = latest_version()
     cohort = Cohort(
         number=number,
         opens_at=opens_at,

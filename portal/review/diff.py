@@ -58,6 +58,12 @@ def set_diff(before, after, describe=str, separator: str = ", ") -> tuple[Markup
     return joiner.join(old) or Markup("—"), joiner.join(new) or Markup("—")
 
 
+def _marked(answers: dict) -> dict[str, str]:
+    """The checklist's 「該当なし」 as {item id: reason} (a version without them: none)."""
+    marked = answers.get("not_applicable")
+    return {k: v for k, v in marked.items() if isinstance(v, str)} if isinstance(marked, dict) else {}
+
+
 def _plain(value) -> str:
     if value is None or value == "" or value == []:
         return "—"
@@ -140,6 +146,15 @@ def revision_diff(old: dict, new: dict, checklist, locale: str) -> list[SectionD
         a, b = sorted(old_list.get(kind) or []), sorted(new_list.get(kind) or [])
         if a != b:
             answers.changes.append(Change(str(label), *set_diff(a, b, item, Markup("<br>")), long=True))
+    # 「該当なし」: which items, and each reason that changed.
+    old_na, new_na = _marked(old_list), _marked(new_list)
+    if sorted(old_na) != sorted(new_na):
+        answers.changes.append(Change(str(_l("Marked “not applicable”")),
+                                      *set_diff(sorted(old_na), sorted(new_na), item, Markup("<br>")), long=True))
+    for identifier in sorted(set(old_na) & set(new_na)):
+        if old_na[identifier] != new_na[identifier]:
+            answers.changes.append(Change(str(_l("%(item)s: reason for “not applicable”", item=identifier)),
+                                          *text_diff(old_na[identifier], new_na[identifier]), long=True))
     sections.append(answers)
 
     declared = SectionDiff(str(_l("Declarations")), "declarations")

@@ -206,6 +206,7 @@ def _render(application: Application, status: int = 200, **forms):
     return render_template(
         "review/show.html", application=application, revision=revision, previous=previous, c=content,
         checklist=checklist, areas=AREAS, steps=steps, declarations=DECLARATIONS,
+        applicant_kind=(content.get("profile") or {}).get("kind") or application.organisation.kind.value,
         changes=revision_diff(previous.content, content, checklist, locale) if previous else [],
         history=history, registrations=registrations, events=staff_timeline(application), reviewer=reviewer,
         renewal=renewal_report(application, content),

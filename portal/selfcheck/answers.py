@@ -1,6 +1,7 @@
 """The visitor's self-check answers, kept in the Flask session only (no account, no database).
 
-The session holds nothing but the checklist version and two lists of item ids. Every read
+The session holds nothing but the checklist version, two lists of item ids and, from version
+2, the kind of organisation and the items marked 「該当なし」 with their reasons. Every read
 checks them against the checklist: the session is signed, but an old cookie (an earlier
 checklist version) or a hand-made one must be cleaned, never trusted or crashed on.
 """
@@ -11,29 +12,37 @@ from dataclasses import dataclass, field
 from flask import flash, session
 from flask_babel import gettext as _
 
-from portal.applications.checklist import BASIC, CHALLENGE, Checklist, available_versions, load_checklist
+from portal.applications.checklist import (APPLICANT_KINDS, BASIC, CHALLENGE, REASON_MAX, Checklist,
+                                           latest_version, load_checklist)
 
 SESSION_KEY = "selfcheck"
 
 
 @dataclass
 class Answers:
-    """The ticked basic items and chosen challenge items, as sets of ids of one version."""
+    """The ticked basic items and chosen challenge items, as sets of ids of one version; the
+    kind of organisation (which decides what may be 「該当なし」) and the 該当なし with reasons."""
 
     version: str
     basic: set[str] = field(default_factory=set)
     challenge: set[str] = field(default_factory=set)
+    kind: str | None = None
+    not_applicable: dict[str, str] = field(default_factory=dict)
 
     def of(self, kind: str) -> set[str]:
         return self.basic if kind == BASIC else self.challenge
 
     def evaluate(self, checklist: Checklist):
-        return checklist.evaluate(self.basic, self.challenge)
+        return checklist.evaluate(self.basic, self.challenge, self.not_applicable, self.kind)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.basic or self.challenge or self.not_applicable)
 
 
 def current_checklist() -> Checklist:
     """The newest checklist version: the one a new cohort gets by default."""
-    return load_checklist(available_versions()[-1])
+    return load_checklist(latest_version())
 
 
 def load(checklist: Checklist) -> Answers:
@@ -63,6 +72,21 @@ def load(checklist: Checklist) -> Answers:
         if len(kept) != len(values):
             cleaned = False
         answers.of(kind).update(kept)
+    kind = raw.get("kind")
+    if kind in APPLICANT_KINDS:
+        answers.kind = kind
+    elif kind is not None:
+        cleaned = False
+    marked = raw.get("not_applicable", {})
+    if isinstance(marked, dict):
+        # Only items of this version that may be 該当なし at all, with a reason the form accepts.
+        allowed = {item.id for item in checklist.basic if item.not_applicable is not None}
+        answers.not_applicable = {key: value for key, value in marked.items()
+                                  if key in allowed and isinstance(value, str) and len(value) <= REASON_MAX}
+        if len(answers.not_applicable) != len(marked):
+            cleaned = False
+    else:
+        cleaned = False
     if not cleaned:
         store(answers)
         flash(_("Some of your saved self-check answers could not be read and were removed. Please check your "
@@ -71,9 +95,14 @@ def load(checklist: Checklist) -> Answers:
 
 
 def store(answers: Answers) -> None:
-    """Write the answers to the session: the version and sorted lists of ids, nothing else."""
-    session[SESSION_KEY] = {"version": answers.version, BASIC: sorted(answers.basic),
-                            CHALLENGE: sorted(answers.challenge)}
+    """Write the answers to the session: the version and sorted lists of ids, and the kind and
+    the 該当なし when there are any, nothing else."""
+    stored = {"version": answers.version, BASIC: sorted(answers.basic), CHALLENGE: sorted(answers.challenge)}
+    if answers.kind:
+        stored["kind"] = answers.kind
+    if answers.not_applicable:
+        stored["not_applicable"] = dict(sorted(answers.not_applicable.items()))
+    session[SESSION_KEY] = stored
 
 
 def clear() -> None:
@@ -97,15 +126,21 @@ def carry_into(application, user) -> bool:
     if not isinstance(raw, dict) or raw.get("version") != application.cohort.checklist_version:
         return False
     answers = load(load_checklist(application.cohort.checklist_version))
-    if not answers.basic and not answers.challenge:
+    if answers.empty:
         clear()
         return False
     checklist = load_checklist(answers.version)
-    operations.save_section(application, "checklist", {  # the shape checklist_to_content gives
+    carried = {  # the shape checklist_to_content gives
         "version": answers.version,
         BASIC: [item.id for item in checklist.basic if item.id in answers.basic],
         CHALLENGE: [item.id for item in checklist.challenge if item.id in answers.challenge],
-    }, user)
+    }
+    # The 該当なし go along as answered; if the organisation is of another kind than the one
+    # chosen in the self-check, the checklist step and the confirmation page say which are refused.
+    marked = {item.id: answers.not_applicable[item.id] for item in checklist.basic if item.id in answers.not_applicable}
+    if marked:
+        carried["not_applicable"] = marked
+    operations.save_section(application, "checklist", carried, user)
     clear()
     flash(_("Your self-check answers have been copied into the checklist step of this application. Please "
             "check them there."), "info")

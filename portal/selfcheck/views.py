@@ -9,7 +9,7 @@ from flask import Blueprint, abort, redirect, render_template, request, send_fil
 from flask_babel import lazy_gettext as _l
 
 from portal.applications.checklist import BASIC, CHALLENGE, Category, Checklist
-from portal.applications.forms import checklist_form
+from portal.applications.forms import checklist_form, offered_not_applicable
 from portal.core.i18n import current_locale
 from portal.core.permissions import public
 from portal.core.security import form_view
@@ -32,6 +32,10 @@ class Page:
     def items(self, checklist: Checklist):
         return tuple(item for category in self.categories for item in checklist.items_in(category.id, self.kind))
 
+    def asks_kind(self, checklist: Checklist) -> bool:
+        """A page with items that may be 「該当なし」 asks the kind of organisation (it decides which)."""
+        return any(item.not_applicable is not None for item in self.items(checklist))
+
 
 def pages(checklist: Checklist) -> tuple[Page, ...]:
     """Basic items first, then challenge items, each split into two pages of categories so a
@@ -51,7 +55,8 @@ def _counts(checklist: Checklist, answers, page: Page | None = None) -> dict:
               "challenge_elsewhere": evaluation.challenge_chosen}
     if page is not None:
         on_page = {item.id for item in page.items(checklist)}
-        counts["basic_elsewhere"] = len(answers.basic - on_page)
+        met = {item.id for item in checklist.basic} - {item.id for item in evaluation.missing_basic}
+        counts["basic_elsewhere"] = len(met - on_page)  # an accepted 該当なし counts as met
         counts["challenge_elsewhere"] = len(answers.challenge - on_page)
     return counts
 
@@ -62,7 +67,7 @@ def index():
     checklist = session_answers.current_checklist()
     answers = session_answers.load(checklist)
     return render_template("selfcheck/index.html", checklist=checklist, pages=pages(checklist),
-                           started=bool(answers.basic or answers.challenge), kind_titles=KIND_TITLES,
+                           started=not answers.empty, kind_titles=KIND_TITLES,
                            **_counts(checklist, answers))
 
 
@@ -76,8 +81,10 @@ def page(number: int):
         abort(404)
     this = all_pages[number - 1]
     answers = session_answers.load(checklist)
-    form = checklist_form(checklist, {BASIC: sorted(answers.basic), CHALLENGE: sorted(answers.challenge)},
-                          formdata=request.form if request.method == "POST" else None)
+    asks_kind = this.asks_kind(checklist)
+    form = checklist_form(checklist, {BASIC: sorted(answers.basic), CHALLENGE: sorted(answers.challenge),
+                                      "not_applicable": answers.not_applicable, "kind": answers.kind},
+                          formdata=request.form if request.method == "POST" else None, ask_kind=True)
     if request.method == "POST" and form.validate_on_submit():
         # Only this page's boxes were on the form: replace their answers, keep the others'.
         for item in this.items(checklist):
@@ -86,14 +93,23 @@ def page(number: int):
                 chosen.add(item.id)
             else:
                 chosen.discard(item.id)
+            if form[f"na_{item.id}"].data:
+                answers.not_applicable[item.id] = form[f"na_reason_{item.id}"].data or ""
+            else:
+                answers.not_applicable.pop(item.id, None)
+        if asks_kind:
+            answers.kind = form.applicant_kind.data or None
         session_answers.store(answers)
         if request.form.get("go") == "back":
             return redirect(url_for("selfcheck.page", number=number - 1) if number > 1 else url_for("selfcheck.index"))
         if number < len(all_pages):
             return redirect(url_for("selfcheck.page", number=number + 1))
         return redirect(url_for("selfcheck.result"))
+    on_page = {item.id for item in this.items(checklist)}
     return render_template("selfcheck/page.html", checklist=checklist, page=this, pages=all_pages, form=form,
-                           kind_titles=KIND_TITLES, **_counts(checklist, answers, this)), form.status_code
+                           kind_titles=KIND_TITLES, asks_kind=asks_kind,
+                           offered=offered_not_applicable(form, checklist, any_kind=True) & on_page,
+                           **_counts(checklist, answers, this)), form.status_code
 
 
 def _result_data(checklist: Checklist, answers) -> dict:
@@ -101,7 +117,7 @@ def _result_data(checklist: Checklist, answers) -> dict:
     chosen = [item for item in checklist.challenge if item.id in answers.challenge]
     page_of = {item.id: p.number for p in pages(checklist) for item in p.items(checklist)}
     return {"checklist": checklist, "evaluation": evaluation, "chosen": chosen, "page_of": page_of,
-            "locale": current_locale()}
+            "kind": answers.kind, "locale": current_locale()}
 
 
 @bp.get("/result")

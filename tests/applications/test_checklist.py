@@ -12,9 +12,15 @@ import pytest
 
 from portal.applications import checklist as checklist_module
 from portal.applications.checklist import (
+    APPLICANT_KINDS,
+    KIND_UNKNOWN,
+    NOT_THIS_ITEM,
+    NOT_THIS_KIND,
+    REASON_MISSING,
     Checklist,
     UnknownChecklistVersion,
     available_versions,
+    latest_version,
     load_checklist,
     validate_checklist_data,
 )
@@ -200,7 +206,7 @@ def test_load_is_cached_and_versions_are_listed():
 
 @pytest.mark.parametrize(
     "version",
-    ["2", "999", "../x", "../../etc/passwd", "1/../1", "v1", "1.json", "1\n", " 1", "", "1234", "１", "٣", None, 1],
+    ["98", "999", "../x", "../../etc/passwd", "1/../1", "v1", "1.json", "1\n", " 1", "", "1234", "１", "٣", None, 1],
 )
 def test_unknown_or_malformed_versions_raise(version):
     with pytest.raises(UnknownChecklistVersion):
@@ -276,3 +282,179 @@ def test_validation_survives_nonsense():
     assert validate_checklist_data([]) == ["the checklist must be a JSON object"]
     problems = validate_checklist_data({"items": [1, {"category": ["x"]}], "categories": "x"})
     assert problems  # reported, not raised
+
+
+# --- version 2: 「該当なし」 ----------------------------------------------------------------------
+
+V2_FILE = Path(checklist_module.__file__).parent / "checklists" / "v2.json"
+EMPLOYMENT = ["B06", "B07", "B08", "B09", "B10"]
+# Which kinds of applicant may mark which basic item 該当なし (the prefecture's decision, item by item).
+V2_NOT_APPLICABLE = {
+    "B06": ("group", "sole_proprietor"),  # working hours: only where no one is employed
+    "B07": ("sole_proprietor",),  # workplace safety: a group's volunteers still need it
+    "B08": ("sole_proprietor",),  # harassment: a group's members still need a policy
+    "B09": ("group", "sole_proprietor"),  # fair hiring and pay
+    "B10": ("group", "sole_proprietor"),  # childcare and nursing-care leave
+    "B14": ("corporation", "group", "sole_proprietor"),  # chemicals and oils: none kept
+    "B19": ("corporation", "group", "sole_proprietor"),  # product recalls: services only
+}
+
+
+@pytest.fixture(scope="module")
+def v2() -> Checklist:
+    return load_checklist("2")
+
+
+@pytest.fixture()
+def v2_data() -> dict:
+    return json.loads(V2_FILE.read_text(encoding="utf-8"))
+
+
+def test_v2_has_the_items_and_texts_of_v1(v1, v2):
+    assert v2.version == "2" and "第2版" in v2.title_ja and v2.challenge_minimum == v1.challenge_minimum
+    assert v2.categories == v1.categories
+    assert [(i.id, i.category, i.kind, i.goals) for i in v2.items] == [(i.id, i.category, i.kind, i.goals) for i in v1.items]
+    for old, new in zip(v1.items, v2.items):
+        for locale in ("ja", "en"):
+            assert (new.text(locale), new.explanation(locale), new.example(locale)) == \
+                   (old.text(locale), old.explanation(locale), old.example(locale)), new.id
+    assert not v1.has_not_applicable and v2.has_not_applicable
+    assert all(item.not_applicable is None for item in v1.items)
+
+
+def test_v2_says_item_by_item_who_may_mark_it_not_applicable(v2):
+    assert {i.id: i.not_applicable.kinds for i in v2.items if i.not_applicable} == V2_NOT_APPLICABLE
+    for item in v2.items:
+        rule = item.not_applicable
+        if rule is None:
+            continue
+        assert item.is_basic and rule.reason_required, item.id
+        assert rule.when("ja").endswith("場合") and rule.when("en").startswith("when "), item.id
+    # Fair dealing, compliance, organised crime and bribery never; nor any challenge item.
+    for item_id in ("B01", "B02", "B03", "B04", "B05"):
+        assert v2.item(item_id).not_applicable is None
+        assert not any(v2.item(item_id).allows_not_applicable(kind) for kind in APPLICANT_KINDS)
+    assert all(item.not_applicable is None for item in v2.challenge)
+    assert all("従業員" in v2.item(i).not_applicable.when_ja for i in EMPLOYMENT)
+    assert v2.item("B06").allows_not_applicable("sole_proprietor")
+    assert not v2.item("B06").allows_not_applicable("corporation")
+    assert not v2.item("B06").allows_not_applicable(None)
+
+
+def test_v2_file_is_valid_and_human_readable(v2_data):
+    assert validate_checklist_data(v2_data) == []
+    raw = V2_FILE.read_text(encoding="utf-8")
+    assert "該当" not in json.loads(raw)["items"][0]["text_ja"] and '\n  "items": [' in raw
+    assert "雇用していない場合" in raw  # not \\u-escaped
+
+
+def test_the_kinds_of_applicant_are_the_organisation_kinds():
+    from portal.organisations.models import OrganisationKind
+
+    assert set(APPLICANT_KINDS) == {kind.value for kind in OrganisationKind}
+
+
+def test_new_cohorts_default_to_the_newest_version():
+    assert latest_version() == available_versions()[-1] == "2"
+
+
+def _everything_but(checklist, *item_ids) -> list[str]:
+    return [item.id for item in checklist.basic if item.id not in item_ids]
+
+
+def test_an_allowed_not_applicable_counts_as_met(v2):
+    reasons = {item_id: "従業員を雇用していないため。" for item_id in EMPLOYMENT}
+    result = v2.evaluate(_everything_but(v2, *EMPLOYMENT), ["C01", "C02", "C03", "C04", "C05"], reasons,
+                         "sole_proprietor")
+    assert result.ok and result.basic_met == 25 and not result.missing_basic and not result.refused
+    assert [(item.id, reason) for item, reason in result.not_applicable] == list(reasons.items())
+    assert result.reason_of("B06") == "従業員を雇用していないため。" and result.reason_of("B01") is None
+
+
+def test_not_applicable_never_counts_as_a_challenge_item(v2):
+    result = v2.evaluate(_everything_but(v2), ["C01", "C02", "C03", "C04"], {"C05": "対象外"}, "sole_proprietor")
+    assert not result.ok and result.challenge_chosen == 4 and result.challenge_needed == 1
+    assert [(r.item.id, r.code) for r in result.refused] == [("C05", NOT_THIS_ITEM)]
+    assert not result.not_applicable
+
+
+@pytest.mark.parametrize(("item_id", "kind", "reason", "code"), [
+    ("B01", "sole_proprietor", "理由", NOT_THIS_ITEM),  # compliance: never
+    ("B04", "group", "理由", NOT_THIS_ITEM),  # fair dealing with suppliers: never
+    ("B06", "corporation", "理由", NOT_THIS_KIND),
+    ("B07", "group", "理由", NOT_THIS_KIND),
+    ("B06", None, "理由", KIND_UNKNOWN),
+    ("B06", "sole_proprietor", "", REASON_MISSING),
+    ("B14", "corporation", "  \n", REASON_MISSING),
+])
+def test_a_not_applicable_the_rule_does_not_allow_is_refused_and_the_item_stays_unmet(v2, item_id, kind, reason, code):
+    result = v2.evaluate(_everything_but(v2, item_id), ["C01", "C02", "C03", "C04", "C05"], {item_id: reason}, kind)
+    assert not result.ok and [item.id for item in result.missing_basic] == [item_id]
+    assert [(r.item.id, r.code) for r in result.refused] == [(item_id, code)]
+    assert result.missing_unexplained == ()  # the refusal says it better than "not met"
+
+
+def test_version_1_refuses_every_not_applicable_and_keeps_its_counts(v1):
+    answers = {"basic": _everything_but(v1, "B06"), "challenge": ["C01", "C02", "C03", "C04", "C05"]}
+    plain = v1.evaluate_answers(answers, "sole_proprietor")
+    assert (plain.basic_met, plain.ok) == (24, False)
+    marked = v1.evaluate_answers({**answers, "not_applicable": {"B06": "従業員なし"}}, "sole_proprietor")
+    assert (marked.basic_met, marked.ok) == (24, False)
+    assert [(r.item.id, r.code) for r in marked.refused] == [("B06", NOT_THIS_ITEM)]
+
+
+def test_met_and_not_applicable_together_count_once_as_met(v2):
+    result = v2.evaluate(_everything_but(v2), ["C01", "C02", "C03", "C04", "C05"], {"B06": "理由"}, "sole_proprietor")
+    assert result.ok and result.basic_met == 25 and not result.not_applicable and not result.refused
+
+
+@pytest.mark.parametrize("answers", [None, "B01", [], {"basic": "B01"}, {"basic": [1, None], "not_applicable": ["B06"]},
+                                     {"not_applicable": {"B06": 3, 7: "x"}}])
+def test_stored_answers_of_any_shape_are_read_without_failing(v2, answers):
+    result = v2.evaluate_answers(answers, "sole_proprietor")
+    assert result.basic_met == 0 and not result.ok and not result.not_applicable
+
+
+def test_carry_over_reads_version_1_answers_as_version_2(v1, v2):
+    answers = {"version": "1", "basic": _everything_but(v1, "B25") + ["C01", "X"], "challenge": ["C01", "C02", "B02"]}
+    carried = v2.carry_over(answers)
+    assert carried == {"version": "2", "basic": _everything_but(v1, "B25"), "challenge": ["C01", "C02"]}
+    kept = v2.carry_over({"basic": [], "challenge": [], "not_applicable": {"B06": "理由", "B01": "x", "C01": "y"}})
+    assert kept["not_applicable"] == {"B06": "理由"}  # only items that may be 該当なし at all
+    assert "not_applicable" not in v1.carry_over(kept)  # back to a version without it: dropped
+
+
+def _item(data: dict, item_id: str) -> dict:
+    return next(item for item in data["items"] if item["id"] == item_id)
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda d: _item(d, "B06").__setitem__("not_applicable", "yes"), "not_applicable must be an object"),
+        (lambda d: _item(d, "B06")["not_applicable"].__setitem__("kinds", []), "kinds must be a non-empty list"),
+        (lambda d: _item(d, "B06")["not_applicable"].__setitem__("kinds", ["government"]), "kinds must be among"),
+        (lambda d: _item(d, "B06")["not_applicable"].__setitem__("kinds", ["group", "group"]), "kinds are repeated"),
+        (lambda d: _item(d, "B06")["not_applicable"].__setitem__("reason_required", "yes"), "reason_required must be"),
+        (lambda d: _item(d, "B06")["not_applicable"].pop("when_en"), "when_en is missing or empty"),
+        (lambda d: _item(d, "B06")["not_applicable"].__setitem__("why", "typo"), "unknown field 'why'"),
+        (lambda d: _item(d, "C06").__setitem__("not_applicable", copy.deepcopy(_item(d, "B06")["not_applicable"])),
+         "(C06): a challenge item cannot be marked not applicable"),
+    ],
+)
+def test_validation_checks_the_not_applicable_rules(v2_data, change, expected):
+    change(v2_data)
+    problems = validate_checklist_data(v2_data)
+    assert any(expected in p for p in problems), problems
+
+
+def test_a_rule_without_a_required_reason_accepts_a_blank_one(tmp_path, monkeypatch, v2_data):
+    v2_data["version"] = "3"
+    _item(v2_data, "B06")["not_applicable"]["reason_required"] = False
+    (tmp_path / "v3.json").write_text(json.dumps(v2_data, ensure_ascii=False), encoding="utf-8")
+    monkeypatch.setattr(checklist_module, "CHECKLIST_DIR", tmp_path)
+    v3 = load_checklist("3")
+    result = v3.evaluate(_everything_but(v3, "B06", "B07"), ["C01", "C02", "C03", "C04", "C05"],
+                         {"B06": "", "B07": ""}, "sole_proprietor")
+    assert [(item.id, reason) for item, reason in result.not_applicable] == [("B06", "")]
+    assert [(r.item.id, r.code) for r in result.refused] == [("B07", REASON_MISSING)]

@@ -12,9 +12,11 @@ import pytest
 from pages import structure_problems
 from support import csrf_token, login, require_or_skip
 
-from portal.applications.checklist import load_checklist
+from portal.applications.checklist import latest_version, load_checklist
 
-CHECKLIST = load_checklist("1")
+# The self-check always offers the newest version (the one new cohorts answer).
+CHECKLIST = load_checklist(latest_version())
+VERSION = CHECKLIST.version
 BASIC = [item.id for item in CHECKLIST.basic]
 CHALLENGE = [item.id for item in CHECKLIST.challenge]
 
@@ -60,7 +62,7 @@ def test_each_item_shows_its_explanation_and_example(client):
 def test_the_counts_follow_the_answers_and_the_result_names_what_is_missing(client):
     answer_every_page(client, basic=BASIC[:-2], challenge=CHALLENGE[:3])
     with client.session_transaction() as session:
-        assert session["selfcheck"] == {"version": "1", "basic": BASIC[:-2], "challenge": CHALLENGE[:3]}
+        assert session["selfcheck"] == {"version": VERSION, "basic": BASIC[:-2], "challenge": CHALLENGE[:3]}
     html = client.get("/self-check/result", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "would not yet meet" in html
     assert f'data-count="basic">{len(BASIC) - 2}<' in html
@@ -95,9 +97,13 @@ def test_back_keeps_the_page_and_unticking_removes(client):
 
 
 @pytest.mark.parametrize("stored", [
-    {"version": "1", "basic": ["B01", "B99", "../etc"], "challenge": ["C01"]},  # unknown ids
-    {"version": "1", "basic": ["B01", "C02"], "challenge": ["C01", "B03"]},  # ids of the other kind
-    {"version": "1", "basic": ["B01", 7, None, ["B02"]], "challenge": ["C01"]},  # wrong types
+    {"version": VERSION, "basic": ["B01", "B99", "../etc"], "challenge": ["C01"]},  # unknown ids
+    {"version": VERSION, "basic": ["B01", "C02"], "challenge": ["C01", "B03"]},  # ids of the other kind
+    {"version": VERSION, "basic": ["B01", 7, None, ["B02"]], "challenge": ["C01"]},  # wrong types
+    {"version": VERSION, "basic": ["B01"], "challenge": ["C01"], "kind": "government"},  # no such kind
+    # 該当なし on an item that never allows it, on an unknown item, with a reason not a string
+    {"version": VERSION, "basic": ["B01"], "challenge": ["C01"], "not_applicable": {"B02": "x", "B99": "x", "B06": 3}},
+    {"version": VERSION, "basic": ["B01"], "challenge": ["C01"], "not_applicable": ["B06"]},
 ])
 def test_a_tampered_session_is_cleaned_with_a_message(client, stored):
     with client.session_transaction() as session:
@@ -106,13 +112,13 @@ def test_a_tampered_session_is_cleaned_with_a_message(client, stored):
     assert response.status_code == 200
     assert "could not be read and were removed" in response.get_data(as_text=True)
     with client.session_transaction() as session:
-        assert session["selfcheck"] == {"version": "1", "basic": ["B01"], "challenge": ["C01"]}
+        assert session["selfcheck"] == {"version": VERSION, "basic": ["B01"], "challenge": ["C01"]}
 
 
 @pytest.mark.parametrize("stored", [
     {"version": "99", "basic": ["B01"], "challenge": []},
     {"version": 1, "basic": ["B01"], "challenge": []},
-    {"version": "1", "basic": "B01", "challenge": {"C01": True}},
+    {"version": VERSION, "basic": "B01", "challenge": {"C01": True}},
     ["B01", "C01"],
     "B01",
 ])
@@ -124,7 +130,7 @@ def test_a_session_of_another_version_or_shape_never_fails(client, stored):
         assert response.status_code == 200, path
     with client.session_transaction() as session:
         kept = session.get("selfcheck")
-        assert kept is None or (kept["version"] == "1" and kept["basic"] == [] and kept["challenge"] == [])
+        assert kept is None or (kept["version"] == VERSION and kept["basic"] == [] and kept["challenge"] == [])
 
 
 def test_the_message_says_why_answers_were_cleared(client):
@@ -188,7 +194,7 @@ def test_answers_carry_into_a_new_application_and_leave_the_session(app, client,
 
     with app.app_context():
         application = db.session.scalars(db.select(Application)).one()
-        assert application.section("checklist") == {"version": "1", "basic": BASIC[:3], "challenge": CHALLENGE[:2]}
+        assert application.section("checklist") == {"version": VERSION, "basic": BASIC[:3], "challenge": CHALLENGE[:2]}
     checklist_step = client.get(response.headers["Location"].replace("/profile", "/checklist")).get_data(as_text=True)
     checked = set(re.findall(r'<input checked id="(\w+)"', checklist_step))
     assert checked == {f"basic_{i}" for i in BASIC[:3]} | {f"challenge_{i}" for i in CHALLENGE[:2]}
