@@ -30,7 +30,7 @@ DEMO_ORGANISATIONS = (
     ("demo03@example.jp", "植木 三郎", {
         "kind": "sole_proprietor", "corporate_number": None, "name": "植木すいか農園",
         "name_kana": "ウエキスイカノウエン", "representative_title": "代表", "representative_name": "植木 三郎",
-        "postal_code": "8610136", "address": "熊本県熊本市北区植木町岩野1-1", "industry": "A", "employees": 4,
+        "postal_code": "8610136", "address": "熊本県熊本市北区植木町岩野1-1", "industry": "A", "employees": 0,
         "capital": None, "website": None, "contact_name": "植木 三郎", "contact_department": None,
         "contact_phone": "096-000-1003", "contact_email": "demo03@example.jp"}, "returned"),
     ("demo04@example.jp", "八代 四郎", {
@@ -54,8 +54,24 @@ DEMO_ORGANISATIONS = (
 )
 
 
-def demo_content() -> dict:
-    checklist = load_checklist("1")
+# 植木すいか農園 is a family farm with no employees: in a cohort on checklist version 2 it marks the
+# items about employees 「該当なし」 with its reason (the one demo application that does).
+NOT_APPLICABLE = {
+    "demo03@example.jp": {item_id: "家族だけで営む農園で、従業員（パート・アルバイトを含む）を雇用していないため。"
+                          for item_id in ("B06", "B08", "B09", "B10")},
+}
+
+
+def demo_content(checklist_version: str = "1", not_applicable: dict[str, str] | None = None) -> dict:
+    """A complete application against `checklist_version`: every basic item met (or marked
+    「該当なし」 where `not_applicable` says so) and six challenge items."""
+    checklist = load_checklist(checklist_version)
+    marked = {item_id: reason for item_id, reason in (not_applicable or {}).items()
+              if checklist.item(item_id).not_applicable is not None}
+    answers = {"version": checklist.version, "basic": [i.id for i in checklist.basic if i.id not in marked],
+               "challenge": [i.id for i in checklist.challenge[:6]]}
+    if marked:
+        answers["not_applicable"] = marked
     return {
         "vision": "2030年、地域の水と緑を守りながら、働く人と地域に選ばれる会社であり続けます。",
         "actions": [
@@ -69,8 +85,7 @@ def demo_content() -> dict:
              "goals": [7, 13], "targets": ["7.2", "13.3"], "indicator": "CO2排出量", "unit": "t",
              "current_value": "120", "target_value": "40"},
         ],
-        "checklist": {"version": "1", "basic": [i.id for i in checklist.basic],
-                      "challenge": [i.id for i in checklist.challenge[:6]]},
+        "checklist": answers,
         "declarations": {key: True for key in DECLARATIONS},
         "partners": {"institutions": [], "consent": False},
     }
@@ -86,7 +101,7 @@ def seed_applications(open_cohort, password: str, staff) -> None:
             continue  # seeded before
         organisation = organisations.create_organisation(user, {**profile, "kind": OrganisationKind(profile["kind"])})
         application = operations.start_application(organisation, open_cohort, user)
-        for section, value in demo_content().items():
+        for section, value in demo_content(open_cohort.checklist_version, NOT_APPLICABLE.get(email)).items():
             operations.save_section(application, section, value, user)
         operations.submit_application(application, user)
         if state in ("under_review", "returned", "recommended_approval", "recommended_rejection"):
@@ -108,7 +123,7 @@ def seed_draft(user, open_cohort) -> None:
     if user.organisation is None or operations_has_application(user.organisation, open_cohort):
         return
     application = operations.start_application(user.organisation, open_cohort, user)
-    content = demo_content()
+    content = demo_content(open_cohort.checklist_version)
     for section in ("vision", "actions"):
         operations.save_section(application, section, content[section], user)
 

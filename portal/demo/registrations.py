@@ -128,7 +128,9 @@ def seed_decided_cohort(number: int, password: str, today: date) -> None:
     secretariat = accounts.find_by_email("secretariat@example.jp")
     decided_on = add_months(today, -32)
     opens, closes = decided_on - timedelta(days=100), decided_on - timedelta(days=70)
-    cohort = cohorts.plan_cohort(number, _jst(opens), _jst(closes), decision_planned_on=decided_on)
+    # Planned before checklist version 2 (「該当なし」) existed: the cohort keeps version 1.
+    cohort = cohorts.plan_cohort(number, _jst(opens), _jst(closes), checklist_version="1",
+                                 decision_planned_on=decided_on)
     cohorts.move_cohort(cohort, CohortState.OPEN, actor=secretariat)
 
     owners = [(accounts.find_by_email("applicant2@example.jp"), "active", None)]

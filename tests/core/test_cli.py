@@ -72,6 +72,16 @@ def test_seed_demo_is_idempotent_and_its_accounts_sign_in(app, runner):
             .order_by(Cohort.number)).all()
         assert [tuple(f) for f in figures] == [(1, 441, 274), (2, 570, 319)]
 
+        # The decided 第3期 keeps checklist version 1; the open cohort (and the one planned after it)
+        # answers version 2, where one sole proprietor's application marks items 「該当なし」, with reasons.
+        versions = dict(db.session.execute(select(Cohort.number, Cohort.checklist_version)).all())
+        open_number = db.session.scalar(select(Cohort.number).where(Cohort.state == "open"))
+        assert versions[3] == "1" and versions[open_number] == versions[max(versions)] == "2"
+        marked = [a for a in db.session.scalars(select(Application))
+                  if (a.content.get("checklist") or {}).get("not_applicable")]
+        assert [(a.organisation.kind, a.cohort.number) for a in marked] == [("sole_proprietor", open_number)]
+        assert all(reason.strip() for reason in marked[0].content["checklist"]["not_applicable"].values())
+
         partner, partner2 = users["partner@example.jp"], users["partner2@example.jp"]
         assert partner.partner_id is not None and partner2.partner_id is not None
         assert partner.partner_id != partner2.partner_id
