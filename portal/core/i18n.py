@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, request, session
 from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 
 LOCALES = ("ja", "en")
@@ -91,6 +92,13 @@ def postal_code(code: str | None) -> str:
     return format_postal_code(code) if code else ""
 
 
+def fiscal_year_name(year: int) -> str:
+    """令和6年度 on a Japanese page, "Fiscal 2024" on an English one."""
+    from portal.core.japanese import wareki_fiscal_year
+
+    return wareki_fiscal_year(year) if current_locale() == "ja" else _("Fiscal %(year)s", year=year)
+
+
 def language_url(lang: str) -> str:
     """This page in another language: the same path and query (filters, a sign-in's `next`),
     with `lang` set."""
@@ -105,5 +113,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         date=display_date, datetime=display_datetime, wareki=wareki,
         municipality=municipality_name, industry=industry_name, postal_code=postal_code,
+        fiscal_year=fiscal_year_name,
     )
     app.jinja_env.globals.update(current_locale=current_locale, LOCALES=LOCALES, language_url=language_url)

@@ -177,6 +177,14 @@ def wareki(d: date) -> str:
     return f"{era}{'元' if year == 1 else year}年{d.month}月{d.day}日"
 
 
+def wareki_fiscal_year(year: int) -> str:
+    """"令和6年度" for the fiscal year beginning 1 April 2024. A fiscal year is named after the era
+    in force for most of it (1 May): fiscal 2019 is 令和元年度, fiscal 1988 昭和63年度."""
+    era, start = next((name, start) for name, start in _ERAS if date(year, 5, 1) >= start)
+    number = year - start.year + 1
+    return f"{era}{'元' if number == 1 else number}年度"
+
+
 _WEEKDAYS = "月火水木金土日"  # date.weekday(): Monday is 0
 
 

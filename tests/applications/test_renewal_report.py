@@ -309,6 +309,11 @@ def test_a_reordered_renewal_keeps_each_actions_history_in_the_trend_chart(app, 
     key, text = trend(f"trend-retired-{keys['B']}")  # retired, its history kept
     assert key == keys["B"] and f"Fiscal {first} 準備中" in text and f"Fiscal {second} 中止" in text
     assert 'id="retired-actions"' in page
+    # In Japanese the years are 和暦 fiscal years, and the indicator reads with a full-width colon.
+    japanese = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", client.get(
+        f"/reports/registrations/{registration_id}?lang=ja").get_data(as_text=True)))
+    assert f"令和{first - 2018}年度 110 t" in japanese and f"Fiscal {first}" not in japanese
+    assert "指標：" in japanese and "指標:" not in japanese
 
     # A report filed before the renewal still shows each value on its own action.
     with app.app_context():

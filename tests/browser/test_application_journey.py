@@ -16,6 +16,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from support import require_or_skip
+from portal.core.reference import sdgs
 
 from .conftest import expect, label
 
@@ -52,7 +53,7 @@ DECLARATIONS = (
     "国税及び地方税の滞納はありません。",
     "暴力団、暴力団員又は暴力団若しくは暴力団員と密接な関係を有する者（熊本県暴力団排除条例第2条に規定するもの）ではありません。",
     "公序良俗に反する行為は行っておらず、重大な法令違反もありません。",
-    "事業者名、市町村、業種、SDGsのゴール、重点的な取組及び登録番号が、登録事業者の一覧やオープンデータとして公開されることに同意します。",
+    "登録期間中、事業者名及びフリガナ、所在市町村（番地等は除きます。）、業種、2030年のあるべき姿、重点的な取組（関連するゴール及びターゲットを含みます。）、登録番号、登録期並びに登録期間が、登録事業者一覧及びオープンデータとして公開されることに同意します。",
 )
 CONSENT = "上で選択した支援機関と、申請内容及び登録情報を共有することに同意します。この同意はいつでも撤回できます。"
 
@@ -153,7 +154,8 @@ def fill_action(page, number: int, action: tuple) -> None:
     row.get_by_role("group", name=label("関連するゴール")).get_by_label(goal_name(goal)).check()
     targets = row.get_by_role("group", name=label("関連するターゲット"))
     targets.locator("summary").filter(has_text=goal_name(goal)).click()  # a goal's targets are folded away
-    targets.get_by_label(target, exact=True).check()
+    # A target reads as its code and its text (外務省 仮訳).
+    targets.get_by_label(f"{target} {sdgs.target(target).text_ja}", exact=True).check()
     row.get_by_label(label("指標")).fill(indicator)
     row.get_by_label(label("現状値")).fill(current)
     row.get_by_label(label("2030年の目標値")).fill(target_value)
@@ -166,7 +168,8 @@ def expect_action_kept(page, number: int, action: tuple) -> None:
     expect(row.get_by_label(label("分野"))).to_have_value(area)
     expect(row.get_by_label(label("取組内容"))).to_have_value(description)
     expect(row.get_by_role("group", name=label("関連するゴール")).get_by_label(goal_name(goal))).to_be_checked()
-    chosen_target = row.get_by_role("group", name=label("関連するターゲット")).get_by_label(target, exact=True)
+    chosen_target = row.get_by_role("group", name=label("関連するターゲット")).get_by_label(
+        f"{target} {sdgs.target(target).text_ja}", exact=True)
     expect(chosen_target).to_be_checked()
     expect(chosen_target).to_be_visible()  # the goal with a chosen target is shown open
     expect(row.get_by_label(label("指標"))).to_have_value(indicator)

@@ -214,3 +214,11 @@ def test_wareki(day, expected):
 def test_wareki_before_the_gregorian_calendar():
     with pytest.raises(ValueError):
         wareki(date(1872, 12, 31))
+
+
+@pytest.mark.parametrize("year, name", [(2024, "令和6年度"), (2019, "令和元年度"), (2020, "令和2年度"),
+                                        (2018, "平成30年度"), (1989, "平成元年度"), (1988, "昭和63年度")])
+def test_fiscal_years_are_named_after_the_era_of_most_of_the_year(year, name):
+    from portal.core.japanese import wareki_fiscal_year
+
+    assert wareki_fiscal_year(year) == name
