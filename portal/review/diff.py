@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
 from portal.applications.content import AREAS, DECLARATIONS
+from portal.applications.keys import keyed
 from portal.core.reference.sdgs import target_text
 
 # --- the difference between two revisions ----------------------------------------------------
@@ -100,21 +101,21 @@ def revision_diff(old: dict, new: dict, checklist, locale: str) -> list[SectionD
                                      long=True))
     sections.append(vision)
 
+    # Actions are matched by their key, not their place: a renewal or a correction may move a row,
+    # which is a change of order, not a rewrite of two actions.
     actions = SectionDiff(str(_l("Key actions")), "actions")
-    old_actions, new_actions = old.get("actions") or [], new.get("actions") or []
-    for index in range(max(len(old_actions), len(new_actions))):
+    earlier = {a["key"]: (index + 1, a) for index, a in enumerate(keyed(old.get("actions")))}
+    now = keyed(new.get("actions"))
+    for index, after in enumerate(now):
         number = index + 1
-        before = old_actions[index] if index < len(old_actions) else None
-        after = new_actions[index] if index < len(new_actions) else None
-        if before is None:
+        if after["key"] not in earlier:
             actions.changes.append(Change(str(_l("Key action %(number)s (added)", number=number)), Markup("—"),
                                           Markup("<ins>%s</ins>") % (after.get("description") or "—")))
             continue
-        if after is None:
-            actions.changes.append(Change(str(_l("Key action %(number)s (removed)", number=number)),
-                                          Markup("<del>%s</del>") % (before.get("description") or "—"),
-                                          Markup("—")))
-            continue
+        old_number, before = earlier[after["key"]]
+        if old_number != number:
+            actions.changes.append(Change(str(_l("Key action %(number)s: place in the list", number=number)),
+                                          str(old_number), str(number)))
         for name, label in ACTION_FIELDS:
             a, b = before.get(name), after.get(name)
             if a == b:
@@ -131,6 +132,12 @@ def revision_diff(old: dict, new: dict, checklist, locale: str) -> list[SectionD
                 actions.changes.append(Change(title, *text_diff(a, b), long=name == "description"))
             else:
                 actions.changes.append(Change(title, _plain(a), _plain(b)))
+    kept = {a["key"] for a in now}
+    for key, (old_number, before) in earlier.items():
+        if key not in kept:
+            actions.changes.append(Change(str(_l("Key action %(number)s (removed)", number=old_number)),
+                                          Markup("<del>%s</del>") % (before.get("description") or "—"),
+                                          Markup("—")))
     sections.append(actions)
 
     answers = SectionDiff(str(_l("Checklist")), "checklist")
