@@ -28,6 +28,41 @@ def _database_url(instance_path: str) -> str:
     return url
 
 
+# The contact blocks' fields (portal.contacts): each is read from CONTACT_<KEY>_<FIELD>, e.g.
+# CONTACT_PREFECTURE_PHONE, CONTACT_CITY_EMAIL. They are the defaults: what the footer, /verify,
+# the mails' signatures and the error pages show until staff save the block in the portal, and
+# what the error pages show when the database does not answer.
+CONTACT_FIELDS = ("office_name", "office_name_en", "postal_code", "address", "phone", "email", "hours", "hours_en")
+CONTACT_DEFAULTS = {
+    "prefecture": {
+        "office_name": "熊本県 企画振興部 企画課 SDGs登録制度事務局",
+        "office_name_en": "Kumamoto Prefecture SDGs Registration Secretariat (Planning Division)",
+        "postal_code": "862-8570",
+        "address": "熊本県熊本市中央区水前寺6丁目18番1号",
+        "phone": "096-000-0000",
+        "email": "sdgs@pref.example.jp",
+        "hours": "平日 8時30分～17時15分（土日祝日・年末年始を除く）",
+        "hours_en": "Weekdays 8:30–17:15 (closed on weekends, national holidays and 29 December – 3 January)",
+    },
+    "city": {
+        "office_name": "熊本市 政策局 総合政策部 政策企画課 「Kumamoto for SDGs」ロゴマーク担当",
+        "office_name_en": "Kumamoto City, Policy Planning Division (Kumamoto for SDGs logo)",
+        "postal_code": "860-8601",
+        "address": "熊本県熊本市中央区手取本町1番1号",
+        "phone": "096-000-0001",
+        "email": "sdgs-logo@city.example.jp",
+        "hours": "平日 8時30分～17時15分（土日祝日・年末年始を除く）",
+        "hours_en": "Weekdays 8:30–17:15 (closed on weekends, national holidays and 29 December – 3 January)",
+    },
+}
+
+
+def _contacts() -> dict[str, dict[str, str]]:
+    return {key: {field: os.environ.get(f"CONTACT_{key.upper()}_{field.upper()}", default)
+                  for field, default in defaults.items()}
+            for key, defaults in CONTACT_DEFAULTS.items()}
+
+
 def from_environment(instance_path: str) -> dict:
     """The configuration mapping for an app whose instance folder is `instance_path`."""
     production = os.environ.get("PORTAL_ENV", "").lower() == "production"
@@ -58,6 +93,8 @@ def from_environment(instance_path: str) -> dict:
         # one user, and from one organisation (whoever its owner is).
         "INVITATIONS_PER_USER_PER_DAY": int(os.environ.get("INVITATIONS_PER_USER_PER_DAY", "10")),
         "INVITATIONS_PER_ORGANISATION_PER_DAY": int(os.environ.get("INVITATIONS_PER_ORGANISATION_PER_DAY", "20")),
+        # The default contact blocks, {"prefecture": {...}, "city": {...}} (CONTACT_FIELDS above).
+        "CONTACTS": _contacts(),
         "MAIL_DEFAULT_SENDER": os.environ.get(
             "MAIL_DEFAULT_SENDER", "熊本県SDGs登録制度事務局 <no-reply@sdgs.example.jp>"
         ),

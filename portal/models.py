@@ -14,3 +14,4 @@ from portal.kpi.models import KpiTarget  # noqa: F401
 from portal.logos.models import LogoPermit, LogoPermitCounter, LogoUse  # noqa: F401
 from portal.seminars.models import Seminar, SeminarAttendee, SeminarSignup  # noqa: F401
 from portal.reports.models import ProgressReport, ReportLine, ReportPeriod, ReportReminder  # noqa: F401
+from portal.contacts.models import ContactBlock  # noqa: F401

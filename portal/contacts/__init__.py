@@ -1,0 +1,1 @@
+"""Contact settings: how people reach the prefecture's secretariat and the city's logo office."""
