@@ -39,30 +39,61 @@ def today_jst() -> date:
     return datetime.now(JST).date()
 
 
-def wareki(value: date | datetime) -> str:
-    from portal.core.japanese import wareki as _wareki
-
-    if isinstance(value, datetime):
-        value = jst(value).date()
-    return _wareki(value)
+def _day_of(value: date | datetime) -> date:
+    return jst(value).date() if isinstance(value, datetime) else value
 
 
-def display_date(value: date | datetime | None) -> str:
-    """A date as people read it: 2026年11月29日 in Japanese, 29 Nov 2026 in English."""
+def wareki(value: date | datetime | None, weekday: bool = False, western: bool = False) -> str:
+    """The 和暦 date whatever the page's language (for Japanese documents and mails):
+    「令和8年12月21日」, with `weekday` 「令和8年12月21日（月）」, with `western`
+    「令和8年（2026年）12月21日」. A timestamp is read in JST."""
+    from portal.core import japanese
+
     if value is None:
         return ""
-    if isinstance(value, datetime):
-        value = jst(value).date()
-    return format_date(value, "long" if current_locale() == "ja" else "medium")
+    day = _day_of(value)
+    if western:
+        return japanese.wareki_with_western(day, weekday=weekday)
+    return japanese.wareki_with_weekday(day) if weekday else japanese.wareki(day)
 
 
-def display_datetime(value: datetime | None) -> str:
-    """A UTC timestamp shown in JST."""
+def wareki_datetime(value: datetime | None) -> str:
+    """「令和8年12月21日（月）23時59分」 (JST) whatever the page's language: for Japanese mails,
+    PDFs and plain text."""
+    from portal.core import japanese
+
+    return japanese.wareki_datetime(jst(value)) if value is not None else ""
+
+
+def display_date(value: date | datetime | None, western: bool = False, short: bool = False) -> str:
+    """A date as people read it. Japanese: 「令和8年12月21日（月）」 — `western` adds the western
+    year 「令和8年（2026年）12月21日（月）」, `short` leaves out the day of the week (a table's
+    column); English: "Dec 21, 2026". A timestamp is read in JST."""
     if value is None:
         return ""
-    return format_datetime(value, "yyyy/MM/dd HH:mm") + " JST" if current_locale() == "en" else format_datetime(
-        value, "yyyy年M月d日 HH:mm"
-    )
+    if current_locale() == "ja":
+        return wareki(value, weekday=not short, western=western)
+    return format_date(_day_of(value), "medium")
+
+
+def display_time(value: datetime | None) -> str:
+    """A time of day in JST: 「9時05分」 in Japanese, "9:05 JST" in English."""
+    from portal.core.japanese import clock
+
+    if value is None:
+        return ""
+    local = jst(value)
+    return clock(local) if current_locale() == "ja" else f"{local.hour}:{local.minute:02d} JST"
+
+
+def display_datetime(value: datetime | None, short: bool = False) -> str:
+    """A UTC timestamp shown in JST: 「令和8年12月21日（月）9時05分」 in Japanese (`short`:
+    without the day of the week), "Dec 21, 2026, 9:05 JST" in English."""
+    if value is None:
+        return ""
+    if current_locale() == "ja":
+        return wareki(value, weekday=not short) + display_time(value)
+    return f"{display_date(value)}, {display_time(value)}"
 
 
 def municipality_name(code: str | None) -> str:
@@ -111,7 +142,8 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.filters.update(until=deadlines.until, window=deadlines.window, opening=deadlines.opening)
     app.jinja_env.filters.update(
-        date=display_date, datetime=display_datetime, wareki=wareki,
+        date=display_date, datetime=display_datetime, time=display_time, wareki=wareki,
+        wareki_datetime=wareki_datetime,
         municipality=municipality_name, industry=industry_name, postal_code=postal_code,
         fiscal_year=fiscal_year_name,
     )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date
+from datetime import date, datetime, time
 
 # Characters people (and IMEs) type where they mean "-" between numbers: hyphens, dashes,
 # minus signs, box-drawing bars and the katakana long vowel mark, in full and half width.
@@ -192,3 +192,22 @@ def wareki_with_weekday(d: date) -> str:
     """"令和8年12月27日（日）": the 和暦 date with its day of the week in full-width brackets, as
     a prefectural notice gives a deadline."""
     return f"{wareki(d)}（{_WEEKDAYS[d.weekday()]}）"
+
+
+def wareki_with_western(d: date, weekday: bool = False) -> str:
+    """"令和8年（2026年）12月21日": the 和暦 date with the western year beside the era's, where a
+    reader may need both (a term of registration, a permit period); "（月）" added on request."""
+    day = wareki(d)
+    era_year, rest = day.split("年", 1)
+    text = f"{era_year}年（{d.year}年）{rest}"
+    return f"{text}（{_WEEKDAYS[d.weekday()]}）" if weekday else text
+
+
+def clock(t: time | datetime) -> str:
+    """"23時59分", "9時05分": a time of day as Japanese text writes it (the hour unpadded)."""
+    return f"{t.hour}時{t.minute:02d}分"
+
+
+def wareki_datetime(moment: datetime) -> str:
+    """"令和8年12月21日（月）23時59分" for a local (already JST) date and time."""
+    return f"{wareki_with_weekday(moment.date())}{clock(moment)}"

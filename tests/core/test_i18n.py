@@ -60,7 +60,26 @@ def test_dates_in_jst_and_the_japanese_calendar(app):
         render = app.jinja_env.from_string("{{ t | datetime }} / {{ d | date }} / {{ d | wareki }}").render
         # 15:30 UTC on 31 March is already 1 April in Japan.
         text = render(t=datetime(2024, 3, 31, 15, 30, tzinfo=timezone.utc), d=date(2019, 5, 1))
-    assert text == "2024年4月1日 00:30 / 2019年5月1日 / 令和元年5月1日"
+    assert text == "令和6年4月1日（月）0時30分 / 令和元年5月1日（水） / 令和元年5月1日"
+
+
+def test_dates_in_japanese_text_never_iso(app):
+    """Japanese text reads 令和X年X月X日（曜） and 23時59分, the western year beside the era's where
+    asked; a table's short form drops the weekday; English keeps English dates."""
+    moment = datetime(2026, 12, 21, 0, 5, tzinfo=timezone.utc)  # 9:05 in Japan
+    template = ("{{ d | date(western=True) }}|{{ d | date(short=True) }}|{{ t | time }}|"
+                "{{ t | datetime(short=True) }}|{{ t | wareki_datetime }}|{{ d | wareki(weekday=True) }}")
+    with app.test_request_context("/?lang=ja"):
+        app.preprocess_request()
+        ja = app.jinja_env.from_string(template).render(t=moment, d=date(2026, 12, 21))
+    assert ja == ("令和8年（2026年）12月21日（月）|令和8年12月21日|9時05分|令和8年12月21日9時05分|"
+                  "令和8年12月21日（月）9時05分|令和8年12月21日（月）")
+    with app.test_request_context("/?lang=en"):
+        app.preprocess_request()
+        en = app.jinja_env.from_string(template).render(t=moment, d=date(2026, 12, 21))
+        assert app.jinja_env.from_string("{{ t | datetime }}").render(t=moment) == "Dec 21, 2026, 9:05 JST"
+    # The 和暦 filters stay Japanese on an English page (they serve Japanese documents and mails).
+    assert en == "Dec 21, 2026|Dec 21, 2026|9:05 JST|Dec 21, 2026, 9:05 JST|令和8年12月21日（月）9時05分|令和8年12月21日（月）"
 
 
 def test_switching_language_keeps_the_page_and_its_query(client):
