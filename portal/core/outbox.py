@@ -40,6 +40,8 @@ class OutboxMail(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     recipient: Mapped[str] = mapped_column(String(320))
+    # The office that answers (portal.contacts): mails come from a no-reply sender.
+    reply_to: Mapped[str | None] = mapped_column(String(320))
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
     locale: Mapped[str] = mapped_column(String(8))
