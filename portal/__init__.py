@@ -100,10 +100,13 @@ def _register_features(app: Flask) -> None:
     from portal.system.views import bp as system
     from portal.claims.views import bp as claims
     from portal.claims.staff_views import bp as staff_claims
+    from portal.certificates.staff_views import bp as staff_certificates
+    from portal.certificates.views import bp as registration_mark
 
     for blueprint in (core, accounts, staff_accounts, organisations, applications, review, review_checks, cohorts,
                       registrations, staff_registrations, directory, kpi, partner, staff_partners, support_menus,
                       logos, staff_logos, seminars, staff_seminars, selfcheck,
-                      reports, staff_reports, system, claims, staff_claims):
+                      reports, staff_reports, system, claims, staff_claims, staff_certificates,
+                      registration_mark):
         app.register_blueprint(blueprint)
     cli.init_app(app)

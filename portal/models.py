@@ -15,3 +15,4 @@ from portal.logos.models import LogoPermit, LogoPermitCounter, LogoUse  # noqa: 
 from portal.seminars.models import Seminar, SeminarAttendee, SeminarSignup  # noqa: F401
 from portal.reports.models import ProgressReport, ReportLine, ReportPeriod, ReportReminder  # noqa: F401
 from portal.contacts.models import ContactBlock  # noqa: F401
+from portal.certificates.models import CeremonyPrint, IssuerSettings  # noqa: F401

@@ -185,6 +185,15 @@ MATRIX = {
     "staff_claims.print_letters": ("POST", {"secretariat"}, 403),
     "staff_claims.show": ("GET", {"secretariat"}, 403),
     "staff_claims.decide": ("POST", {"secretariat"}, 403),
+    # The certificate's issuer, its seal and the ceremony prints (a finished one of the decided cohort).
+    "staff_certificates.issuer": ("GET", {"secretariat"}, 403),
+    "staff_certificates.seal_image": ("GET", {"secretariat"}, 403),
+    "staff_certificates.queue_print": ("POST", {"secretariat"}, 403),
+    "staff_certificates.prints": ("GET", {"secretariat"}, 403),
+    "staff_certificates.print_pdf": ("GET", {"secretariat"}, 403),
+    # The registration mark: applicant A's organisation is registered and active.
+    "registration_mark.index": ("GET", {"applicant_a"}, 403),
+    "registration_mark.download": ("GET", {"applicant_a"}, 403),
     "system.index": ("GET", {"secretariat"}, 403),
     "system.retry_mail": ("POST", {"secretariat"}, 403),
 }
@@ -219,6 +228,8 @@ OVERRIDES = {
     "staff_reports.export": {"fmt": "csv"},
     "staff_claims.export": {"fmt": "csv"},
     "staff_claims.print_letters": {"cohort_id": "decided_cohort_id"},
+    "staff_certificates.queue_print": {"cohort_id": "decided_cohort_id"},
+    "registration_mark.download": {"fmt": "svg"},
 }
 
 
@@ -336,7 +347,31 @@ def world(app, make_user, make_organisation):
     values.update(_seminars_of(app, users["applicant_a"], users["secretariat"]))
     values.update(_reports_of(app, users["applicant_a"], values["registration_id"], values["decided_cohort_id"]))
     values.update(_claims_of(app, values["registration_id"], users["newcomer"]))
+    values.update(_certificates_of(app, users["secretariat"], values["decided_cohort_id"]))
     return users, values
+
+
+def _certificates_of(app, secretariat_id, cohort_id):
+    """The issuer with a seal image, and a finished ceremony print of the decided cohort."""
+    import io
+    from pathlib import Path
+
+    from portal.accounts.models import User
+    from portal.applications import files
+    from portal.certificates import operations
+    from portal.certificates.models import CeremonyPrint, PrintState
+    from portal.core.extensions import db
+
+    seal = Path(__file__).resolve().parent.parent / "portal" / "demo" / "seal" / "sample-seal.png"
+    with app.test_request_context():
+        operations.set_issuer(db.session.get(User, secretariat_id), "熊本県知事", "見本 太郎",
+                              io.BytesIO(seal.read_bytes()))
+        stored = files.store(io.BytesIO(b"%PDF-1.4 ceremony"), subfolder=operations.SUBFOLDER)
+        job = CeremonyPrint(cohort_id=cohort_id, frame=True, state=PrintState.DONE, total=1, done=1,
+                            stored_name=stored.stored_name, size=stored.size)
+        db.session.add(job)
+        db.session.commit()
+        return {"job_id": job.id}
 
 
 def _claims_of(app, registration_id, claimant_id):

@@ -191,6 +191,8 @@ def certificates_zip(cohort_id: int):
     """Every certificate of a decided cohort in one zip (KS03-0001.pdf, …), streamed: each is
     taken from the certificate cache or rendered (and cached) while the body is sent, so the
     download starts at once and memory holds one certificate at a time."""
+    from portal.certificates.issuer import certificate_inputs
+
     cohort = _cohort(cohort_id)
     if cohort.state != CohortState.DECIDED:
         abort(404)
@@ -201,7 +203,8 @@ def certificates_zip(cohort_id: int):
         abort(404)
     # Plain dicts, read now: the body is written after this view returned and its session closed.
     versions = details.current_for([registration.id for registration in registrations])  # one query, not one each
-    entries = [documents.certificate_data(registration, today, versions.get(registration.id))
+    issuer = certificate_inputs()  # once, not once per certificate
+    entries = [documents.certificate_data(registration, today, versions.get(registration.id), issuer)
                for registration in registrations]
     # No stream_with_context (see portal.core.exports): each certificate gets an app context of
     # its own, pushed and popped between two chunks.

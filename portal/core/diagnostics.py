@@ -11,10 +11,11 @@ from portal.core.extensions import db
 
 
 def checks() -> list[Callable[[], tuple[bool, str]]]:
+    from portal.certificates.mark import check_mark
     from portal.logos.variants import check_artwork
 
     return [database, migrations, fonts, pdf_rendering, harfbuzz_subset, mail_settings, rate_limit_storage, secret_key,
-            check_artwork]
+            base_url, check_artwork, check_mark]
 
 
 def database() -> tuple[bool, str]:
@@ -128,3 +129,22 @@ def secret_key() -> tuple[bool, str]:
     if current_app.config["PRODUCTION"]:
         return False, problem
     return True, f"fine locally, but production would refuse it: {problem}"
+
+
+_LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "0.0.0.0"}
+
+
+def base_url() -> tuple[bool, str]:
+    """PORTAL_BASE_URL is printed under every certificate's QR code and in every mail: in
+    production it must be the public address, never this machine."""
+    from urllib.parse import urlsplit
+
+    url = current_app.config["PORTAL_BASE_URL"]
+    host = (urlsplit(url).hostname or "").lower()
+    local = host in _LOCAL_HOSTS or host.endswith(".localhost") or host.startswith("127.")
+    if local and current_app.config["PRODUCTION"]:
+        return False, (f"PORTAL_BASE_URL is {url}: certificates, QR codes and mails would point at this machine; "
+                       "set it to the portal's public address (https://…)")
+    if not host:
+        return False, f"PORTAL_BASE_URL ({url!r}) is not an address"
+    return True, f"links in certificates and mails point at {url}"

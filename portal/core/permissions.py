@@ -229,6 +229,32 @@ def _manage_registrations(user, registration) -> bool:
     return user.role == Role.SECRETARIAT
 
 
+@rule("certificates.manage")
+def _manage_certificates(user, obj) -> bool:
+    """The certificate's issuer and seal, and the ceremony prints: the secretariat only."""
+    return user.role == Role.SECRETARIAT
+
+
+@rule("registration_mark.download")
+def _download_registration_mark(user, obj) -> bool:
+    """The registration mark (登録マーク): members of an organisation whose registration is active
+    today (not before its term begins, not after it ended)."""
+    from sqlalchemy import select
+
+    from portal.core.extensions import db
+    from portal.registrations.models import Registration
+
+    if user.role != Role.APPLICANT or user.membership is None:
+        return False
+    registrations = db.session.scalars(select(Registration).where(
+        Registration.organisation_id == user.membership.organisation_id, Registration.state == "active")).all()
+    from portal.core.i18n import today_jst
+    from portal.registrations import documents
+
+    today = today_jst()
+    return any(documents.status_on(registration, today) == documents.ACTIVE for registration in registrations)
+
+
 # --- the city's KPI --------------------------------------------------------------------------
 
 @rule("kpi.view")

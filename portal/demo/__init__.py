@@ -80,6 +80,10 @@ def seed_demo():
             accounts.create_account(email, name, Role(role), "ja", partner=institutions.get(partner_code),
                                     password=DEMO_PASSWORD)
 
+    from portal.demo.issuer import seed_issuer
+
+    seed_issuer(accounts.find_by_email("secretariat@example.jp"))
+
     for email, name, profile in COMPANIES:
         user = accounts.find_by_email(email)
         if user is None:

@@ -1,4 +1,5 @@
-"""`flask registrations …`: the daily reminders before a registration's term ends."""
+"""`flask registrations …`: the daily reminders before a registration's term ends, and the
+ceremony prints (every certificate of a cohort in one PDF), made now or by `run-jobs`."""
 from __future__ import annotations
 
 import sys
@@ -9,7 +10,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from portal.core.extensions import db
 
-registrations = AppGroup("registrations", help="Registrations (terms, reminders).")
+registrations = AppGroup("registrations", help="Registrations (terms, reminders, ceremony prints).")
 
 
 @registrations.command("remind")
@@ -53,3 +54,58 @@ def import_registrants(file, cohort_number, decided_on):
                f"({result.first_number}–{result.last_number}), {result.in_city} in Kumamoto City"
                + (f"; {result.mismatches} postal code(s) disagree with the address (flagged for staff)"
                   if result.mismatches else ""))
+
+
+@registrations.command("ceremony-print")
+@click.option("--cohort", "cohort_number", type=click.IntRange(1, 99), required=True,
+              help="The decided cohort (期) whose certificates to print.")
+@click.option("--no-frame", is_flag=True, help="Leave out the frame, for pre-printed certificate paper.")
+@click.option("--output", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Also copy the PDF to this file.")
+def ceremony_print(cohort_number, no_frame, output):
+    """Every certificate of a decided cohort in one PDF, one per page (in number order), now;
+    the secretariat's page of ceremony prints shows it and offers it for download."""
+    import shutil
+
+    from sqlalchemy import select
+
+    from portal.certificates import operations
+    from portal.certificates.models import PrintState
+    from portal.cohorts.models import Cohort
+
+    cohort = db.session.scalar(select(Cohort).where(Cohort.number == cohort_number))
+    if cohort is None:
+        raise click.ClickException(f"there is no cohort {cohort_number}")
+    try:
+        job = operations.queue_ceremony_print(cohort, None, frame=not no_frame)
+    except operations.CertificateError as error:
+        problem = {"not_decided": "is not decided yet", "no_registrations": "has no registrations"}[error.code]
+        raise click.ClickException(f"cohort {cohort_number} {problem}: there is nothing to print") from None
+    db.session.commit()
+    job = operations.claim(job.id)
+    if job is None:
+        raise click.ClickException("another process is making this print already (see the ceremony prints page)")
+    with click.progressbar(length=job.total, label="certificates", file=sys.stderr) as bar:
+        job = operations.run(job, progress=bar.update)
+    if job.state != PrintState.DONE:
+        raise click.ClickException(f"the print failed: {job.error}")
+    path = operations.path_of(job)
+    if output:
+        shutil.copyfile(path, output)
+    click.echo(f"cohort {cohort_number}: {job.total} certificate(s) in one PDF ({job.size} bytes), "
+               f"{'with' if job.frame else 'without'} the frame: {output or path}")
+
+
+@registrations.command("run-jobs")
+@click.option("--limit", type=int, default=None, help="Run at most this many jobs.")
+def run_jobs(limit):
+    """Make the ceremony prints the secretariat queued (safe to run in several processes at once;
+    schedule it every minute, like `flask outbox send`)."""
+    from portal.certificates import operations
+    from portal.certificates.models import PrintState
+
+    finished = operations.run_jobs(limit)
+    failed = sum(job.state == PrintState.FAILED for job in finished)
+    click.echo(f"ceremony prints: {len(finished) - failed} made, {failed} failed")
+    if failed:
+        sys.exit(1)

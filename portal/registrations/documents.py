@@ -3,8 +3,9 @@ verification page, the registrant's page and the certificate show.
 
 The certificate is rendered from a plain dict (never ORM objects) and kept as a file named
 after a hash of that dict: a repeat download sends the same bytes without rendering again,
-and a change of the certified details (an accepted 変更届: 再交付), term or status makes a new
-certificate, the earlier file being removed.
+and a change of the certified details (an accepted 変更届: 再交付), term or status, of the issuer
+(title, name, seal) or of the registration mark's artwork makes a new certificate, the earlier
+file being removed.
 """
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from portal.core.pdf import render_pdf
 from portal.registrations.models import RegistrationState
 
 # Bump when the certificate's template or layout changes: every cached certificate is redone.
-CERTIFICATE_LAYOUT = "3"
+CERTIFICATE_LAYOUT = "4"
 CERTIFICATE_TEMPLATE = "registrations/pdf/certificate.html"
 
 NUMBER_PATTERN = re.compile(r"KS[0-9]{2}-[0-9]{4}", re.ASCII)
@@ -96,11 +97,13 @@ def facts(registration, today: date, versions: list | None = None) -> dict:
     }
 
 
-def certificate_data(registration, today: date, certified=...) -> dict:
+def certificate_data(registration, today: date, certified=..., issuer: dict | None = None) -> dict:
     """The plain data the certificate is rendered from (and whose hash names the file): the
     certified details in force and, once a 変更届 has been accepted, the day it was (再交付).
     `certified`: the version in force (None: none), when the caller has read it already
-    (`details.current_for`, for many registrations at once)."""
+    (`details.current_for`, for many registrations at once); `issuer`: the issuer's inputs
+    (`portal.certificates.issuer.certificate_inputs`), read once for many certificates."""
+    from portal.certificates.issuer import certificate_inputs
     from portal.registrations import details
 
     status = status_on(registration, today)
@@ -121,6 +124,7 @@ def certificate_data(registration, today: date, certified=...) -> dict:
         "ended_on": registration.ended_on.isoformat() if status in (WITHDRAWN, REVOKED) and registration.ended_on else None,
         "reissued_on": certified.valid_from.isoformat() if reissued else None,
         "verify_url": external_url("registrations.verify", number=registration.number),
+        **(issuer if issuer is not None else certificate_inputs()),
     }
 
 
@@ -172,8 +176,16 @@ def _store(path: Path, content: bytes) -> None:
         raise
 
 
-def _render(data: dict) -> bytes:
+def render_unframed(data: dict) -> bytes:
+    """The certificate without its printed frame, for pre-printed certificate paper (the
+    ceremony print); never cached, the framed file stays the registrant's download."""
+    return _render(data, frame=False)
+
+
+def _render(data: dict, frame: bool = True) -> bytes:
     import segno
+
+    from portal.certificates import mark, seal
 
     qr = segno.make(data["verify_url"], error="m")
     view = {
@@ -183,9 +195,21 @@ def _render(data: dict) -> bytes:
         "ended_on": date.fromisoformat(data["ended_on"]) if data["ended_on"] else None,
         "reissued_on": date.fromisoformat(data["reissued_on"]) if data.get("reissued_on") else None,
         "qr_code": qr.svg_data_uri(border=4, omitsize=True, dark="#000", light="#fff"),
+        "seal_image": seal.data_uri(data["seal"]["stored"], data["seal"]["type"]) if data.get("seal") else None,
+        "mark_image": _file_uri(mark.path("png"), "image/png"),
+        "frame": frame,
     }
     with force_locale("ja"):
         return render_pdf(CERTIFICATE_TEMPLATE, **view)
+
+
+def _file_uri(path: Path, content_type: str) -> str | None:
+    import base64
+
+    try:
+        return f"data:{content_type};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+    except FileNotFoundError:
+        return None
 
 
 def qr_data_uri(url: str) -> str:

@@ -13,7 +13,7 @@ from portal.cohorts import operations
 from portal.cohorts.models import Cohort, CohortState
 from portal.core.extensions import db
 from portal.core.i18n import today_jst
-from portal.core.japanese import wareki
+from portal.core.japanese import wareki, wareki_with_western
 from portal.registrations import documents
 from portal.registrations.models import Registration, RegistrationState
 from portal.registrations.terms import term_end
@@ -86,9 +86,11 @@ def test_an_active_registration_is_verified_with_its_term(client, registered):
     assert response.status_code == 200
     page = _page(response)
     assert not structure_problems(page)
+    # The term in the Japanese calendar with the western year, each date once.
     for text in ("KS07-0001", NAME, "熊本市中央区", "第7期", "有効",
-                 wareki(DECIDED_ON), wareki(term_end(DECIDED_ON))):
+                 wareki_with_western(DECIDED_ON), wareki_with_western(term_end(DECIDED_ON))):
         assert text in page, text
+    assert page.count(wareki(term_end(DECIDED_ON))) == 0
     english = _page(client.get("/verify/KS07-0001?lang=en"))
     assert "Active" in english and "Cohort 7" in english and "Chuo" in english
     assert DECIDED_ON.strftime("%Y") in english and wareki(DECIDED_ON) in english
@@ -326,7 +328,11 @@ def test_certificate_data_is_plain(app, registered):
     assert data == {"number": "KS07-0001", "name": NAME, "representative": "代表取締役　熊本 花子",
                     "address": "熊本県熊本市中央区花畑町1-1", "cohort": 7, "registered_on": DECIDED_ON.isoformat(),
                     "valid_until": term_end(DECIDED_ON).isoformat(), "status": "active", "ended_on": None,
-                    "reissued_on": None, "verify_url": "http://portal.test/verify/KS07-0001"}
+                    "reissued_on": None, "verify_url": "http://portal.test/verify/KS07-0001",
+                    # the issuer (no settings yet: the title alone) and the registration mark's artwork
+                    "issuer_title": "熊本県知事", "issuer_name": "", "seal": None,
+                    "mark_sha256": data["mark_sha256"]}
+    assert len(data["mark_sha256"]) == 64
     assert all(isinstance(v, (str, int, type(None))) for v in data.values())
 
 
