@@ -80,7 +80,7 @@ class Missing:
 
 PROFILE_REQUIRED = {
     "name": _l("Name of the organisation"),
-    "name_kana": _l("Name in katakana (フリガナ)"),
+    "name_kana": _l("Name in katakana"),
     "representative_title": _l("Representative's title"),
     "representative_name": _l("Representative's name"),
     "postal_code": _l("Postal code"),

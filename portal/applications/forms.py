@@ -256,9 +256,12 @@ def report_to_content(form, commitments: list[dict]) -> list[dict]:
 
 
 class _FileChosen(FileRequired):
-    """A file must be chosen to upload, but attachments are optional: no 「必須」 badge."""
+    """A file must be chosen to upload, but attachments are optional: no 「必須」 badge.
+    FileRequired sets its flags on the instance, so they are cleared there."""
 
-    field_flags = {}
+    def __init__(self, message=None):
+        super().__init__(message)
+        self.field_flags = {}
 
 
 class AttachmentForm(PortalForm):
@@ -271,7 +274,7 @@ class StartForm(PortalForm):
 
 
 class WithdrawForm(PortalForm):
-    reason = TextAreaField(_l("Reason (optional)"), validators=[Length(max=1000)])
+    reason = TextAreaField(_l("Reason"), validators=[Length(max=1000)])
     confirm = BooleanField(_l("I understand that a withdrawn application cannot be submitted again."),
                            validators=[DataRequired(message=_l("Tick the box to confirm."))])
 

@@ -20,7 +20,7 @@ class _Completed(PortalForm):
                          description=_l("As on the certificate, e.g. KS01-0123."),
                          render_kw={"autocomplete": "off", "autocapitalize": "characters"})
     representative_title = StringField(_l("Representative's title"), validators=[DataRequired(), Length(max=100)],
-                                       description=_l("e.g. 代表取締役"))
+                                       description=_l("e.g. Representative Director"))
     representative_name = StringField(_l("Representative's name"), validators=[DataRequired(), Length(max=100)])
     contact_name = StringField(_l("Contact person's name"), validators=[DataRequired(), Length(max=100)],
                                render_kw={"autocomplete": "name"})
@@ -41,7 +41,7 @@ class _Completed(PortalForm):
 class ClaimRequestForm(_Completed):
     """A request the secretariat approves: the number and what identifies the registrant."""
 
-    corporate_number = StringField(_l("Corporate number (法人番号)"), filters=[nfkc],
+    corporate_number = StringField(_l("Corporate number"), filters=[nfkc],
                                    validators=[Optional(), CorporateNumber()],
                                    description=_l("13 digits. For a corporation only."),
                                    render_kw={"inputmode": "numeric", "autocomplete": "off"})

@@ -137,7 +137,7 @@ def registrants():
 
 def _export_columns() -> list[tuple[str, str]]:
     return [("number", _("Registration number")), ("cohort", _("Cohort")), ("name", _("Name of the organisation")),
-            ("kind", _("Kind of organisation")), ("corporate_number", _("Corporate number (法人番号)")),
+            ("kind", _("Kind of organisation")), ("corporate_number", _("Corporate number")),
             ("postal_code", _("Postal code")), ("address", _("Address")), ("status", _("Claim status")),
             ("owner", _("Owner")), ("owner_email", _("Owner's e-mail address")), ("claimed_at", _("Claimed on"))]
 

@@ -158,13 +158,13 @@ class Katakana:
         if field.data:
             field.data = japanese.to_katakana(japanese.normalize(field.data))
             if not japanese.is_katakana(field.data):
-                raise ValidationError(_l("Enter the reading in katakana (e.g. クマモトショウジ)."))
+                raise ValidationError(_l("Enter the reading in full-width katakana."))
 
 
 # Said wherever a 法人番号 is entered (profile, application, claims) and when an application is
 # checked before submission (`japanese.is_government_body` has the rule).
 GOVERNMENT_NUMBER_MESSAGE = _l(
-    "This is the corporate number of a national or local government body (国・地方公共団体). They cannot "
+    "This is the corporate number of a national or local government body. They cannot "
     "register: the system is for corporations, groups and sole proprietors with an office in Kumamoto "
     "Prefecture.")
 

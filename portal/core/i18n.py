@@ -96,6 +96,11 @@ def display_datetime(value: datetime | None, short: bool = False) -> str:
     return f"{display_date(value)}, {display_time(value)}"
 
 
+def series(items) -> str:
+    """Names or items in a run: 申請 二郎、阿蘇 恵 on a Japanese page, "a, b" on an English one."""
+    return ("、" if current_locale() == "ja" else ", ").join(str(item) for item in items)
+
+
 def municipality_name(code: str | None) -> str:
     from portal.core.reference.municipalities import municipality
 
@@ -145,6 +150,6 @@ def init_app(app: Flask) -> None:
         date=display_date, datetime=display_datetime, time=display_time, wareki=wareki,
         wareki_datetime=wareki_datetime,
         municipality=municipality_name, industry=industry_name, postal_code=postal_code,
-        fiscal_year=fiscal_year_name,
+        fiscal_year=fiscal_year_name, series=series,
     )
     app.jinja_env.globals.update(current_locale=current_locale, LOCALES=LOCALES, language_url=language_url)

@@ -68,13 +68,13 @@ class RequestForm(PortalForm):
     sending needs, so a half-filled form on a phone is never lost."""
 
     holder_kind = RadioField(_l("Kind of user"), validators=[RequiredToSubmit(), Optional()],
-                             choices=[SelectChoice(kind.value, kind.title) for kind in HolderKind])
+                             choices=[SelectChoice(kind.value, kind.lazy_title) for kind in HolderKind])
     holder_name = StringField(_l("Name of the corporation, group or person"),
                               validators=[RequiredToSubmit(), Length(max=200)],
                               render_kw={"autocomplete": "organization"})
     representative = StringField(_l("Representative (title and name)"), validators=[Length(max=200)],
-                                 description=_l("For a corporation or a group, e.g. 代表取締役 熊本 太郎. Not needed "
-                                                "for an individual."))
+                                 description=_l("For a corporation or a group: the title and name of its representative. "
+                                                "Not needed for an individual."))
     postal_code = StringField(_l("Postal code"), filters=[nfkc], validators=[Optional(), PostalCode()],
                               description=_l("7 digits, e.g. 860-8601."),
                               render_kw={"inputmode": "numeric", "autocomplete": "postal-code"})

@@ -26,6 +26,11 @@ class HolderKind(StrEnum):
     def title(self) -> str:
         return str(_HOLDER_KINDS[self])
 
+    @property
+    def lazy_title(self):
+        """The title translated when shown, for choices built when a module loads."""
+        return _HOLDER_KINDS[self]
+
 
 _HOLDER_KINDS = {
     HolderKind.CORPORATION: _l("Corporation"),

@@ -24,15 +24,15 @@ class OrganisationForm(PortalForm):
 
     kind = RadioField(_l("Kind of organisation"), validators=[DataRequired()], choices=[])
     corporate_number = StringField(
-        _l("Corporate number (法人番号)"), filters=[nfkc], validators=[Optional(), CorporateNumber()],
+        _l("Corporate number"), filters=[nfkc], validators=[Optional(), CorporateNumber()],
         description=_l("13 digits. Required for corporations; sole proprietors have none."),
         render_kw={"inputmode": "numeric", "autocomplete": "off"},
     )
     name = StringField(_l("Name of the organisation"), validators=[DataRequired(), Length(max=200)],
                        render_kw={"autocomplete": "organization"})
-    name_kana = StringField(_l("Name in katakana (フリガナ)"), validators=[DataRequired(), Length(max=200), Katakana()])
+    name_kana = StringField(_l("Name in katakana"), validators=[DataRequired(), Length(max=200), Katakana()])
     representative_title = StringField(_l("Representative's title"), validators=[DataRequired(), Length(max=100)],
-                                       description=_l("e.g. 代表取締役"))
+                                       description=_l("e.g. Representative Director"))
     representative_name = StringField(_l("Representative's name"), validators=[DataRequired(), Length(max=100)])
     postal_code = StringField(_l("Postal code"), filters=[nfkc], validators=[DataRequired(), PostalCode()],
                               description=_l("7 digits, e.g. 860-8570. The address is filled in from it."),
@@ -157,11 +157,11 @@ class OrganisationForm(PortalForm):
 
 
 LOCKED_MESSAGE = _l("This is a certified detail of your registration: it changes only by a change notice "
-                    "(変更届) the secretariat accepts.")
+                    "the secretariat accepts.")
 
 
 PROFILE_REFUSALS = {
-    "certified_locked": _l("The certified details of your registration change only by a change notice (変更届) "
+    "certified_locked": _l("The certified details of your registration change only by a change notice "
                            "the secretariat accepts. Nothing was saved."),
 }
 

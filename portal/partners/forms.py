@@ -82,7 +82,7 @@ class SupportMenuForm(PortalForm):
     free = RadioField(_l("Fee"), choices=[SelectChoice("1", _l("Free of charge")), SelectChoice("0", _l("Charged"))],
                       validators=[InputRequired(message=_l("Say whether the menu is free of charge."))], default="1")
     fee = StringField(_l("Fee or interest"), validators=[Optional(), Length(max=200)],
-                      description=_l("When charged, e.g. 年1.0%〜 or 1回5,000円."))
+                      description=_l("When charged, e.g. 1.0% a year or ¥5,000 per session."))
     url = StringField(_l("Web page with details"), filters=[nfkc],
                       validators=[Optional(), Length(max=500), _web_address],
                       render_kw={"inputmode": "url"})

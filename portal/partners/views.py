@@ -54,8 +54,8 @@ def dashboard():
 
 def _export_columns() -> list[tuple[str, str]]:
     return [
-        ("name", _("Name of the organisation")), ("kana", _("Name in katakana (フリガナ)")),
-        ("corporate_number", _("Corporate number (法人番号)")), ("municipality", _("Municipality")),
+        ("name", _("Name of the organisation")), ("kana", _("Name in katakana")),
+        ("corporate_number", _("Corporate number")), ("municipality", _("Municipality")),
         ("in_city", _("Inside Kumamoto City")), ("industry", _("Industry")), ("status", _("Status")),
         ("registration_number", _("Registration number")), ("registered_on", _("Registered on")),
         ("valid_until", _("Valid until")), ("consented_at", _("Consented on")),

@@ -16,7 +16,7 @@ CONFIRM = _l("Tick the box to confirm.")
 class WithdrawRegistrationForm(PortalForm):
     """辞退 — the registrant's confirmation."""
 
-    reason = TextAreaField(_l("Reason (optional)"), validators=[Optional(), Length(max=1000)],
+    reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=1000)],
                            description=_l("Only the secretariat sees the reason."))
     confirm = BooleanField(
         _l("I understand that the registration ends today: the certificate is no longer valid and the "
@@ -44,9 +44,9 @@ class ChangeNoticeForm(PortalForm):
 
     name = StringField(_l("Name of the organisation"), validators=[DataRequired(), Length(max=200)],
                        render_kw={"autocomplete": "organization"})
-    name_kana = StringField(_l("Name in katakana (フリガナ)"), validators=[DataRequired(), Length(max=200), Katakana()])
+    name_kana = StringField(_l("Name in katakana"), validators=[DataRequired(), Length(max=200), Katakana()])
     representative_title = StringField(_l("Representative's title"), validators=[DataRequired(), Length(max=100)],
-                                       description=_l("e.g. 代表取締役"))
+                                       description=_l("e.g. Representative Director"))
     representative_name = StringField(_l("Representative's name"), validators=[DataRequired(), Length(max=100)])
     postal_code = StringField(_l("Postal code"), filters=[nfkc], validators=[DataRequired(), PostalCode()],
                               description=_l("7 digits, e.g. 860-8570."),

@@ -33,7 +33,7 @@ from portal.registrations.terms import add_months
 # the municipality is derived again from a new address and recorded with the notice when it moves.
 FIELD_TITLES = {
     "name": _l("Name of the organisation"),
-    "name_kana": _l("Name in katakana (フリガナ)"),
+    "name_kana": _l("Name in katakana"),
     "representative_title": _l("Representative's title"),
     "representative_name": _l("Representative's name"),
     "postal_code": _l("Postal code"),
@@ -71,7 +71,7 @@ ERRORS = {
     "effective_before_registration": _l("The change took effect before this registration: its details were "
                                         "certified as they were then."),
     "unplaced": _l("The portal cannot place this address in a municipality of Kumamoto Prefecture. Check the "
-                   "postal code and write the address from the prefecture or the municipality (e.g. 熊本県熊本市中央区…)."),
+                   "postal code and write the address from the prefecture or the municipality."),
     "reason_required_return": _l("Say why the notice is returned."),
     "document_type": _l("The supporting document must be a PDF, PNG or JPEG file."),
     "document_size": _l("The supporting document is larger than 10 MB."),

@@ -141,7 +141,7 @@ def index():
 def _export_columns() -> list[tuple[str, str]]:
     return [
         ("number", _("Registration number")), ("name", _("Name of the organisation")),
-        ("kana", _("Name in katakana (フリガナ)")), ("corporate_number", _("Corporate number (法人番号)")),
+        ("kana", _("Name in katakana")), ("corporate_number", _("Corporate number")),
         ("municipality_code", _("Municipality code")), ("municipality", _("Municipality")),
         ("in_city", _("Inside Kumamoto City")), ("industry", _("Industry")), ("cohort", _("Cohort")),
         ("registered_on", _("Registered on")), ("valid_until", _("Valid until")), ("status", _("Status")),
@@ -213,11 +213,11 @@ def notices():
 # --- one registration --------------------------------------------------------------------------
 
 EVENTS = {
-    "registration.withdrawn": _l("Withdrawn by the registrant (辞退)"),
-    "registration.revoked": _l("Revoked by the secretariat (取消)"),
+    "registration.withdrawn": _l("Withdrawn by the registrant"),
+    "registration.revoked": _l("Revoked by the secretariat"),
     "registration.reminded": _l("Reminder sent to the members: the term ends within six months"),
     "registration.reminded.1m": _l("Reminder sent to the members: the term ends within one month"),
-    "change_notice.filed": _l("Change notice filed (変更届)"),
+    "change_notice.filed": _l("Change notice filed"),
     "change_notice.accepted": _l("Change notice accepted: the details changed and the certificate was reissued"),
     "change_notice.returned": _l("Change notice returned to the registrant"),
 }

@@ -51,9 +51,10 @@ class ReportPeriod(db.Model):
 
     @property
     def title(self) -> str:
-        # 令和 began in 2019; the portal has no period before it.
-        return str(_l("Progress reports, fiscal %(year)s (%(era)s)", year=self.fiscal_year,
-                      era=f"令和{self.fiscal_year - 2018}年度"))
+        from portal.core.i18n import fiscal_year_name
+
+        # 令和8年度 取組状況報告 on a Japanese page, "Fiscal 2026 progress reports" on an English one.
+        return str(_l("%(fiscal_year)s progress reports", fiscal_year=fiscal_year_name(self.fiscal_year)))
 
 
 class ProgressReport(db.Model):

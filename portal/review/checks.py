@@ -15,7 +15,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 from wtforms import SelectField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, InputRequired, Length
 
 from portal.accounts.models import User
 from portal.applications import messages, operations
@@ -53,7 +53,7 @@ def _applicant_messages(application):
 def _export_columns() -> list[tuple[str, str]]:
     return [
         ("id", _("Application no.")), ("cohort", _("Cohort")), ("name", _("Name of the organisation")),
-        ("kana", _("Name in katakana (フリガナ)")), ("corporate_number", _("Corporate number (法人番号)")),
+        ("kana", _("Name in katakana")), ("corporate_number", _("Corporate number")),
         ("municipality", _("Municipality")), ("in_city", _("Inside Kumamoto City")), ("industry", _("Industry")),
         ("state", _("Status")), ("submitted_at", _("Submitted at (JST)")), ("reviewer", _("Reviewer")),
         ("revisions", _("Revisions")),
@@ -144,7 +144,8 @@ class MoveCohortForm(VersionForm):
 
     # Not checked against the choices here: the operation refuses an earlier or decided cohort
     # with a clear message.
-    cohort_id = SelectField(_l("Move to cohort"), coerce=int, validate_choice=False)
+    cohort_id = SelectField(_l("Move to cohort"), coerce=int, validate_choice=False, validators=[
+        InputRequired(message=_l("Choose the cohort to move the application to."))])
     reason = TextAreaField(_l("Reason for the move"), validators=[
         DataRequired(message=_l("Give the reason for moving the application to another cohort.")),
         Length(max=operations.MOVE_REASON_MAX)],
@@ -163,7 +164,8 @@ def _move_form(application, formdata=None) -> MoveCohortForm:
         form = MoveCohortForm(formdata=None, data={"version": str(application.version)})
     else:
         form = MoveCohortForm()
-    form.cohort_id.choices = [(c.id, "%s (%s)" % (c.title, c.state.title)) for c in _later_cohorts(application)]
+    form.cohort_id.choices = [(c.id, _("%(cohort)s (%(state)s)", cohort=c.title, state=c.state.title))
+                              for c in _later_cohorts(application)]
     return form
 
 

@@ -27,10 +27,10 @@ def test_recommendations_are_not_shown_to_the_applicant(app, client, under_revie
                              "根拠資料が不足しています。")
         db.session.commit()
     page = client.get(f"/applications/{application_id}").get_data(as_text=True)
-    assert "審査中" in page and "不登録推薦" not in page and "根拠資料" not in page
+    assert "審査中" in page and "登録不可" not in page and "根拠資料" not in page
     staff = app.test_client()
     login(staff, reviewer_id)
-    assert "不登録推薦" in staff.get(f"/applications/{application_id}").get_data(as_text=True)
+    assert "登録不可" in staff.get(f"/applications/{application_id}").get_data(as_text=True)
 
 
 def test_a_rejection_needs_a_reason_and_only_reviewed_applications_are_recommended(app, under_review):

@@ -221,9 +221,9 @@ def test_a_returned_application_is_corrected_approved_decided_and_certified(
     checkpoint(reviewer, "review-revision-2")
     reviewer.get_by_role("button", name="審査を開始", exact=True).click()
     expect(flash(reviewer)).to_contain_text("審査を開始しました。")
-    reviewer.get_by_role("button", name="登録推薦", exact=True).click()
-    expect(flash(reviewer)).to_contain_text("登録推薦にしました。")
-    expect(review_state(reviewer)).to_have_text("登録推薦")
+    reviewer.get_by_role("button", name="登録可とする", exact=True).click()
+    expect(flash(reviewer)).to_contain_text("審査結果を「登録可」としました。")
+    expect(review_state(reviewer)).to_have_text("登録可")
     checkpoint(reviewer, "review-recommended")
 
     # The recommendation stays internal: the applicant still reads 審査中.

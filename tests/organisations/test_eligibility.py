@@ -18,7 +18,7 @@ LOCAL = "7000020430005"  # 熊本県
 # The form incorporated administrative agencies and national university corporations have: a 法人
 # registered at a 法務局 (here 熊本's, 3300), kind 05; an ordinary number.
 UNIVERSITY = "9330005003386"
-REFUSED = "This is the corporate number of a national or local government body (国・地方公共団体)."
+REFUSED = "This is the corporate number of a national or local government body."
 
 
 def post_profile(client, path="/organisations/new", **changes):

@@ -83,7 +83,7 @@ def test_no_opt_out_remains_in_the_model_the_routes_or_the_page(app, client, reg
     page = client.get(f"/organisations/{organisation_id}?lang=en").get_data(as_text=True)
     panel = page[page.index('id="listing"'):]
     panel = panel[:panel.index("</section>")]
-    assert "withdraws its registration (辞退)" in panel and "municipality (not the street address)" in panel
+    assert "withdraws its registration:" in panel and "municipality (not the street address)" in panel
     assert f'href="/registrations/{registration_id}/withdraw"' in panel
     assert "<form" not in panel and 'name="listed"' not in page and "Stop listing" not in page
     # The old address of the opt-out answers nothing, and nothing changes.

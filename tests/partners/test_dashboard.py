@@ -14,7 +14,7 @@ STATUS_OF = {
     "期限間近株式会社": "ending", "期間満了株式会社": "expired", "辞退済株式会社": "ended",
     "不登録株式会社": "not_registered", "未申請株式会社": None,
 }
-HEADER = ["Name of the organisation", "Name in katakana (フリガナ)", "Corporate number (法人番号)", "Municipality",
+HEADER = ["Name of the organisation", "Name in katakana", "Corporate number", "Municipality",
           "Inside Kumamoto City", "Industry", "Status", "Registration number", "Registered on", "Valid until",
           "Consented on", "Support records", "Latest support", "Contact person", "Phone", "E-mail address"]
 

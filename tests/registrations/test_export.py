@@ -19,8 +19,8 @@ from portal.registrations.terms import term_end
 TODAY = today_jst()
 DECIDED_ON = TODAY - timedelta(days=30)
 LIST = "/staff/registrations/"
-HEADER = ["Registration number", "Name of the organisation", "Name in katakana (フリガナ)",
-          "Corporate number (法人番号)", "Municipality code", "Municipality", "Inside Kumamoto City", "Industry",
+HEADER = ["Registration number", "Name of the organisation", "Name in katakana",
+          "Corporate number", "Municipality code", "Municipality", "Inside Kumamoto City", "Industry",
           "Cohort", "Registered on", "Valid until", "Status", "Ended on", "End reason"]
 YATSUSHIRO = {"postal_code": "8660862", "address": "熊本県八代市松江城町1-25"}
 
@@ -99,15 +99,15 @@ def test_the_export_lists_the_filtered_registrations_in_csv(app, add, make_user,
     assert _numbers(rows) == ["KS09-0001", "KS09-0002", "KS09-0003"]
     first = dict(zip(HEADER, rows[1]))
     assert first["Name of the organisation"] == "熊本商事株式会社"
-    assert first["Name in katakana (フリガナ)"] == "クマモトショウジカブシキガイシャ"
-    assert first["Corporate number (法人番号)"] == "8330001000000"
+    assert first["Name in katakana"] == "クマモトショウジカブシキガイシャ"
+    assert first["Corporate number"] == "8330001000000"
     assert first["Municipality code"] == "43101" and first["Municipality"] == "Kumamoto City Chuo Ward"
     assert first["Inside Kumamoto City"] == "Yes" and first["Industry"].startswith("E ")
     assert first["Cohort"] == "9" and first["Registered on"] == DECIDED_ON.isoformat()
     assert first["Valid until"] == term_end(DECIDED_ON).isoformat()
     assert first["Status"] == "Active" and first["Ended on"] == "" and first["End reason"] == ""
     withdrawn = dict(zip(HEADER, rows[2]))
-    assert withdrawn["Corporate number (法人番号)"] == ""
+    assert withdrawn["Corporate number"] == ""
     assert withdrawn["Municipality"] == "Yatsushiro City" and withdrawn["Inside Kumamoto City"] == "No"
     assert withdrawn["Status"] == "Withdrawn by the registrant"
     assert withdrawn["Ended on"] == (TODAY - timedelta(days=3)).isoformat()

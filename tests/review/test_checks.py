@@ -23,8 +23,8 @@ from portal.core.extensions import db
 from portal.core.i18n import JST
 
 QUEUE = "/staff/review/"
-HEADER = ["Application no.", "Cohort", "Name of the organisation", "Name in katakana (フリガナ)",
-          "Corporate number (法人番号)", "Municipality", "Inside Kumamoto City", "Industry", "Status",
+HEADER = ["Application no.", "Cohort", "Name of the organisation", "Name in katakana",
+          "Corporate number", "Municipality", "Inside Kumamoto City", "Industry", "Status",
           "Submitted at (JST)", "Reviewer", "Revisions"]
 
 
