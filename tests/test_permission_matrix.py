@@ -88,6 +88,7 @@ MATRIX = {
     "review.approve": ("POST", STAFF, 403),
     "review.reject": ("POST", STAFF, 403),
     "review.reset": ("POST", STAFF, 403),
+    "review.rejection_reason": ("POST", {"secretariat"}, 403),
     "review.take": ("POST", STAFF, 403),
     "review.assign": ("POST", {"secretariat"}, 403),
     "review.assign_many": ("POST", {"secretariat"}, 403),
@@ -196,6 +197,9 @@ MATRIX = {
     "registration_mark.download": ("GET", {"applicant_a"}, 403),
     "system.index": ("GET", {"secretariat"}, 403),
     "system.retry_mail": ("POST", {"secretariat"}, 403),
+    # Contact details: each office keeps its own block (the city the logo office's).
+    "contacts.prefecture": ("GET", {"secretariat"}, 403),
+    "contacts.city": ("GET", {"city"}, 403),
 }
 
 # Endpoints whose object is not the default one of the world below.
@@ -207,7 +211,8 @@ OVERRIDES = {
     "review_checks.verify": {"application_id": "submitted_application"},
     "review_checks.comment": {"application_id": "submitted_application"},
     **{f"review.{name}": {"application_id": "submitted_application"}
-       for name in ("show", "start", "return_for_correction", "approve", "reject", "reset", "take", "assign")},
+       for name in ("show", "start", "return_for_correction", "approve", "reject", "reset", "take", "assign",
+                    "rejection_reason")},
     "registrations.verify": {"number": "KS01-0001"},
     "directory.show": {"number": "KS01-0001"},
     "kpi.download": {"fmt": "csv"},

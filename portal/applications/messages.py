@@ -31,6 +31,10 @@ ERRORS = {
     "not_submitted": _l("Only a submitted application can be reviewed."),
     "not_under_review": _l("Only an application under review can be recommended."),
     "reason_required": _l("Give the reason for recommending rejection."),
+    "not_recommended_rejection": _l("The reason for the applicant can be given only to an application recommended "
+                                    "for rejection, before the cohort is decided."),
+    "rejection_reason_unknown": _l("Choose the reason given to the applicant."),
+    "rejection_message_too_long": _l("The text for the applicant can be at most 2000 characters."),
     "not_assignable": _l("A reviewer can be assigned only while the application is being reviewed (not to a draft, "
                          "or after the decision or a withdrawal)."),
     "not_a_reviewer": _l("Only an active reviewer or secretariat member can be assigned."),

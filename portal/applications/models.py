@@ -60,6 +60,10 @@ class Application(db.Model):
     # Review: who reviews it, and why a rejection is recommended (internal to staff).
     reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     recommendation_reason: Mapped[str | None] = mapped_column(Text)
+    # What a rejection tells the applicant, set by the secretariat before the decision: a
+    # standard reason (a key of rejection.REASONS) and optional words of its own.
+    rejection_reason: Mapped[str | None] = mapped_column(String(32))
+    rejection_message: Mapped[str | None] = mapped_column(Text)
     # The reviewer's check of each checklist item: {item id: {"ok": bool, "note": str}}.
     verification: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -79,6 +83,13 @@ class Application(db.Model):
     revisions: Mapped[list[ApplicationRevision]] = relationship(
         back_populates="application", order_by="ApplicationRevision.number", lazy="select"
     )
+
+    @property
+    def rejection_reason_text(self) -> str:
+        """The standard reason given to the applicant, in the current language."""
+        from portal.applications.rejection import reason_text
+
+        return reason_text(self.rejection_reason)
 
     def section(self, name: str) -> Any:
         return (self.content or {}).get(name)

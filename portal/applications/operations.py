@@ -237,6 +237,30 @@ def recommend(application: Application, approve: bool, actor, reason: str = "") 
                  {"state": [S.UNDER_REVIEW.value, target.value], "reason": reason}, actor=actor)
 
 
+def give_rejection_reason(application: Application, reason: str, message: str, actor) -> None:
+    """The secretariat sets what a rejection tells the applicant (不登録の理由), before the cohort
+    is decided: a standard reason (a key of rejection.REASONS) and optional words of its own.
+    The decision mail states it; the recommendation's reason stays internal to staff.
+
+    Changes `rejection_reason` and `rejection_message`; sends no mail (the applicant hears it
+    with the decision)."""
+    from portal.applications.rejection import MESSAGE_MAX, REASONS
+
+    if application.state != S.RECOMMENDED_REJECTION:
+        raise ApplicationError("not_recommended_rejection")
+    if reason not in REASONS:
+        raise ApplicationError("rejection_reason_unknown")
+    message = (message or "").strip()
+    if len(message) > MESSAGE_MAX:
+        raise ApplicationError("rejection_message_too_long")
+    previous = [application.rejection_reason, application.rejection_message]
+    application.rejection_reason = reason
+    application.rejection_message = message or None
+    audit.record("application.rejection_reason_given", application,
+                 {"rejection_reason": [previous[0], reason], "rejection_message": [previous[1], message or None]},
+                 actor=actor)
+
+
 # States in which an application is in the reviewers' hands (a reviewer can be assigned).
 ASSIGNABLE = frozenset({S.SUBMITTED, S.UNDER_REVIEW, S.RETURNED, S.RECOMMENDED_APPROVAL, S.RECOMMENDED_REJECTION})
 RECOMMENDED = frozenset({S.RECOMMENDED_APPROVAL, S.RECOMMENDED_REJECTION})
@@ -269,7 +293,8 @@ def reset_recommendation(application: Application, actor) -> None:
     """Take back a recommendation (for approval or rejection) before the cohort decision: the
     application is under review again and the recommendation's reason is cleared.
 
-    Changes `state` and `recommendation_reason`; sends no mail (recommendations are internal,
+    Changes `state`, `recommendation_reason` and the reason for the applicant (a rejection's);
+    sends no mail (recommendations are internal,
     the applicant saw 審査中 throughout).
     """
     if application.state not in RECOMMENDED:
@@ -277,6 +302,7 @@ def reset_recommendation(application: Application, actor) -> None:
     previous = application.state
     application.state = S.UNDER_REVIEW
     application.recommendation_reason = None
+    application.rejection_reason = application.rejection_message = None
     audit.record("application.recommendation_reset", application,
                  {"state": [previous.value, S.UNDER_REVIEW.value]}, actor=actor)
 

@@ -76,8 +76,12 @@ def decision_preview(cohort: Cohort) -> dict[str, int]:
         select(Application.state, func.count()).where(Application.cohort_id == cohort.id).group_by(Application.state)
     ).all())
     undecided = sum(n for state, n in counts.items() if state not in DECIDABLE)
+    # A rejection tells the applicant why: the secretariat gives each its reason first.
+    without_reason = db.session.scalar(select(func.count()).where(
+        Application.cohort_id == cohort.id, Application.state == S.RECOMMENDED_REJECTION,
+        Application.rejection_reason.is_(None))) if counts.get(S.RECOMMENDED_REJECTION) else 0
     return {"approve": counts.get(S.RECOMMENDED_APPROVAL, 0), "reject": counts.get(S.RECOMMENDED_REJECTION, 0),
-            "undecided": undecided}
+            "undecided": undecided, "without_reason": without_reason}
 
 
 def decide_cohort(cohort: Cohort, decided_on: date, actor) -> Decision:
@@ -104,8 +108,11 @@ def decide_cohort(cohort: Cohort, decided_on: date, actor) -> Decision:
         return Decision(0, 0, 0, already_decided=True)
     if cohort.state != CohortState.CLOSED:
         raise CohortError("not_closed")
-    if decision_preview(cohort)["undecided"]:
+    preview = decision_preview(cohort)
+    if preview["undecided"]:
         raise CohortError("undecided")
+    if preview["without_reason"]:
+        raise CohortError("without_reason")
     # The claim: only one transaction moves the cohort from closed to decided.
     claimed = db.session.execute(
         update(Cohort).where(Cohort.id == cohort.id, Cohort.state == CohortState.CLOSED)
@@ -185,17 +192,25 @@ def decide_cohort(cohort: Cohort, decided_on: date, actor) -> Decision:
                       [(a.id, {"state": [S.RECOMMENDED_APPROVAL.value, S.APPROVED.value]}) for a in approved], actor)
     audit.record_many("application.rejected", "applications",
                       [(a.id, {"state": [S.RECOMMENDED_REJECTION.value, S.REJECTED.value]}) for a in rejected], actor)
-    _mail_decisions(cohort, approved, rejected, registration_of)
+    _mail_decisions(cohort, approved, rejected, registration_of, decided_on)
     db.session.expire_all()
     return Decision(len(new), len(renewals), len(rejected))
 
 
-def _mail_decisions(cohort, approved, rejected, registration_of) -> None:
+def _mail_decisions(cohort, approved, rejected, registration_of, decided_on) -> None:
+    """Each member of each decided organisation hears the result: a registration's number and
+    term, or a rejection's reason as the secretariat gave it to the applicant."""
     from portal.core.links import external_url
     from portal.core.outbox import queue_many
+    from portal.registrations.models import Registration
 
     mails = []
     approved_ids = {a.id for a in approved}
+    # The number and term each approved application now has (a renewal keeps its number; its
+    # term was extended above).
+    terms = {registration_id: (number, until) for registration_id, number, until in db.session.execute(
+        select(Registration.id, Registration.number, Registration.valid_until).where(Registration.id.in_(
+            [registration_of.get(a.id, a.registration_id) for a in approved])))} if approved else {}
     for application, template in [(a, "cohorts/mail/approved.txt") for a in approved] + \
             [(a, "cohorts/mail/rejected.txt") for a in rejected]:
         if application.id in approved_ids:  # the registration page: number, term, certificate
@@ -205,9 +220,11 @@ def _mail_decisions(cohort, approved, rejected, registration_of) -> None:
             link = external_url("applications.status", application_id=application.id)
         for membership in application.organisation.memberships:
             member = membership.user
+            number, until = terms.get(registration_of.get(application.id, application.registration_id), (None, None))
             mails.append({"recipient": member.email, "template": template, "locale": member.locale,
                           "user": member, "organisation": application.organisation, "cohort": cohort,
-                          "renewal": application.kind == "renewal", "link": link})
+                          "renewal": application.kind == "renewal", "link": link, "number": number,
+                          "valid_until": until, "decided_on": decided_on, "application": application})
     # The supporting institutions that the registered organisations consent to hear of it too.
     from portal.partners.notifications import registered_mails
 

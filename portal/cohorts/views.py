@@ -36,6 +36,8 @@ DECISION_REFUSED = {
     "not_closed": _l("Only a closed cohort can be decided. Close the application window first."),
     "undecided": _l("This cohort cannot be decided yet: some applications have no recommendation. "
                     "Every application must be recommended for approval or rejection (or withdrawn) first."),
+    "without_reason": _l("This cohort cannot be decided yet: some applications recommended for rejection have no "
+                         "reason for the applicant. Give each its reason on its review page first."),
 }
 
 

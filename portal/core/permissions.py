@@ -191,6 +191,13 @@ def _assign_reviewer(user, application) -> bool:
     return user.role == Role.SECRETARIAT and (application is None or application.state in ASSIGNABLE)
 
 
+@rule("application.rejection_reason")
+def _give_rejection_reason(user, application) -> bool:
+    """Set what a rejection tells the applicant: the secretariat, who decides, while the
+    application is recommended for rejection."""
+    return user.role == Role.SECRETARIAT and (application is None or application.state == "recommended_rejection")
+
+
 @rule("application.take")
 def _take_application(user, application) -> bool:
     """Take an unassigned application for oneself: any staff member."""

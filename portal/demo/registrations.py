@@ -161,6 +161,9 @@ def seed_decided_cohort(number: int, password: str, today: date) -> None:
         applications.start_review(application, reviewer)
         approve = fate != "rejected"
         applications.recommend(application, approve, reviewer, "" if approve else "重点的な取組の指標が確認できないため。")
+        if not approve:  # what the decision mail tells the applicant
+            applications.give_rejection_reason(application, "actions_not_concrete",
+                                               "次期の申請では、取組ごとに指標と2030年の目標値をご記入ください。", secretariat)
     cohorts.move_cohort(cohort, CohortState.CLOSED, actor=secretariat)
     cohorts.decide_cohort(cohort, decided_on, secretariat)
 

@@ -24,6 +24,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from portal.applications.rejection import REASONS
 from portal.core.forms import PortalForm, whole_number
 from portal.core.i18n import today_jst
 
@@ -110,6 +111,20 @@ class RejectForm(VersionForm):
 
     def chosen_reason(self) -> str:
         return self.reason.data or str(REJECTION_REASONS.get(self.preset.data or "", ""))
+
+
+class RejectionReasonForm(VersionForm):
+    """The secretariat's reason for the applicant (不登録の理由), stated by the decision mail."""
+
+    reason = SelectField(_l("Reason given to the applicant"),
+                         validators=[DataRequired(message=_l("Choose the reason given to the applicant."))],
+                         description=_l("Stated in the mail that tells the applicant the decision."),
+                         choices=[SelectChoice("", _l("— choose a reason —")),
+                                  *(SelectChoice(key, text) for key, text in REASONS.items())])
+    message = TextAreaField(_l("Further explanation for the applicant"), validators=[Optional(), Length(max=2000)],
+                            description=_l("Optional. Added below the reason in the mail; the reason for "
+                                           "recommending rejection above stays internal."),
+                            render_kw={"rows": 4})
 
 
 class AssignForm(VersionForm):

@@ -26,6 +26,7 @@ STAFF_EVENTS = {
     "application.recommended": _l("Recommended: %(state)s"),
     "application.recommendation_reset": _l("Recommendation taken back; under review again"),
     "application.checklist_verified": _l("Checklist checked"),
+    "application.rejection_reason_given": _l("Reason for the applicant set"),
 }
 
 
@@ -76,6 +77,11 @@ def staff_timeline(application: Application) -> list[StaffEvent]:
             flagged = changes.get("needs_correction") or []
             if flagged:
                 detail = _("Needs correction: %(items)s", items=", ".join(flagged))
+        elif entry.action == "application.rejection_reason_given":
+            from portal.applications.rejection import reason_text
+
+            text = str(STAFF_EVENTS[entry.action])
+            detail = reason_text((changes.get("rejection_reason") or [None, None])[1]) or None
         else:
             text = str(STAFF_EVENTS[entry.action])
         events.append(StaffEvent(entry.created_at, text, actor_name, True, detail))

@@ -39,6 +39,7 @@ from portal.review.forms import (
     AssignForm,
     BulkAssignForm,
     RejectForm,
+    RejectionReasonForm,
     VersionForm,
     return_form,
     reviewer_choices,
@@ -230,6 +231,9 @@ def _action_forms(application: Application, steps, staff, given: dict) -> dict[s
         forms["reject"] = given.get("reject") or RejectForm(formdata=None, data=version)
     if state in operations.RECOMMENDED:
         forms["reset"] = VersionForm(formdata=None, data=version)
+    if may(current_user, "application.rejection_reason", application):
+        forms["rejection_reason"] = given.get("rejection_reason") or RejectionReasonForm(formdata=None, data={
+            **version, "reason": application.rejection_reason or "", "message": application.rejection_message or ""})
     if may(current_user, "application.take", application):
         forms["take"] = VersionForm(formdata=None, data=version)
     if staff:
@@ -320,6 +324,17 @@ def reject(application_id: int):
     return _act(application, form, lambda: operations.recommend(application, False, current_user,
                                                                  form.chosen_reason()),
                 _("Recommended for rejection. Nobody is notified until the cohort is decided."), rerender="reject")
+
+
+@bp.post("/<int:application_id>/rejection-reason")
+@form_view
+@access("application.rejection_reason")
+def rejection_reason(application_id: int):
+    application = _reviewable(application_id)
+    form = RejectionReasonForm()
+    return _act(application, form, lambda: operations.give_rejection_reason(
+        application, form.reason.data, form.message.data or "", current_user),
+        _("The reason for the applicant was saved. The decision mail will state it."), rerender="rejection_reason")
 
 
 @bp.post("/<int:application_id>/reset")

@@ -13,12 +13,13 @@ from portal.core.extensions import db
 
 @pytest.fixture
 def build_cohort(app, make_user, make_organisation):
-    """build_cohort(approve=3, reject=1, undecided=0) -> (cohort id, application ids in submission order)."""
+    """build_cohort(approve=3, reject=1, undecided=0, reasons=True) -> (cohort id, application ids in
+    submission order); `reasons`: the secretariat has given each rejection its reason for the applicant."""
 
     content = minimal_content(13)
     reviewer_id = make_user("reviewer")
 
-    def build(approve: int = 3, reject: int = 1, undecided: int = 0, number: int = 7):
+    def build(approve: int = 3, reject: int = 1, undecided: int = 0, number: int = 7, reasons: bool = True):
         now = datetime.now(timezone.utc)
         owners = [make_user() for _ in range(approve + reject + undecided)]
         for index, owner in enumerate(owners):
@@ -39,6 +40,8 @@ def build_cohort(app, make_user, make_organisation):
                 if index < approve + reject:
                     applications.start_review(application, reviewer)
                     applications.recommend(application, index < approve, reviewer, "" if index < approve else "理由")
+                    if index >= approve and reasons:  # the secretariat's reason for the applicant
+                        applications.give_rejection_reason(application, "criteria", "", reviewer)
             operations.move_cohort(cohort, CohortState.CLOSED)
             db.session.commit()
             return cohort.id, list(reversed(ids))

@@ -47,6 +47,8 @@ def cohort(app, make_user, make_organisation):
                 applications.start_review(application, reviewer)
                 approve = index < registrations
                 applications.recommend(application, approve, reviewer, "" if approve else "理由")
+                if not approve:
+                    applications.give_rejection_reason(application, "criteria", "", reviewer)
             if decided:
                 operations.move_cohort(cohort, CohortState.CLOSED)
                 secretariat = User(email=f"secretariat-{uuid.uuid4().hex}@example.jp", name="事務局", role="secretariat")

@@ -74,6 +74,8 @@ def apply(app, make_user, make_organisation):
                 if index < approve + reject:
                     applications.start_review(application, reviewer)
                     applications.recommend(application, index < approve, reviewer, "" if index < approve else "理由")
+                    if index >= approve:
+                        applications.give_rejection_reason(application, "criteria", "", reviewer)
                 ids.append(application.id)
             db.session.commit()
             return ids
