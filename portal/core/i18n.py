@@ -57,6 +57,14 @@ def wareki(value: date | datetime | None, weekday: bool = False, western: bool =
     return japanese.wareki_with_weekday(day) if weekday else japanese.wareki(day)
 
 
+def seireki(value: date | datetime | None) -> str:
+    """「2026年12月21日」 whatever the page's language: the western date in Japanese text, where a
+    document gives it beside the 和暦."""
+    from portal.core import japanese
+
+    return japanese.seireki(_day_of(value)) if value is not None else ""
+
+
 def wareki_datetime(value: datetime | None) -> str:
     """「令和8年12月21日（月）23時59分」 (JST) whatever the page's language: for Japanese mails,
     PDFs and plain text."""
@@ -148,7 +156,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(until=deadlines.until, window=deadlines.window, opening=deadlines.opening)
     app.jinja_env.filters.update(
         date=display_date, datetime=display_datetime, time=display_time, wareki=wareki,
-        wareki_datetime=wareki_datetime,
+        wareki_datetime=wareki_datetime, seireki=seireki,
         municipality=municipality_name, industry=industry_name, postal_code=postal_code,
         fiscal_year=fiscal_year_name, series=series,
     )

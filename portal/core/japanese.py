@@ -203,6 +203,12 @@ def wareki_with_western(d: date, weekday: bool = False) -> str:
     return f"{text}（{_WEEKDAYS[d.weekday()]}）" if weekday else text
 
 
+def seireki(d: date) -> str:
+    """"2026年12月21日": the western date as Japanese text writes it (beside a 和暦 date, e.g. the
+    certificate's 「（西暦 2026年12月21日 ～ …）」)."""
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
 def clock(t: time | datetime) -> str:
     """"23時59分", "9時05分": a time of day as Japanese text writes it (the hour unpadded)."""
     return f"{t.hour}時{t.minute:02d}分"

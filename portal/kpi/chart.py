@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from datetime import date
 from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
+
+from portal.core.i18n import display_date
 
 FONT_FAMILY = "IPAexGothic, 'Noto Sans JP', 'Hiragino Sans', 'Yu Gothic UI', Meiryo, sans-serif"
 
@@ -45,9 +48,9 @@ class Bar:
 
 def kpi_chart(report: Mapping[str, Any], id_prefix: str = "kpi-chart") -> Markup:
     """The chart of a report from `portal.kpi.report.kpi_report`, as an inline <svg> element."""
-    bars = [Bar(_("Cohort %(number)s", number=c["number"]), c["decided_on"], c["cumulative_in_city"], CUMULATIVE)
-            for c in report["cohorts"]]
-    bars.append(Bar(_("Active"), report["as_of"], report["active_in_city"], ACTIVE))
+    bars = [Bar(_("Cohort %(number)s", number=c["number"]), _day(c["decided_on"]), c["cumulative_in_city"],
+                CUMULATIVE) for c in report["cohorts"]]
+    bars.append(Bar(_("Active"), _day(report["as_of"]), report["active_in_city"], ACTIVE))
     target = report["target"]
     top, step = _scale(max([target, *(bar.value for bar in bars)]))
     title = _("Registered entities in Kumamoto City against the target")
@@ -68,13 +71,24 @@ def kpi_chart(report: Mapping[str, Any], id_prefix: str = "kpi-chart") -> Markup
     return Markup("\n".join(parts))
 
 
+def _day(iso: str) -> str:
+    """A report's ISO date (the report is data) as the page's language reads it: 令和6年3月31日,
+    Mar 31, 2024."""
+    return display_date(date.fromisoformat(iso), short=True)
+
+
+def _text_width(text: str, size: float) -> float:
+    """Roughly how wide `text` is drawn: full-width characters a font size, others about half."""
+    return sum(size if ord(ch) > 0x2E7F else size * 0.55 for ch in text)
+
+
 def _description(report: Mapping[str, Any]) -> str:
     cohorts = ", ".join(_("Cohort %(number)s", number=c["number"]) + f": {c['cumulative_in_city']:,}"
                         for c in report["cohorts"]) or _("no cohort decided yet")
     return _("Registered entities in Kumamoto City, cumulative after each cohort's decision: %(cohorts)s. "
              "Active in the city on %(date)s: %(active)s, against the target of %(target)s for fiscal "
              "%(year)s (%(progress)s %%).",
-             cohorts=cohorts, date=report["as_of"], active=f"{report['active_in_city']:,}",
+             cohorts=cohorts, date=_day(report["as_of"]), active=f"{report['active_in_city']:,}",
              target=f"{report['target']:,}", year=report["target_fiscal_year"],
              progress=f"{report['progress'] * 100:.1f}")
 
@@ -130,7 +144,7 @@ def _bars(bars: list[Bar], top: int) -> list[str]:
         base = TOP + PLOT_H
         parts.append(f'<text x="{round(centre, 1)}" y="{base + 20}" text-anchor="middle" font-size="{size}">'
                      f'{escape(bar.label)}</text>')
-        if slot >= 70:
+        if _text_width(bar.sublabel, 12) <= slot - 8:
             parts.append(f'<text x="{round(centre, 1)}" y="{base + 38}" text-anchor="middle" font-size="12" '
                          f'fill="{MUTED}">{escape(bar.sublabel)}</text>')
     return parts

@@ -7,35 +7,34 @@ from flask_babel import format_date, format_time
 from flask_babel import gettext as _
 
 from portal.core import deadlines
-from portal.core.i18n import current_locale, display_datetime, jst
+from portal.core.i18n import current_locale, display_datetime, jst, wareki
 from portal.seminars.models import Seminar
 
 OPEN, NOT_YET, CLOSED, FULL, OVER, CANCELLED = "open", "not_yet", "closed", "full", "over", "cancelled"
 
 
-def time_range(starts_at: datetime, ends_at: datetime) -> str:
-    """2026年12月10日(木) 14:00–16:00 / Thu, 10 Dec 2026, 14:00–16:00 JST (one day), or both
-    ends in full when it runs over several days."""
+def time_range(starts_at: datetime, ends_at: datetime, western: bool = False) -> str:
+    """令和8年12月10日（木）14時00分～16時00分 / Thu, 10 Dec 2026, 14:00–16:00 JST (one day), or
+    both ends in full when it runs over several days; `western` adds the western year to a
+    Japanese date (令和8年（2026年）12月10日（木）…), as a printed document gives it."""
+    from portal.core.japanese import clock
+
     start, end = jst(starts_at), jst(ends_at)
+    if current_locale() == "ja":
+        if start.date() != end.date():
+            return f"{wareki(start, weekday=True, western=western)}{clock(start)}～" \
+                   f"{wareki(end, weekday=True, western=western)}{clock(end)}"
+        return f"{wareki(start, weekday=True, western=western)}{clock(start)}～{clock(end)}"
     if start.date() != end.date():
         return f"{display_datetime(starts_at)} – {display_datetime(ends_at)}"
-    if current_locale() == "ja":
-        day = format_date(start, "y年M月d日(E)")
-    else:
-        day = format_date(start, "EEE, d MMM y")
-    return _("%(day)s, %(start)s–%(end)s", day=day, start=format_time(start, "HH:mm"),
-             end=format_time(end, "HH:mm")) + ("" if current_locale() == "ja" else " JST")
+    return _("%(day)s, %(start)s–%(end)s", day=format_date(start, "EEE, d MMM y"),
+             start=format_time(start, "HH:mm"), end=format_time(end, "HH:mm")) + " JST"
 
 
 def document_time(starts_at: datetime, ends_at: datetime) -> str:
-    """令和8年12月14日 (月) 10:00–12:00: the date in the Japanese calendar, as documents give it."""
-    from portal.core.i18n import wareki
-
-    start, end = jst(starts_at), jst(ends_at)
-    if start.date() != end.date():
-        return f"{wareki(start)} {format_time(start, 'HH:mm')} – {wareki(end)} {format_time(end, 'HH:mm')}"
-    return _("%(day)s (%(weekday)s) %(start)s–%(end)s", day=wareki(start), weekday=format_date(start, "E"),
-             start=format_time(start, "HH:mm"), end=format_time(end, "HH:mm"))
+    """When a seminar takes place, as a printed document gives it: 令和8年（2026年）12月14日（月）
+    10時00分～12時00分 in Japanese."""
+    return time_range(starts_at, ends_at, western=True)
 
 
 def signup_status(seminar: Seminar, now: datetime) -> str:

@@ -68,18 +68,18 @@ def test_dates_in_japanese_text_never_iso(app):
     asked; a table's short form drops the weekday; English keeps English dates."""
     moment = datetime(2026, 12, 21, 0, 5, tzinfo=timezone.utc)  # 9:05 in Japan
     template = ("{{ d | date(western=True) }}|{{ d | date(short=True) }}|{{ t | time }}|"
-                "{{ t | datetime(short=True) }}|{{ t | wareki_datetime }}|{{ d | wareki(weekday=True) }}")
+                "{{ t | datetime(short=True) }}|{{ t | wareki_datetime }}|{{ d | wareki(weekday=True) }}|{{ d | seireki }}")
     with app.test_request_context("/?lang=ja"):
         app.preprocess_request()
         ja = app.jinja_env.from_string(template).render(t=moment, d=date(2026, 12, 21))
     assert ja == ("令和8年（2026年）12月21日（月）|令和8年12月21日|9時05分|令和8年12月21日9時05分|"
-                  "令和8年12月21日（月）9時05分|令和8年12月21日（月）")
+                  "令和8年12月21日（月）9時05分|令和8年12月21日（月）|2026年12月21日")
     with app.test_request_context("/?lang=en"):
         app.preprocess_request()
         en = app.jinja_env.from_string(template).render(t=moment, d=date(2026, 12, 21))
         assert app.jinja_env.from_string("{{ t | datetime }}").render(t=moment) == "Dec 21, 2026, 9:05 JST"
     # The 和暦 filters stay Japanese on an English page (they serve Japanese documents and mails).
-    assert en == "Dec 21, 2026|Dec 21, 2026|9:05 JST|Dec 21, 2026, 9:05 JST|令和8年12月21日（月）9時05分|令和8年12月21日（月）"
+    assert en == "Dec 21, 2026|Dec 21, 2026|9:05 JST|Dec 21, 2026, 9:05 JST|令和8年12月21日（月）9時05分|令和8年12月21日（月）|2026年12月21日"
 
 
 def test_switching_language_keeps_the_page_and_its_query(client):
