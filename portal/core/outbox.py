@@ -14,6 +14,7 @@ from pathlib import Path
 
 from flask import current_app, g
 from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, or_, select, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -79,12 +80,7 @@ def queue_mail(
     The template's top-level `{% set subject %}` is the subject; its body is the text.
     It is sent once the transaction commits (see `init_app`), or by `flask outbox send`.
     """
-    with force_locale(locale):
-        module = current_app.jinja_env.get_template(template).make_module(
-            {**current_app.jinja_env.globals, **_template_context(), **context}
-        )
-        subject = " ".join(str(module.subject).split())
-        body = str(module).strip() + "\n"
+    subject, body, _office = _render(template, locale, context)
     mail = OutboxMail(recipient=recipient, subject=subject, body=body, locale=locale)
     for filename, content_type, data in attachments or ():
         mail.attachments.append(OutboxAttachment(filename=filename, content_type=content_type, data=data))
@@ -96,6 +92,27 @@ def queue_mail(
 
 def _template_context() -> dict:
     return {"base_url": current_app.config["PORTAL_BASE_URL"]}
+
+
+# Every subject names the scheme it is about, as the offices' mails do: the prefecture's
+# registration (the default) or the city's logo permits (a template that sets `office = "city"`).
+SUBJECT_PREFIXES = {
+    "prefecture": _l("[Kumamoto Prefecture SDGs Registration System] %(subject)s"),
+    "city": _l("[Kumamoto City] %(subject)s"),
+}
+
+
+def _render(template: str, locale: str, context: dict) -> tuple[str, str, str]:
+    """The subject (with its scheme's prefix), the body of `template` in `locale`, and the
+    office that signs it ("prefecture" or "city")."""
+    with force_locale(locale):
+        module = current_app.jinja_env.get_template(template).make_module(
+            {**current_app.jinja_env.globals, **_template_context(), **context}
+        )
+        office = getattr(module, "office", "prefecture")
+        subject = str(SUBJECT_PREFIXES[office] % {"subject": " ".join(str(module.subject).split())})
+        body = str(module).strip() + "\n"
+    return subject, body, office
 
 
 def send_pending(limit: int | None = None, skip_backoff: bool = False) -> tuple[int, int]:
@@ -324,14 +341,11 @@ def queue_many(mails: list[dict]) -> int:
     rows = []
     for mail in mails:
         context = {k: v for k, v in mail.items() if k not in ("recipient", "template", "locale")}
-        with force_locale(mail["locale"]):
-            module = current_app.jinja_env.get_template(mail["template"]).make_module(
-                {**current_app.jinja_env.globals, **_template_context(), **context}
-            )
-            rows.append({"recipient": mail["recipient"], "subject": " ".join(str(module.subject).split()),
-                         "body": str(module).strip() + "\n", "locale": mail["locale"],
-                         "state": MailState.PENDING, "attempts": 0, "created_at": utcnow(),
-                         "next_attempt_at": utcnow()})
+        subject, body, _office = _render(mail["template"], mail["locale"], context)
+        rows.append({"recipient": mail["recipient"], "subject": subject,
+                     "body": body, "locale": mail["locale"],
+                     "state": MailState.PENDING, "attempts": 0, "created_at": utcnow(),
+                     "next_attempt_at": utcnow()})
     if not rows:
         return 0
     ids = list(db.session.scalars(insert(OutboxMail).returning(OutboxMail.id), rows))

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from sqlalchemy import and_, select
+from sqlalchemy.orm import joinedload
 
 from portal.accounts.models import User
 from portal.core.extensions import db
@@ -26,7 +27,8 @@ def _partner_users(organisation_ids: set[int]) -> tuple[dict[int, User], dict[in
                                    PartnerConsent.revoked_at.is_(None)))
         .where(PartnerConsent.organisation_id.in_(organisation_ids), User.role == Role.PARTNER,
                User.active.is_(True))
-        .order_by(User.id, PartnerConsent.organisation_id)).all()
+        .order_by(User.id, PartnerConsent.organisation_id)
+        .options(joinedload(User.partner))).all()  # the mail greets the institution by name
     users, organisations = {}, defaultdict(list)
     for user, organisation_id in rows:
         users[user.id] = user

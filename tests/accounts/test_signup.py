@@ -41,7 +41,7 @@ def test_sign_up_in_english_mails_in_english(app, client, mails):
     client.get("/?lang=en")
     signup(client)
     [mail] = mails()
-    assert mail.locale == "en" and mail.subject == "Please confirm your e-mail address"
+    assert mail.locale == "en" and mail.subject == "[Kumamoto Prefecture SDGs Registration System] Please confirm your e-mail address"
     assert users(app)[0].locale == "en"
 
 

@@ -133,7 +133,7 @@ def test_a_bank_supports_a_registrant_that_consented_until_it_withdraws(
     # --- The cohort is decided: the bank's user is mailed, with a link to the registrant. ---
     decide(app, draft)
     [registered] = [m for m in mails(to=BANKER)]
-    assert registered.subject == f"Organisations you support were registered (Cohort {COHORT})"
+    assert registered.subject == f"[Kumamoto Prefecture SDGs Registration System] Organisations you support were registered (Cohort {COHORT})"
     assert ORGANISATION in registered.body
     bank.goto(live_server.link_in(registered.body))
     expect(bank.get_by_role("heading", level=1)).to_have_text(ORGANISATION)

@@ -259,7 +259,7 @@ def test_a_returned_application_is_corrected_approved_decided_and_certified(
     expect(counts.get_by_role("row").nth(1)).to_have_text(re.compile(r"^\s*登録決定\s*1\s*$"))
     expect(secretariat.locator("#decision-done")).to_be_visible()
     checkpoint(secretariat, "cohort-decided")
-    [registered_mail] = [mail for mail in mails(to=APPLICANT) if mail.subject == "登録が決定しました"]
+    [registered_mail] = [mail for mail in mails(to=APPLICANT) if mail.subject.endswith("登録が決定しました")]
     assert ORGANISATION in registered_mail.body
     # The mail says the number and the certificate are on the organisation's page; its link
     # leads to the application's status page instead, which shows neither (reported).

@@ -87,7 +87,7 @@ def test_a_code_fills_a_blank_field_and_files_the_other(app, client, imported, c
 def test_a_code_on_a_live_registration_sends_one_mail(app, client, imported, claimant, mails):
     code = issue(app, [imported["corporation"]])[imported["corporation"]]
     assert post_form(client, "/claim/code", code_data(code)).status_code == 302
-    assert [m.subject for m in mails("claimant@example.jp")] == ["You claimed registration KS01-0001"]
+    assert [m.subject for m in mails("claimant@example.jp")] == ["[Kumamoto Prefecture SDGs Registration System] You claimed registration KS01-0001"]
     with app.app_context():
         assert db.session.get(Registration, imported["corporation"]).organisation.representative_name == "肥後 一"
     [(state, changes, filer, handler)] = _notices(app)
@@ -103,7 +103,7 @@ def test_an_approval_fills_blanks_as_the_staff_member_and_mails_once(app, client
     before = len(mails("claimant@example.jp"))
     post_form(secretariat, f"/staff/claims/{claim_id}", {"decision": "approve"})
     sent = mails("claimant@example.jp")[before:]
-    assert [m.subject for m in sent] == ["Your claim of registration KS01-0001 was approved"]
+    assert [m.subject for m in sent] == ["[Kumamoto Prefecture SDGs Registration System] Your claim of registration KS01-0001 was approved"]
     [(state, _changes, filer, handler)] = _notices(app)
     assert (state, filer, handler) == (ChangeNoticeState.ACCEPTED, claimant, staff)
 

@@ -82,7 +82,8 @@ def test_the_subject_is_fixed_and_the_names_are_quoted_as_the_inviters(app, clie
                                 "If you do not know this person, please ignore this mail; nothing happens unless "
                                 "you open the link.")
         assert mail.body.index(name) < mail.body.index(disclaimer)
-    assert subjects[0] == subjects[1] == _said(app, "Invitation to the Kumamoto SDGs Registration Portal")
+    assert subjects[0] == subjects[1] == _said(app, "[Kumamoto Prefecture SDGs Registration System] %(subject)s",
+                                               subject=_said(app, "Invitation to the application portal"))
 
 
 def test_a_line_break_in_a_name_cannot_start_a_line_of_its_own(app, client, make_user, make_organisation, mails):

@@ -120,7 +120,7 @@ def test_a_formerly_opted_out_organisation_is_listed_and_its_members_are_told_on
     assert sorted(m.recipient for m in sent) == ["member@example.jp", "owner@example.jp"]
     english = next(m for m in sent if m.recipient == "member@example.jp")
     japanese = next(m for m in sent if m.recipient == "owner@example.jp")
-    assert english.subject == "Your organisation is shown in the public directory of registrants again"
+    assert english.subject == "[Kumamoto Prefecture SDGs Registration System] Your organisation is shown in the public directory of registrants again"
     assert "one of the declarations every applicant makes" in english.body
     assert "withdraw its registration (辞退)" in english.body
     assert "http://portal.test/registrants/KS02-0001" in english.body

@@ -80,7 +80,7 @@ def test_a_decision_tells_each_institution_user_about_its_registered_organisatio
             "撤回後登録株式会社": ("bank-a", "withdrawn"), "支援なし株式会社": ()})
 
     [to_a1] = mails(to=emails["a1"])
-    assert to_a1.subject == "Organisations you support were registered (Cohort 7)"
+    assert to_a1.subject == "[Kumamoto Prefecture SDGs Registration System] Organisations you support were registered (Cohort 7)"
     assert "両行支援株式会社" in to_a1.body and "エー支援合同会社" in to_a1.body
     assert "ビー支援有限会社" not in to_a1.body and "撤回後登録株式会社" not in to_a1.body
     assert "支援なし株式会社" not in to_a1.body
@@ -114,7 +114,7 @@ def test_term_reminders_tell_the_institutions_too(app, partner, organisation, ma
         db.session.commit()
     assert result.six_months == 3  # the registrants' own reminders are unchanged
     [to_a1] = mails(to=emails[a1])
-    assert to_a1.subject == "The registration of organisations you support ends within six months"
+    assert to_a1.subject == "[Kumamoto Prefecture SDGs Registration System] The registration of organisations you support ends within six months"
     assert "期限間近株式会社" in to_a1.body and "KS09-" in to_a1.body
     assert "他行の期限間近" not in to_a1.body and "撤回した期限間近" not in to_a1.body
     assert "まだ先株式会社" not in to_a1.body

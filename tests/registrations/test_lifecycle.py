@@ -248,8 +248,8 @@ def test_reminders_six_months_and_one_month_before_the_end_once_each(app, runner
     for member in (sooner["owner"], colleague):
         [mail] = mails(_email(app, member))
         assert mail.locale == "ja" and f"http://portal.test/applications/renew/{sooner['id']}" in mail.body
-        end = TODAY + timedelta(days=20)
-        assert f"{end.year}年{end.month}月{end.day}日" in mail.body
+        end = TODAY + timedelta(days=20)  # in 和暦, with the western year
+        assert f"令和{end.year - 2018}年（{end.year}年）{end.month}月{end.day}日" in mail.body
     for nothing in (expired, withdrawn, later):
         assert mails(_email(app, nothing["owner"])) == []
     assert len(mails()) == 3

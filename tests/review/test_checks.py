@@ -421,7 +421,7 @@ def test_a_message_to_the_applicant_is_mailed_to_each_member_and_shown(app, make
         assert body in mail.body and internal not in mail.body
         assert f"http://portal.test/applications/{application_id}" in mail.body
     english = next(m for m in sent if m.recipient == "colleague@example.jp")
-    assert english.subject == "A message about your application"  # in the member's own language
+    assert english.subject == "[Kumamoto Prefecture SDGs Registration System] A message about your application"  # in the member's own language
 
     html = client.get(f"/staff/review/{application_id}").get_data(as_text=True)
     assert "sent to the applicant" in html and body in html

@@ -111,7 +111,7 @@ def test_reminders_go_once_to_the_confirmed_sign_ups_of_tomorrows_seminars(app, 
     reminded = mails()[before:]
     assert sorted(m.recipient for m in reminded) == sorted([a["email"], b["email"]])
     subject = translated(app, "ja", "Tomorrow: %(title)s", title="SDGs経営実践セミナー")
-    assert {m.subject for m in reminded} == {subject}
+    assert all(m.subject.endswith(subject) for m in reminded)
     assert "https://meet.example.jp/s1" in reminded[0].body
 
     again = runner.invoke(args=["seminars", "remind"])
@@ -124,7 +124,7 @@ def test_reminders_go_once_to_the_confirmed_sign_ups_of_tomorrows_seminars(app, 
     before = len(mails())
     third = runner.invoke(args=["seminars", "remind"])
     assert "1 mail(s)" in third.output
-    assert [m.recipient for m in mails()[before:] if m.subject == subject] == [c["email"]]
+    assert [m.recipient for m in mails()[before:] if m.subject.endswith(subject)] == [c["email"]]
 
     # --today acts as another day: the day before `later`.
     day = (jst_at(1)).date().isoformat()

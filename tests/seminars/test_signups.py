@@ -76,8 +76,8 @@ def test_a_cancellation_promotes_the_first_waiting_sign_up_that_fits(app, regist
     assert load(Seminar, seminar_id).seats_confirmed == 3
     promoted_mail = mails(d["email"])[-1]
     assert _event(promoted_mail)["uid"] == f"seminar-{seminar_id}@portal.test"
-    assert mails(a["email"])[-1].subject == translated(app, "ja", "Seminar sign-up cancelled: %(title)s",
-                                                       title="SDGs経営実践セミナー")
+    assert mails(a["email"])[-1].subject.endswith(translated(app, "ja", "Seminar sign-up cancelled: %(title)s",
+                                                                title="SDGs経営実践セミナー"))
 
     # Cancelling from the waiting list frees no seat and promotes nobody.
     with app.test_request_context():
@@ -138,8 +138,8 @@ def test_a_larger_capacity_promotes_and_a_smaller_one_is_refused_below_the_confi
     assert changes == {"capacity": [2, 3]}
     assert load(SeminarSignup, waiting_b).state == "confirmed"
     assert load(SeminarSignup, waiting_c).state == "waitlisted"
-    assert mails(b["email"])[-1].subject == translated(app, "ja", "A seat is free for you: %(title)s",
-                                                       title="SDGs経営実践セミナー")
+    assert mails(b["email"])[-1].subject.endswith(translated(app, "ja", "A seat is free for you: %(title)s",
+                                                                title="SDGs経営実践セミナー"))
     with pytest.raises(operations.SeminarError) as error:
         _update(app, seminar_id, secretariat, capacity=2)
     assert error.value.code == "capacity_below_confirmed"
@@ -271,5 +271,5 @@ def test_a_deactivated_contact_is_replaced_by_the_members(app, registrants, make
         operations.cancel_signup(db.session.get(SeminarSignup, signup), db.session.get(User, colleague),
                                  now=jst_at(0) + timedelta(minutes=1))
         db.session.commit()
-    assert mails("colleague@example.jp")[-1].subject == translated(
-        app, "ja", "Seminar sign-up cancelled: %(title)s", title="SDGs経営実践セミナー")
+    assert mails("colleague@example.jp")[-1].subject.endswith(translated(
+        app, "ja", "Seminar sign-up cancelled: %(title)s", title="SDGs経営実践セミナー"))
