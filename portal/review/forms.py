@@ -122,8 +122,8 @@ class RejectionReasonForm(VersionForm):
                          choices=[SelectChoice("", _l("— choose a reason —")),
                                   *(SelectChoice(key, text) for key, text in REASONS.items())])
     message = TextAreaField(_l("Further explanation for the applicant"), validators=[Optional(), Length(max=2000)],
-                            description=_l("Optional. Added below the reason in the mail; the reason for "
-                                           "recommending rejection above stays internal."),
+                            description=_l("Added below the reason in the mail; the reason for recommending "
+                                           "rejection above stays internal."),
                             render_kw={"rows": 4})
 
 
