@@ -65,6 +65,9 @@ def _init_extensions(app: Flask) -> None:
     i18n.init_app(app)
     outbox.init_app(app)
     security.init_app(app)
+    from portal.contacts import blocks as contact_blocks
+
+    contact_blocks.init_app(app)
     from portal.core.permissions import may
     from portal.core.reference.sdgs import target_text
 
@@ -100,13 +103,14 @@ def _register_features(app: Flask) -> None:
     from portal.system.views import bp as system
     from portal.claims.views import bp as claims
     from portal.claims.staff_views import bp as staff_claims
+    from portal.contacts.views import bp as contacts
     from portal.certificates.staff_views import bp as staff_certificates
     from portal.certificates.views import bp as registration_mark
 
     for blueprint in (core, accounts, staff_accounts, organisations, applications, review, review_checks, cohorts,
                       registrations, staff_registrations, directory, kpi, partner, staff_partners, support_menus,
                       logos, staff_logos, seminars, staff_seminars, selfcheck,
-                      reports, staff_reports, system, claims, staff_claims, staff_certificates,
+                      reports, staff_reports, system, claims, staff_claims, contacts, staff_certificates,
                       registration_mark):
         app.register_blueprint(blueprint)
     cli.init_app(app)

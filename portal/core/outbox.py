@@ -80,8 +80,8 @@ def queue_mail(
     The template's top-level `{% set subject %}` is the subject; its body is the text.
     It is sent once the transaction commits (see `init_app`), or by `flask outbox send`.
     """
-    subject, body, _office = _render(template, locale, context)
-    mail = OutboxMail(recipient=recipient, subject=subject, body=body, locale=locale)
+    subject, body, office = _render(template, locale, context)
+    mail = OutboxMail(recipient=recipient, reply_to=_reply_to(office), subject=subject, body=body, locale=locale)
     for filename, content_type, data in attachments or ():
         mail.attachments.append(OutboxAttachment(filename=filename, content_type=content_type, data=data))
     db.session.add(mail)
@@ -113,6 +113,14 @@ def _render(template: str, locale: str, context: dict) -> tuple[str, str, str]:
         subject = str(SUBJECT_PREFIXES[office] % {"subject": " ".join(str(module.subject).split())})
         body = str(module).strip() + "\n"
     return subject, body, office
+
+
+def _reply_to(office: str) -> str:
+    """The signing office's e-mail (portal.contacts): mails come from a no-reply sender, and a
+    reply reaches the office that signed the mail."""
+    from portal.contacts.blocks import contact
+
+    return contact(office).email
 
 
 def send_pending(limit: int | None = None, skip_backoff: bool = False) -> tuple[int, int]:
@@ -241,6 +249,8 @@ def _message(mail: OutboxMail) -> EmailMessage:
     message = EmailMessage()
     message["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
     message["To"] = mail.recipient
+    if mail.reply_to:
+        message["Reply-To"] = mail.reply_to
     message["Subject"] = mail.subject
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(idstring=f"outbox{mail.id}")
@@ -341,8 +351,8 @@ def queue_many(mails: list[dict]) -> int:
     rows = []
     for mail in mails:
         context = {k: v for k, v in mail.items() if k not in ("recipient", "template", "locale")}
-        subject, body, _office = _render(mail["template"], mail["locale"], context)
-        rows.append({"recipient": mail["recipient"], "subject": subject,
+        subject, body, office = _render(mail["template"], mail["locale"], context)
+        rows.append({"recipient": mail["recipient"], "reply_to": _reply_to(office), "subject": subject,
                      "body": body, "locale": mail["locale"],
                      "state": MailState.PENDING, "attempts": 0, "created_at": utcnow(),
                      "next_attempt_at": utcnow()})

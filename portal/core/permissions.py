@@ -553,3 +553,19 @@ def _manage_claims(user, obj) -> bool:
 def _view_system(user, obj) -> bool:
     """The system page: mail outbox, recent errors, migrations and version; retrying mail."""
     return user.role == Role.SECRETARIAT
+
+
+# --- contact details (portal/contacts) --------------------------------------------------------
+
+@rule("contacts.prefecture")
+def _keep_prefecture_contact(user, obj) -> bool:
+    """The secretariat's contact block (footer, error pages, /verify, registration mails): the
+    secretariat."""
+    return user.role == Role.SECRETARIAT
+
+
+@rule("contacts.city")
+def _keep_city_contact(user, obj) -> bool:
+    """The logo office's contact block (footer, logo-permit mails): the city, whose permits they
+    are (as it keeps the KPI targets); the prefecture's staff see it on their own block's page."""
+    return user.role == Role.CITY

@@ -84,6 +84,10 @@ def seed_demo():
 
     seed_issuer(accounts.find_by_email("secretariat@example.jp"))
 
+    from portal.demo.contacts import seed_contacts
+
+    seed_contacts(accounts.find_by_email("secretariat@example.jp"), accounts.find_by_email("city@example.jp"))
+
     for email, name, profile in COMPANIES:
         user = accounts.find_by_email(email)
         if user is None:
