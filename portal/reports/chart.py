@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
+from portal.core.i18n import fiscal_year_name
 from portal.kpi.chart import FONT_FAMILY, GRID, MUTED, TARGET, TEXT
 from portal.reports.queries import Trend, parse_number
 
@@ -28,7 +29,9 @@ def trend_chart(trend: Trend, id_prefix: str) -> Markup | None:
     action = trend.action
     unit = action.get("unit") or ""
     points = [(_("Baseline"), parse_number(action.get("current_value")), BASELINE)]
-    points += [(str(year), number, REPORTED) for year, _text, number, _status in trend.points if number is not None]
+    # A reporting year is a fiscal year: 令和7年度 on a Japanese page, "Fiscal 2025" on an English one.
+    points += [(fiscal_year_name(year), number, REPORTED) for year, _text, number, _status in trend.points
+               if number is not None]
     points.append((_("2030 target"), parse_number(action.get("target_value")), TARGET))
     values = [value for _label, value, _colour in points]
     low, high = min(0.0, *values), max(values)

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from portal.core.extensions import db
 from portal.core.i18n import today_jst
+from portal.core.japanese import wareki_fiscal_year
 from report_helpers import add_period, add_registrant, form_data
 from support import csrf_token, login
 
@@ -39,6 +40,11 @@ def test_file_a_report_then_see_the_trend(app, client, registrant, open_period, 
     trend = client.get(f"/reports/registrations/{registrant['registration']}").get_data(as_text=True)
     assert "<svg" in trend and "IPAexGothic" in trend and "<title" in trend and "style=" not in trend.split("<svg")[1]
     assert mails("owner@example.jp")[-1].subject
+    # The chart names the reporting year as a fiscal year, in the page's language.
+    year = today_jst().year  # the open period's fiscal year
+    assert f"Fiscal {year}" in trend.split("<svg")[1]
+    japanese = client.get(f"/reports/registrations/{registrant['registration']}?lang=ja").get_data(as_text=True)
+    assert wareki_fiscal_year(year) in japanese.split("<svg")[1].split("</svg>")[0]
 
 
 def test_a_non_number_for_a_numeric_indicator_is_refused_with_a_message(app, client, registrant, open_period):
