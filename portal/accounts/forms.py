@@ -7,6 +7,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, V
 
 from portal.accounts import passwords
 from portal.core.forms import PortalForm
+from portal.core.i18n import current_locale
 from portal.core.roles import Role
 
 LANGUAGE_CHOICES = [SelectChoice("ja", "日本語", render_kw={"lang": "ja"}), SelectChoice("en", "English", render_kw={"lang": "en"})]
@@ -97,7 +98,8 @@ class AccountForm(EmailMixin, PortalForm):
         super().__init__(*args, **kwargs)
         self.role.choices = [SelectChoice(r.value, r.title) for r in (Role.REVIEWER, Role.SECRETARIAT, Role.PARTNER,
                                                                         Role.CITY)]
-        self.partner_id.choices = [SelectChoice(0, _l("(none)"))] + [SelectChoice(p.id, p.name_ja) for p in partners]
+        self.partner_id.choices = [SelectChoice(0, _l("(none)"))] + [SelectChoice(p.id, p.name(current_locale()))
+                                                                       for p in partners]
 
     def validate_partner_id(self, field):
         if self.role.data == Role.PARTNER and not field.data:
