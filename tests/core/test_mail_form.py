@@ -94,6 +94,8 @@ def test_every_mail_names_its_scheme_greets_and_says_who_writes(app, template):
         assert first == _text(app, "ja", "Dear %(name)s of %(organisation)s,", name=PERSON,
                               organisation=ORGANISATION)
     assert not ISO.search(subject + body), "an ISO date in a Japanese mail"
+    # The signature says how to reach the office: no mail sends people to an unnamed 事務局.
+    assert "事務局までお問い合わせください" not in body
 
 
 @pytest.mark.parametrize("template", TEMPLATES)
