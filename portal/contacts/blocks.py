@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 from flask import current_app, g, has_app_context
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal.contacts.models import ContactBlock, ContactKey
@@ -66,12 +67,15 @@ def contact(key: str = ContactKey.PREFECTURE) -> Contact:
     key = ContactKey(key)
     cache = g.setdefault("contact_blocks", {}) if has_app_context() else {}
     if key not in cache:
+        # Both blocks in one query: the footer shows both on every page.
         try:
-            row = db.session.get(ContactBlock, str(key))
+            rows = {row.key: row for row in db.session.scalars(select(ContactBlock))}
         except SQLAlchemyError:
             db.session.rollback()
-            row = None
-        cache[key] = from_row(row) if row is not None else default(key)
+            rows = {}
+        for each in ContactKey:
+            row = rows.get(str(each))
+            cache[each] = from_row(row) if row is not None else default(each)
     return cache[key]
 
 

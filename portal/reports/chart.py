@@ -50,7 +50,9 @@ def trend_chart(trend: Trend, id_prefix: str) -> Markup | None:
     else:
         title = _("Key action %(number)s: %(indicator)s", number=trend.position + 1,
                   indicator=action.get("indicator") or "")
-    desc = "; ".join(f"{label}: {_number(value)} {unit}".strip() for label, value, _colour in points)
+    # 「基準値：10 人、令和8年度：15 人」 / "Baseline: 10 t; Fiscal 2026: 15 t" (punctuation of the language).
+    desc = _("; ").join(_("%(label)s: %(value)s", label=label, value=f"{_number(value)} {unit}".strip())
+                        for label, value, _colour in points)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" '
         f'role="img" aria-labelledby="{id_prefix}-title {id_prefix}-desc" font-family="{FONT_FAMILY}" '

@@ -116,7 +116,8 @@ def test_a_registrant_files_a_yearly_report_and_staff_see_the_rate_change(new_pa
     chart = owner.locator("#trend-1 svg")
     expect(chart).to_be_visible()
     expect(chart.locator("title")).to_contain_text("地元採用者数")
-    expect(chart.locator("desc")).to_contain_text(f"{reporting['year']}: 15 人")
+    # Read out in Japanese: the 和暦 fiscal year and full-width punctuation.
+    expect(chart.locator("desc")).to_contain_text(f"令和{reporting['year'] - 2018}年度：15 人")
     expect(owner.locator("#trend-2 svg")).to_have_count(0)  # a text indicator: its table only
     expect(owner.locator("#trend-2")).to_contain_text("今年度から参加")
     checkpoint(owner, "reports-trend")

@@ -93,7 +93,7 @@ def test_a_mail_queued_in_a_request_is_written_after_commit_in_the_recipients_la
     assert len(files) == 1
     message = email.message_from_bytes(files[0].read_bytes(), policy=email.policy.default)
     assert message["To"] == "hanako@example.jp"
-    assert message["Subject"] == "パスワード再設定のご案内"
+    assert message["Subject"] == "【熊本県SDGs登録制度】パスワード再設定のご案内"
     assert "熊本県SDGs登録制度事務局" in str(message["From"])
     body = message.get_body().get_content()
     assert "熊本 花子 様" in body
@@ -105,7 +105,7 @@ def test_a_mail_queued_in_a_request_is_written_after_commit_in_the_recipients_la
     english = [email.message_from_bytes(f.read_bytes(), policy=email.policy.default) for f in files]
     english = [m for m in english if m["To"] == "jane@example.jp"]
     assert len(english) == 1
-    assert english[0]["Subject"] == "Setting a new password"
+    assert english[0]["Subject"] == "[Kumamoto Prefecture SDGs Registration System] Setting a new password"
     assert "Dear Jane Doe," in english[0].get_body().get_content()
 
     rows = _all_mails(app)
@@ -127,7 +127,7 @@ def test_mail_arrives_over_smtp(app, make_user, smtp):
     assert envelope.rcpt_tos == ["hanako@example.jp"]
     assert envelope.mail_from == "no-reply@sdgs.example.jp"
     message = smtp.messages[0]
-    assert message["Subject"] == "パスワード再設定のご案内"
+    assert message["Subject"] == "【熊本県SDGs登録制度】パスワード再設定のご案内"
     assert "熊本 花子 様" in message.get_body().get_content()
     [row] = _all_mails(app)
     assert row.state == MailState.SENT
@@ -158,7 +158,7 @@ def test_a_mail_waits_while_the_server_is_down_and_flask_outbox_send_delivers_it
     assert result.exit_code == 0, result.output
     assert "sent 1, failed 0" in result.output
     assert len(smtp.messages) == 1
-    assert smtp.messages[0]["Subject"] == "パスワード再設定のご案内"
+    assert smtp.messages[0]["Subject"] == "【熊本県SDGs登録制度】パスワード再設定のご案内"
 
     _make_due(app)  # even when everything looks due again, a sent mail is not sent again
     result = runner.invoke(args=["outbox", "send"])

@@ -12,7 +12,7 @@ from pages import structure_problems, words
 
 from portal.core.extensions import db
 from portal.core.reference import sdgs
-from portal.core.japanese import wareki
+from portal.core.japanese import wareki, wareki_with_western
 from portal.demo.historical import historical_rows
 from portal.registrations import operations as registrations
 from portal.registrations.terms import term_end
@@ -172,7 +172,8 @@ def test_a_registrant_page_shows_the_public_profile(client, registrants):
     # Imported before the portal: goals, but no key actions to show.
     assert "not published on this portal" in html
     html = page_text(client.get("/registrants/KS02-0006?lang=ja"))
-    assert wareki(RECENT) in html and wareki(term_end(RECENT)) in html
+    # The term in 和暦 with the western year: 令和8年（2026年）8月30日.
+    assert wareki_with_western(RECENT) in html and wareki_with_western(term_end(RECENT)) in html
     assert "熊本市北区" in html and "農業、林業" in html and "飢餓をゼロに" in html
 
 
