@@ -121,6 +121,7 @@ def test_dates_in_japanese_mails_read_as_wareki(app, template):
     subject, body = _render(app, template, "ja")
     assert "令和8年12月21日" in subject + body or "令和8年（2026年）12月21日" in subject + body
     assert "2026年12月21日" not in body.replace("令和8年（2026年）12月21日", "")
+    assert not re.search(r"20\d\d年度", subject + body)  # fiscal years in 和暦 too: 令和8年度
 
 
 def test_the_decision_mail_states_the_number_and_the_term(app):
