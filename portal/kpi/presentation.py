@@ -14,7 +14,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from portal.core.i18n import current_locale
+from portal.core.i18n import current_locale, fiscal_year_name
 from portal.core.reference.industries import industry
 from portal.core.reference.municipalities import municipality
 from portal.core.reference.sdgs import goal
@@ -44,7 +44,7 @@ def display(report: Mapping[str, Any]) -> dict[str, Any]:
         "as_of": as_of,
         "cohorts": [{**c, "title": _("Cohort %(number)s", number=c["number"]),
                      "decided_on": date.fromisoformat(c["decided_on"])} for c in report["cohorts"]],
-        "fiscal_years": [{**y, "title": _("Fiscal %(year)s", year=y["fiscal_year"]),
+        "fiscal_years": [{**y, "title": fiscal_year_name(y["fiscal_year"]),
                           "counted_on": min(date.fromisoformat(y["year_end"]), as_of)}
                          for y in report["fiscal_years"]],
         "wards": [{**w, "name": ward_name(w["code"]), "share": round(w["active"] / in_city, 4) if in_city else None}

@@ -128,3 +128,13 @@ def test_the_prefectures_staff_read_the_report_but_do_not_manage_targets(app, ma
     assert client.post(PAGE, data={"csrf_token": token, "fiscal_year": "2026", "value": "1"}).status_code == 403
     assert client.post("/staff/kpi/targets/2023/delete", data={"csrf_token": token}).status_code == 403
     assert _stored(app) == {}
+
+
+def test_fiscal_years_read_in_wareki_on_japanese_pages(app, make_user):
+    """The city reports by 和暦 fiscal year: 令和5年度 on the Japanese targets page, "Fiscal 2023"
+    in English."""
+    client = staff_client(app, make_user("city"))
+    japanese = _text(client.get(f"{PAGE}?lang=ja"))
+    assert "令和5年度" in japanese and "2023年度" not in japanese
+    english = _text(client.get(f"{PAGE}?lang=en"))
+    assert "Fiscal 2023" in english and "令和5年度" not in english
