@@ -473,6 +473,9 @@ def _close_and_recommend(app, cohort_id: int, reviewer_id: int, reject: set[int]
             applications.start_review(application, reviewer)
             applications.recommend(application, application.id not in reject, reviewer,
                                    "理由" if application.id in reject else "")
+            if application.id in reject:  # what the rejection tells the applicant, set before the decision
+                secretariat = db.session.scalar(select(User).where(User.role == "secretariat"))
+                applications.give_rejection_reason(application, "criteria", "", secretariat)
         db.session.commit()
 
 
