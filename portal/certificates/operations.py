@@ -10,9 +10,7 @@ worker at any time, and a thread in it would die with it, on one host of several
 from __future__ import annotations
 
 import io
-import os
 import secrets
-import tempfile
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -26,6 +24,7 @@ from portal.certificates import seal as seals
 from portal.certificates.models import CeremonyPrint, IssuerSettings, PrintState
 from portal.cohorts.models import Cohort, CohortState
 from portal.core import audit
+from portal.core.atomic import replaced
 from portal.core.db import utcnow
 from portal.core.extensions import db
 
@@ -183,7 +182,8 @@ def run(job: CeremonyPrint, progress: Callable[[int], None] | None = None) -> Ce
                 progress(1)
         stored_name = secrets.token_hex(16)
         target = files.folder(SUBFOLDER) / stored_name
-        _write(writer, target)
+        with replaced(target) as file:
+            writer.write(file)
         job = db.session.get(CeremonyPrint, job_id)
         _remove_earlier(job)
         job.state, job.stored_name, job.size = PrintState.DONE, stored_name, target.stat().st_size
@@ -225,12 +225,3 @@ def _remove_earlier(job: CeremonyPrint) -> None:
         old.stored_name = None
 
 
-def _write(writer, target: Path) -> None:
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".pdf")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            writer.write(file)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

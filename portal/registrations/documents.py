@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import tempfile
 import unicodedata
 from datetime import date
 from pathlib import Path
@@ -22,6 +20,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
+from portal.core.atomic import replaced
 from portal.core.links import external_url
 from portal.core.pdf import render_pdf
 from portal.registrations.models import RegistrationState
@@ -166,14 +165,8 @@ def _folder() -> Path:
 
 def _store(path: Path, content: bytes) -> None:
     """Write atomically: a concurrent download reads the old file, the new one or none."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pdf")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(content)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with replaced(path) as file:
+        file.write(content)
 
 
 def render_unframed(data: dict) -> bytes:
