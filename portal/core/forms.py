@@ -33,6 +33,13 @@ class PortalForm(FlaskForm):
                 options = dict(options, filters=(strip, *unbound_field.kwargs.get("filters", ())))
             return unbound_field.bind(form=form, **options)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.meta.csrf:
+            # The hidden token renders without an id: a page holds several forms, and ids are
+            # unique on a page (a repeated id sends assistive technology to the wrong element).
+            self.csrf_token.render_kw = {"id": False}
+
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
         if self.meta.csrf and "csrf_token" in self.errors:
