@@ -1,5 +1,7 @@
-"""The KPI chart: cumulative registered entities in the city, cohort by cohort, and those active
-on the report's date, against the target — a server-side SVG, no JavaScript, no chart library.
+"""The KPI chart: registered entities in the city active at the end of each fiscal year (the year
+under way: on the report's date), against the target of each year that has one — as the city
+reports it, by fiscal year in the page's calendar (令和5年度) — a server-side SVG, no
+JavaScript, no chart library.
 
 The same SVG is inlined in the report page and in the PDF. Hence:
 - presentation attributes only (fill=, font-family=), never `style=`: the page's CSP
@@ -8,7 +10,9 @@ The same SVG is inlined in the report page and in the PDF. Hence:
   draw the Japanese labels as empty boxes); browsers without it fall back to their own;
 - <title> and <desc> carry the figures as text, for screen readers (the tables below the chart
   on the page carry them too);
-- labels are translated (gettext) in the locale in force where it is drawn.
+- labels are translated (gettext) in the locale in force where it is drawn;
+- text over a bar or a line is drawn with a white halo (paint-order="stroke"), so it keeps its
+  contrast against white whatever it crosses.
 """
 from __future__ import annotations
 
@@ -21,7 +25,7 @@ from typing import Any
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
-from portal.core.i18n import display_date
+from portal.core.i18n import display_date, fiscal_year_name
 
 FONT_FAMILY = "IPAexGothic, 'Noto Sans JP', 'Hiragino Sans', 'Yu Gothic UI', Meiryo, sans-serif"
 
@@ -48,11 +52,14 @@ class Bar:
 
 def kpi_chart(report: Mapping[str, Any], id_prefix: str = "kpi-chart") -> Markup:
     """The chart of a report from `portal.kpi.report.kpi_report`, as an inline <svg> element."""
-    bars = [Bar(_("Cohort %(number)s", number=c["number"]), _day(c["decided_on"]), c["cumulative_in_city"],
-                CUMULATIVE) for c in report["cohorts"]]
-    bars.append(Bar(_("Active"), _day(report["as_of"]), report["active_in_city"], ACTIVE))
-    target = report["target"]
-    top, step = _scale(max([target, *(bar.value for bar in bars)]))
+    years = report["fiscal_years"]
+    bars = [Bar(fiscal_year_name(y["fiscal_year"]), _counted_on(y, report["as_of"]), y["active_in_city"],
+                ACTIVE if _under_way(y, report["as_of"]) else CUMULATIVE) for y in years]
+    if not bars:  # nothing decided yet: the year under way, at zero
+        bars = [Bar(_("Report date"), _day(report["as_of"]), report["active_in_city"], ACTIVE)]
+    targets = {y["fiscal_year"]: y["target"] for y in years if y["target"] is not None}
+    headline = report.get("headline") or {"fiscal_year": report["target_fiscal_year"], "target": report["target"]}
+    top, step = _scale(max([*targets.values(), headline["target"], *(bar.value for bar in bars)]))
     title = _("Registered entities in Kumamoto City against the target")
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" '
@@ -64,11 +71,22 @@ def kpi_chart(report: Mapping[str, Any], id_prefix: str = "kpi-chart") -> Markup
         *_legend(),
         *_y_axis(top, step),
         *_bars(bars, top),
-        *_target_line(report, top),
+        *_targets(years, targets, headline, top, len(bars)),
         *_axis_titles(),
         "</svg>",
     ]
     return Markup("\n".join(parts))
+
+
+def _under_way(year: Mapping[str, Any], as_of: str) -> bool:
+    return year["year_end"] > as_of  # ISO dates compare as text
+
+
+def _counted_on(year: Mapping[str, Any], as_of: str) -> str:
+    """Under the year's name: its last day, or the report date for the year under way."""
+    if _under_way(year, as_of):
+        return _("%(date)s (to date)", date=_day(as_of))
+    return _day(year["year_end"])
 
 
 def _day(iso: str) -> str:
@@ -83,14 +101,12 @@ def _text_width(text: str, size: float) -> float:
 
 
 def _description(report: Mapping[str, Any]) -> str:
-    cohorts = ", ".join(_("Cohort %(number)s", number=c["number"]) + f": {c['cumulative_in_city']:,}"
-                        for c in report["cohorts"]) or _("no cohort decided yet")
-    return _("Registered entities in Kumamoto City, cumulative after each cohort's decision: %(cohorts)s. "
-             "Active in the city on %(date)s: %(active)s, against the target of %(target)s for fiscal "
-             "%(year)s (%(progress)s %%).",
-             cohorts=cohorts, date=_day(report["as_of"]), active=f"{report['active_in_city']:,}",
-             target=f"{report['target']:,}", year=report["target_fiscal_year"],
-             progress=f"{report['progress'] * 100:.1f}")
+    years = ", ".join(f"{fiscal_year_name(y['fiscal_year'])}: {y['active_in_city']:,}"
+                      + (f" / {y['target']:,}" if y["target"] is not None else "")
+                      for y in report["fiscal_years"]) or _("no cohort decided yet")
+    return _("Registered entities active in Kumamoto City at the end of each fiscal year (the year under way: "
+             "on %(date)s), against the year's target where one is set: %(years)s.",
+             date=_day(report["as_of"]), years=years)
 
 
 def _scale(highest: int) -> tuple[int, int]:
@@ -139,8 +155,8 @@ def _bars(bars: list[Bar], top: int) -> list[str]:
         y = _y(bar.value, top)
         parts.append(f'<rect x="{round(centre - width / 2, 1)}" y="{y}" width="{round(width, 1)}" '
                      f'height="{round(TOP + PLOT_H - y, 1)}" fill="{bar.colour}"/>')
-        parts.append(f'<text x="{round(centre, 1)}" y="{y - 6}" text-anchor="middle" font-size="{size}" '
-                     f'font-weight="bold">{bar.value:,}</text>')
+        parts += _haloed(f'x="{round(centre, 1)}" y="{y - 6}" text-anchor="middle" font-size="{size}" '
+                         f'font-weight="bold"', f"{bar.value:,}")
         base = TOP + PLOT_H
         parts.append(f'<text x="{round(centre, 1)}" y="{base + 20}" text-anchor="middle" font-size="{size}">'
                      f'{escape(bar.label)}</text>')
@@ -150,19 +166,44 @@ def _bars(bars: list[Bar], top: int) -> list[str]:
     return parts
 
 
-def _target_line(report: Mapping[str, Any], top: int) -> list[str]:
-    y = _y(report["target"], top)
-    label = _("Target %(target)s (fiscal %(year)s)", target=f"{report['target']:,}", year=report["target_fiscal_year"])
-    return [
-        f'<line x1="{LEFT}" y1="{y}" x2="{LEFT + PLOT_W}" y2="{y}" stroke="{TARGET}" stroke-width="2.5" '
-        f'stroke-dasharray="8 5"/>',
-        f'<text x="{LEFT + 6}" y="{y - 7}" fill="{TARGET}" font-weight="bold">{escape(label)}</text>',
-    ]
+def _haloed(attributes: str, text: str, colour: str = TEXT) -> list[str]:
+    """`text` twice: a white outline under it, then the text itself — drawn as two elements
+    rather than with paint-order, which WeasyPrint does not apply (it would paint the outline
+    over the letters)."""
+    return [f'<text {attributes} fill="#ffffff" stroke="#ffffff" stroke-width="4" stroke-linejoin="round" '
+            f'aria-hidden="true">{text}</text>',
+            f'<text {attributes} fill="{colour}">{text}</text>']
+
+
+def _targets(years: list[Mapping[str, Any]], targets: Mapping[int, int], headline: Mapping[str, Any], top: int,
+             slots: int) -> list[str]:
+    """A dashed mark over each year that has a target, at the target's height, labelled; the
+    headline's target across the whole plot when its year has no bar (a year to come)."""
+    parts = []
+    if headline["fiscal_year"] not in targets or not years:
+        y = _y(headline["target"], top)
+        label = _("Target %(target)s (%(year)s)", target=f"{headline['target']:,}",
+                  year=fiscal_year_name(headline["fiscal_year"]))
+        parts += [f'<line x1="{LEFT}" y1="{y}" x2="{LEFT + PLOT_W}" y2="{y}" stroke="{TARGET}" stroke-width="2.5" '
+                  f'stroke-dasharray="8 5"/>',
+                  *_haloed(f'x="{LEFT + 6}" y="{y - 7}" font-weight="bold"', escape(label), TARGET)]
+    slot = PLOT_W / slots
+    for index, year in enumerate(years):
+        value = targets.get(year["fiscal_year"])
+        if value is None:
+            continue
+        y, left = _y(value, top), LEFT + slot * index + 4
+        label = _("Target %(target)s", target=f"{value:,}")
+        parts += [f'<line x1="{round(left, 1)}" y1="{y}" x2="{round(left + slot - 8, 1)}" y2="{y}" stroke="{TARGET}" '
+                  f'stroke-width="3" stroke-dasharray="8 4"/>',
+                  *_haloed(f'x="{round(left + (slot - 8) / 2, 1)}" y="{y - 7}" text-anchor="middle" '
+                           f'font-size="12" font-weight="bold"', escape(label), TARGET)]
+    return parts
 
 
 def _legend() -> list[str]:
     # Labels are read before the f-strings: Babel's extractor does not look inside f-strings.
-    cumulative, active, target = (_("In the city, cumulative at each decision"),
+    cumulative, active, target = (_("Active in the city at the fiscal year's end"),
                                   _("Active in the city on the report date"), _("Target"))
     y = 24
     return [
@@ -177,7 +218,7 @@ def _legend() -> list[str]:
 
 
 def _axis_titles() -> list[str]:
-    vertical, horizontal = _("Registered entities in the city"), _("Cohort (decision date)")
+    vertical, horizontal = _("Registered entities in the city"), _("Fiscal year (day counted)")
     middle = TOP + PLOT_H / 2
     return [
         f'<text x="18" y="{middle}" text-anchor="middle" transform="rotate(-90 18 {middle})" fill="{MUTED}">'

@@ -40,12 +40,17 @@ def display(report: Mapping[str, Any]) -> dict[str, Any]:
     breakdowns = report["breakdowns"]
     in_city = report["active_in_city"]
     as_of = date.fromisoformat(report["as_of"])
+    headline = report["headline"]
     return {
         "as_of": as_of,
+        "headline": {**headline, "title": fiscal_year_name(headline["fiscal_year"]),
+                     "year_end": date.fromisoformat(headline["year_end"]),
+                     "counted_on": date.fromisoformat(headline["counted_on"])},
         "cohorts": [{**c, "title": _("Cohort %(number)s", number=c["number"]),
                      "decided_on": date.fromisoformat(c["decided_on"])} for c in report["cohorts"]],
         "fiscal_years": [{**y, "title": fiscal_year_name(y["fiscal_year"]),
-                          "counted_on": min(date.fromisoformat(y["year_end"]), as_of)}
+                          "counted_on": min(date.fromisoformat(y["year_end"]), as_of),
+                          "to_date": date.fromisoformat(y["year_end"]) > as_of}
                          for y in report["fiscal_years"]],
         "wards": [{**w, "name": ward_name(w["code"]), "share": round(w["active"] / in_city, 4) if in_city else None}
                   for w in breakdowns["wards"]],

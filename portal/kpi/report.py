@@ -19,6 +19,10 @@ Definitions (CONTRACT.md, "KPI JSON"):
 - `fiscal_years`: one entry per fiscal year (April–March, named by the year it starts) from the
   first decision's to `as_of`'s, with the registrations its decisions created and those active
   on its last day (the current year: on `as_of`).
+
+Beyond the contract, `headline` is the figure the city reports (`_headline`): the year-end
+figure of the latest fiscal year with a target that has ended, against that target — not
+today's count against a year that is over.
 """
 from __future__ import annotations
 
@@ -63,6 +67,7 @@ def kpi_report(as_of: date, target_year: int | None = None, *,
     years = _fiscal_year_days(cohorts, as_of)
     places = _active_places([day for _, _, day in years] + [as_of])
     wards, active_total, active_in_city = _wards(places[as_of])
+    fiscal_years = _fiscal_years(cohorts, years, places, targets)
     return {
         "as_of": as_of.isoformat(),
         "target": target.value,
@@ -71,8 +76,9 @@ def kpi_report(as_of: date, target_year: int | None = None, *,
         "active_total": active_total,
         "active_in_city": active_in_city,
         "progress": round(active_in_city / target.value, 4),
-        "fiscal_years": _fiscal_years(cohorts, years, places, targets),
+        "fiscal_years": fiscal_years,
         # --- beyond the contract -------------------------------------------------------------
+        "headline": _headline(as_of, fiscal_years, active_in_city, targets, target_year),
         "active_outside_city": active_total - active_in_city,
         "active_in_city_share": _share(active_in_city, active_total),
         "target_builtin": target.builtin,
@@ -183,6 +189,30 @@ def _fiscal_years(cohorts: list[dict[str, Any]], years: list[tuple[int, date, da
             "active_in_city_share": _share(in_city, total),  # beyond the contract, as for cohorts
         })
     return entries
+
+
+def _headline(as_of: date, fiscal_years: list[dict[str, Any]], active_in_city: int,
+              targets: Mapping[int, Target], target_year: int | None) -> dict[str, Any]:
+    """The figure the report leads with. The year: the one asked for, else the latest fiscal year
+    with a target that has ended by `as_of` (its year-end figure, as published: 「令和5年度末:
+    593 / 850」), else — no target year over yet — the target being worked towards, with the
+    figure on `as_of` ("to date")."""
+    if target_year is None:
+        ended = [year for year in targets if fiscal_year_bounds(year)[1] <= as_of]
+        target_year = max(ended) if ended else target_for(as_of, targets).fiscal_year
+    target = targets[target_year]
+    year_end = fiscal_year_bounds(target_year)[1]
+    over = year_end <= as_of
+    if not over:
+        in_city = active_in_city  # a year still running (or to come) is measured on `as_of`
+    else:
+        entry = next((y for y in fiscal_years if y["fiscal_year"] == target_year), None)
+        in_city = entry["active_in_city"] if entry else 0  # over before the first decision
+    return {
+        "fiscal_year": target_year, "year_end": year_end.isoformat(), "ended": over,
+        "counted_on": (year_end if over else as_of).isoformat(), "active_in_city": in_city,
+        "target": target.value, "progress": round(in_city / target.value, 4), "builtin": target.builtin,
+    }
 
 
 def _wards(rows: list[tuple[str | None, bool, int]]) -> tuple[list[dict[str, Any]], int, int]:

@@ -67,6 +67,7 @@ def _page(form: ReportForm, report: dict | None):
         chart=kpi_chart(report) if report else None,
         args=_report_args(form, report) if report else {},
         may_manage=may(current_user, "kpi.manage"),
+        is_today=bool(report) and report["as_of"] == today_jst().isoformat(),
     )
 
 

@@ -102,9 +102,8 @@ def test_the_pdf_is_japanese_with_ipaex_and_the_chart(app, client, tmp_path):
     text = _pdf_text(pdf, tmp_path)
     with app.test_request_context(), force_locale("ja"):
         # The chart's axis titles, legend, bar labels and target line, in the PDF's language.
-        expected = [_("Registered entities in the city"), _("Cohort (decision date)"),
-                    _("Cohort %(number)s", number=3), _("Target %(target)s (fiscal %(year)s)", target="850", year=2023),
-                    _("In the city, cumulative at each decision")]
+        expected = [_("Registered entities in the city"), _("Fiscal year (day counted)"), "令和5年度",
+                    _("Target %(target)s", target="850"), _("Active in the city at the fiscal year's end")]
     for label in expected:
         assert label in text, label
     assert "令和6年3月31日" in text  # the report date in the Japanese calendar

@@ -59,7 +59,7 @@ def test_add_change_and_remove_a_target(app, make_user):
     assert (report["target"], report["target_fiscal_year"]) == (1200, 2026)
     # …unless the reader chooses another one; the downloads then ask for the same.
     page = _text(client.get("/staff/kpi/", query_string={"as_of": "2024-09-01", "target": "2023"}))
-    assert "Target 850 (fiscal 2023)" in page
+    assert "End of Fiscal 2023: " in page and " / 850 (" in page
     assert 'href="/staff/kpi/report.pdf?as_of=2024-09-01&target=2023"' in page
     assert '<option selected value="2023">' in page
 
