@@ -10,6 +10,8 @@ The same SVG is inlined in the report page and in the PDF. Hence:
   draw the Japanese labels as empty boxes); browsers without it fall back to their own;
 - <title> and <desc> carry the figures as text, for screen readers (the tables below the chart
   on the page carry them too);
+- the legend is HTML beside the drawing (templates/kpi/_legend.html), where a contrast checker
+  can read its colours;
 - labels are translated (gettext) in the locale in force where it is drawn;
 - text over a bar or a line is drawn with a white halo (paint-order="stroke"), so it keeps its
   contrast against white whatever it crosses.
@@ -30,7 +32,7 @@ from portal.core.i18n import display_date, fiscal_year_name
 FONT_FAMILY = "IPAexGothic, 'Noto Sans JP', 'Hiragino Sans', 'Yu Gothic UI', Meiryo, sans-serif"
 
 WIDTH, HEIGHT = 760, 420
-LEFT, RIGHT, TOP, BOTTOM = 84, 24, 72, 78
+LEFT, RIGHT, TOP, BOTTOM = 84, 24, 36, 78
 PLOT_W, PLOT_H = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
 # Colours from the portal's palette (static/css/portal.css); each ≥ 4.5:1 against white.
@@ -68,7 +70,6 @@ def kpi_chart(report: Mapping[str, Any], id_prefix: str = "kpi-chart") -> Markup
         f'<title id="{id_prefix}-title">{escape(title)}</title>',
         f'<desc id="{id_prefix}-desc">{escape(_description(report))}</desc>',
         f'<rect x="0" y="0" width="{WIDTH}" height="{HEIGHT}" fill="#ffffff"/>',
-        *_legend(),
         *_y_axis(top, step),
         *_bars(bars, top),
         *_targets(years, targets, headline, top, len(bars)),
@@ -199,22 +200,6 @@ def _targets(years: list[Mapping[str, Any]], targets: Mapping[int, int], headlin
                   *_haloed(f'x="{round(left + (slot - 8) / 2, 1)}" y="{y - 7}" text-anchor="middle" '
                            f'font-size="12" font-weight="bold"', escape(label), TARGET)]
     return parts
-
-
-def _legend() -> list[str]:
-    # Labels are read before the f-strings: Babel's extractor does not look inside f-strings.
-    cumulative, active, target = (_("Active in the city at the fiscal year's end"),
-                                  _("Active in the city on the report date"), _("Target"))
-    y = 24
-    return [
-        f'<rect x="{LEFT}" y="{y - 11}" width="14" height="14" fill="{CUMULATIVE}"/>',
-        f'<text x="{LEFT + 20}" y="{y + 1}">{escape(cumulative)}</text>',
-        f'<rect x="{LEFT + 360}" y="{y - 11}" width="14" height="14" fill="{ACTIVE}"/>',
-        f'<text x="{LEFT + 380}" y="{y + 1}">{escape(active)}</text>',
-        f'<line x1="{LEFT}" y1="{y + 22}" x2="{LEFT + 14}" y2="{y + 22}" stroke="{TARGET}" stroke-width="2.5" '
-        f'stroke-dasharray="4 3"/>',
-        f'<text x="{LEFT + 20}" y="{y + 27}">{escape(target)}</text>',
-    ]
 
 
 def _axis_titles() -> list[str]:
