@@ -68,8 +68,9 @@ class TargetForm(PortalForm):
         render_kw={"inputmode": "numeric", "autocomplete": "off"},
     )
     note = TextAreaField(
-        _l("Note"),
-        validators=[Optional(), Length(max=500, message=_l("At most 500 characters."))],
+        _l("Source"),
+        validators=[InputRequired(message=_l("Say where the target comes from: the plan or decision that sets it.")),
+                    Length(max=500, message=_l("At most 500 characters."))],
         description=_l("Where the target comes from, e.g. the plan and its page."),
         render_kw={"rows": 3},
     )

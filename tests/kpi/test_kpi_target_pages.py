@@ -51,7 +51,9 @@ def test_add_change_and_remove_a_target(app, make_user):
     # Changing: the form opens with the present value; full-width digits are fine.
     form = client.get(PAGE, query_string={"year": "2026"}).get_data(as_text=True)
     assert 'value="1100"' in form
-    assert _post(client, fiscal_year="２０２６", value="１２００", note="").status_code == 302
+    assert _post(client, fiscal_year="２０２６", value="１２００", note="").status_code == 400  # a target says where it comes from
+    assert _stored(app) == {2026: 1100}
+    assert _post(client, fiscal_year="２０２６", value="１２００", note="第3次計画（改定）").status_code == 302
     assert _stored(app) == {2026: 1200}
 
     # The report measures against it once fiscal 2023 is over.
@@ -75,7 +77,7 @@ def test_the_plans_target_may_be_changed_and_restored_but_not_removed(app, make_
     client.post("/staff/kpi/targets/2023/delete", data={"csrf_token": token})
     assert "comes from the city's plan and cannot be removed" in _text(client.get(PAGE))
 
-    assert _post(client, fiscal_year="2023", value="900").status_code == 302
+    assert _post(client, fiscal_year="2023", value="900", note="熊本市SDGs未来都市計画の改定").status_code == 302
     assert _stored(app) == {2023: 900}
     assert "Replaces the plan's 850." in _text(client.get(PAGE))
     client.post("/staff/kpi/targets/2023/delete", data={"csrf_token": token})
@@ -95,6 +97,7 @@ def test_the_plans_target_may_be_changed_and_restored_but_not_removed(app, make_
     ({"fiscal_year": "FY2026", "value": "850"}, "Enter a whole number (e.g. 3)."),
     ({"fiscal_year": "", "value": "850"}, "Enter the fiscal year (e.g. 2026)."),
     ({"fiscal_year": "2026", "value": "850", "note": "x" * 501}, "At most 500 characters."),
+    ({"fiscal_year": "2026", "value": "850", "note": "  "}, "Say where the target comes from: the plan or decision that sets it."),
     ({"fiscal_year": "2026", "value": "850", "note": "a\x00b"}, "Contains characters that cannot be used."),
 ])
 def test_bad_input_is_refused_with_a_message_and_nothing_is_stored(app, make_user, data, message):
