@@ -5,7 +5,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from portal.core.forms import LocalDateField, PortalForm, WholeNumberField, whole_number
 from portal.kpi.targets import FIRST_YEAR, LAST_YEAR, MAX_VALUE, Target
@@ -69,7 +69,7 @@ class TargetForm(PortalForm):
     )
     note = TextAreaField(
         _l("Source"),
-        validators=[InputRequired(message=_l("Say where the target comes from: the plan or decision that sets it.")),
+        validators=[DataRequired(message=_l("Say where the target comes from: the plan or decision that sets it.")),
                     Length(max=500, message=_l("At most 500 characters."))],
         description=_l("Where the target comes from, e.g. the plan and its page."),
         render_kw={"rows": 3},
