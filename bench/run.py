@@ -78,6 +78,8 @@ TITLES = {
     "registrant": "registrant page (visitor)",
     "registrant_made": "registrant page (signed in: made for each request)",
     "review": "review queue (reviewer)",
+    "desk": "review desk: one application under review (its reviewer)",
+    "staff_home": "staff home with its to-do panel (reviewer)",
     "kpi": "KPI report (secretariat)",
     "certificate": "certificate PDF, repeat download (secretariat)",
 }
@@ -103,6 +105,8 @@ def pages(fx: fixture.Fixture) -> list[PageSpec]:
         PageSpec("registrant", f"/registrants/{fx.listed_number}", None),
         PageSpec("registrant_made", f"/registrants/{fx.listed_number}", "reviewer"),
         PageSpec("review", "/staff/review/", "reviewer"),
+        PageSpec("desk", f"/staff/review/{fx.review_application_id}", "reviewer"),
+        PageSpec("staff_home", "/staff/", "reviewer"),
         PageSpec("kpi", "/staff/kpi/", "secretariat"),
         PageSpec("certificate", f"/registrations/{fx.certificate_ids[0]}/certificate.pdf", "secretariat"),
     ]
