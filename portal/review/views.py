@@ -235,6 +235,7 @@ def _render(application: Application, status: int = 200, **forms):
         applicant_kind=(content.get("profile") or {}).get("kind") or application.organisation.kind.value,
         changes=changes, changed_in={section.anchor: section for section in changes},
         same_number=desk.same_corporate_number(application, content),
+        all_declared=all((content.get("declarations") or {}).get(key) for key in DECLARATIONS),
         external_checks=desk.external_checks(application),
         history=history, registrations=registrations, events=staff_timeline(application), reviewer=reviewer,
         renewal=renewal_report(application, content),
