@@ -157,6 +157,7 @@ def test_a_returned_application_is_corrected_approved_decided_and_certified(
     expect(review_state(reviewer)).to_have_text("審査中")
 
     # … and returns it for correction, with a message and a note on the vision step.
+    reviewer.locator("#return > summary").click()  # the return form opens when chosen
     reviewer.get_by_label(label("申請者への連絡事項")).fill(RETURN_MESSAGE)
     reviewer.get_by_label(label("「2030年のあるべき姿」についての連絡事項")).fill(VISION_NOTE)
     checkpoint(reviewer, "review-return-form")
