@@ -122,6 +122,30 @@ def test_a_resubmission_nobody_reviews_waits_as_submitted(app, make_cohort, make
     assert application.state == "submitted" and application.reviewer_id is None
 
 
+def test_a_resubmission_read_before_the_reviewer_changed_is_refused_not_misrouted(
+        app, make_cohort, make_submitted, reviewer, secretariat, load):
+    """The state it lands in depends on the reviewer read; the compare-and-set on the version
+    refuses the submission when the reviewer was changed meanwhile (on PostgreSQL too)."""
+    import pytest
+
+    application_id = make_submitted(make_cohort())
+    _returned(app, application_id, reviewer, assign=True)
+    with app.test_request_context():
+        application = db.session.get(Application, application_id)  # read: the reviewer is assigned
+        owner = application.organisation.owner
+        with app.app_context():  # meanwhile, in another request: the secretariat unassigns
+            other = db.session.get(Application, application_id)
+            operations.assign_reviewer(other, None, db.session.get(User, secretariat))
+            db.session.commit()
+        with pytest.raises(operations.ApplicationError) as refused:
+            operations.submit_application(application, owner)
+        assert refused.value.code == "changed"
+    stored = load(application_id)
+    assert stored.state == "returned" and stored.reviewer_id is None and stored.revision_count == 1
+    _resubmit(app, application_id)  # submitted again from a fresh page: nobody reviews it, so it waits
+    assert load(application_id).state == "submitted"
+
+
 # --- checks made outside the portal ----------------------------------------------------------
 
 def _record(client, application_id: int, **fields):
