@@ -157,3 +157,33 @@ def test_the_decision_panel_comes_below_the_application_on_a_phone(new_page, che
     page.locator("#return > summary").click()
     expect(notes).to_be_visible()
     checkpoint(page, "desk-review-phone")
+
+
+def test_a_check_outside_the_portal_is_recorded_from_the_decision_panel(new_page, checkpoint, resubmitted):
+    page = new_page(viewport=SCREEN)
+    page.goto("/login")
+    page.get_by_label(label("メールアドレス")).fill(REVIEWER)
+    page.get_by_label(label("パスワード")).fill(PASSWORD)
+    page.get_by_role("button", name="ログイン", exact=True).click()
+    page.goto(f"/staff/review/{resubmitted}?lang=en")  # the new strings are checked in English
+    panel = page.locator("#external-checks")
+    expect(panel.locator("#external-police")).to_contain_text("Not recorded yet")
+    panel.locator("summary").click()
+    form = panel.locator("#external-form")
+    form.get_by_label("Organised-crime exclusion inquiry (police)").check()
+    form.get_by_label("Needs follow-up").check()
+    # A date in the future is refused at the field, the form kept open with what was chosen.
+    form.get_by_label(label("Date of the check")).fill((datetime.now(JST).date() + timedelta(days=3)).isoformat())
+    form.get_by_role("button", name="Record the check", exact=True).click()
+    form = page.locator("#external-form")
+    expect(form.locator("#external-checked_on-error")).to_contain_text("cannot be in the future")
+    expect(form.get_by_label("Needs follow-up")).to_be_checked()
+    assert _duplicate_ids(page) == []
+    checkpoint(page, "desk-external-check-error")
+    form.get_by_label(label("Date of the check")).fill(datetime.now(JST).date().isoformat())
+    form.get_by_role("button", name="Record the check", exact=True).click()
+    police = page.locator("#external-police")
+    expect(police).to_contain_text("Needs follow-up")
+    expect(police).to_contain_text("審査 一郎")
+    checkpoint(page, "desk-external-check-recorded")
+
