@@ -92,6 +92,7 @@ MATRIX = {
     "review.take": ("POST", STAFF, 403),
     "review.assign": ("POST", {"secretariat"}, 403),
     "review.assign_many": ("POST", {"secretariat"}, 403),
+    "review.external_check": ("POST", STAFF, 403),
     "registrations.withdraw": ("GET", {"applicant_a"}, 404),
     "registrations.change_notice": ("GET", {"applicant_a"}, 404),
     "staff_registrations.index": ("GET", STAFF, 403),
@@ -212,7 +213,7 @@ OVERRIDES = {
     "review_checks.comment": {"application_id": "submitted_application"},
     **{f"review.{name}": {"application_id": "submitted_application"}
        for name in ("show", "start", "return_for_correction", "approve", "reject", "reset", "take", "assign",
-                    "rejection_reason")},
+                    "rejection_reason", "external_check")},
     "registrations.verify": {"number": "KS01-0001"},
     "directory.show": {"number": "KS01-0001"},
     "kpi.download": {"fmt": "csv"},

@@ -116,6 +116,9 @@ def missing(application: Application) -> list:
 def submit_application(application: Application, user, now: datetime | None = None) -> ApplicationRevision:
     """Freeze the draft as revision N+1 and mark the application submitted; mail the submitter.
 
+    A returned application that has a reviewer goes back under review (the applicant sees
+    審査中) with no second "start review"; without a reviewer it is submitted again.
+
     Refused unless the user is a verified member, the application is a draft (while the cohort
     is open) or returned (before its correction deadline), and nothing is missing. Two
     submissions at once make exactly one revision: the state change is a compare-and-set.
@@ -135,11 +138,14 @@ def submit_application(application: Application, user, now: datetime | None = No
         raise ApplicationError("incomplete", missing=problems)
 
     previous = application.state
+    # A corrected resubmission goes straight back to its reviewer, under review; without a
+    # reviewer (or from a draft) it waits as submitted.
+    target = S.UNDER_REVIEW if previous == S.RETURNED and application.reviewer_id else S.SUBMITTED
     claimed = db.session.execute(
         update(Application)
         .where(Application.id == application.id, Application.version == application.version,
-               Application.state.in_(SUBMITTABLE))
-        .values(state=S.SUBMITTED, revision_count=Application.revision_count + 1, submitted_at=now,
+               Application.state.in_(SUBMITTABLE))  # the version also pins the reviewer read above
+        .values(state=target, revision_count=Application.revision_count + 1, submitted_at=now,
                 version=Application.version + 1)
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -154,7 +160,7 @@ def submit_application(application: Application, user, now: datetime | None = No
     application.return_message = None if previous == S.DRAFT else application.return_message
     db.session.flush()
     audit.record("application.submitted", application,
-                 {"state": [previous.value, S.SUBMITTED.value], "revision": revision.number}, actor=user)
+                 {"state": [previous.value, target.value], "revision": revision.number}, actor=user)
     queue_mail(user.email, "applications/mail/submitted.txt", user.locale, user=user, application=application,
                revision=revision,
                link=external_url("applications.status", application_id=application.id))

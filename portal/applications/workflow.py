@@ -62,7 +62,9 @@ TRANSITIONS: dict[ApplicationState, frozenset[ApplicationState]] = {
     S.DRAFT: frozenset({S.SUBMITTED, S.WITHDRAWN}),
     S.SUBMITTED: frozenset({S.UNDER_REVIEW, S.RETURNED, S.WITHDRAWN}),
     S.UNDER_REVIEW: frozenset({S.RETURNED, S.RECOMMENDED_APPROVAL, S.RECOMMENDED_REJECTION, S.WITHDRAWN}),
-    S.RETURNED: frozenset({S.SUBMITTED, S.WITHDRAWN}),
+    # A corrected resubmission goes back to its reviewer, under review (no second "start review");
+    # one nobody has taken yet waits as submitted.
+    S.RETURNED: frozenset({S.SUBMITTED, S.UNDER_REVIEW, S.WITHDRAWN}),
     S.RECOMMENDED_APPROVAL: frozenset({S.UNDER_REVIEW, S.APPROVED, S.WITHDRAWN}),
     S.RECOMMENDED_REJECTION: frozenset({S.UNDER_REVIEW, S.REJECTED, S.WITHDRAWN}),
     S.APPROVED: frozenset(),

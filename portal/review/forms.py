@@ -249,3 +249,37 @@ class CommentForm(PortalForm):
     @property
     def to_applicant(self) -> bool:
         return self.audience.data == TO_APPLICANT
+
+
+def unique_ids(form, prefix: str):
+    """Give every visible field of `form` an id starting with `prefix` (names stay as they are),
+    so that several forms on one page never share an id (two "reason" boxes, for one)."""
+    if form is None:
+        return None
+    for field in form:
+        if field.type not in ("CSRFTokenField", "HiddenField") and not field.id.startswith(prefix):
+            field.id = prefix + field.id
+    return form
+
+
+# --- checks made outside the portal --------------------------------------------------------
+
+class ExternalCheckForm(PortalForm):
+    """A check the prefecture made outside the portal (県税の滞納確認, 暴力団排除の照会): which,
+    when, with what result. A record changes nothing of the application, so it needs no version."""
+
+    kind = RadioField(_l("Check"), validators=[InputRequired(message=_l("Choose which check was made."))],
+                      choices=[SelectChoice("tax", _l("Prefectural tax arrears check")),
+                               SelectChoice("police", _l("Organised-crime exclusion inquiry (police)"))])
+    checked_on = DateField(_l("Date of the check"),
+                           validators=[InputRequired(message=_l("Give the date of the check (for example "
+                                                                "2026-12-01)."))])
+    result = RadioField(_l("Result"), validators=[InputRequired(message=_l("Choose the result of the check."))],
+                        choices=[SelectChoice("clear", _l("No problem found")),
+                                 SelectChoice("follow_up", _l("Needs follow-up"))])
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=1000)],
+                       description=_l("Optional: a reference number or what to follow up. Staff only."))
+
+    def validate_checked_on(self, field):
+        if field.data is not None and field.data > today_jst():
+            raise ValidationError(_l("The date of the check cannot be in the future."))

@@ -27,6 +27,7 @@ STAFF_EVENTS = {
     "application.recommendation_reset": _l("Recommendation taken back; under review again"),
     "application.checklist_verified": _l("Checklist checked"),
     "application.rejection_reason_given": _l("Reason for the applicant set"),
+    "application.external_check_recorded": _l("Check outside the portal recorded: %(kind)s"),
 }
 
 
@@ -82,6 +83,14 @@ def staff_timeline(application: Application) -> list[StaffEvent]:
 
             text = str(STAFF_EVENTS[entry.action])
             detail = reason_text((changes.get("rejection_reason") or [None, None])[1]) or None
+        elif entry.action == "application.external_check_recorded":
+            from portal.review.models import ExternalCheckKind, ExternalCheckResult
+
+            kind, result = changes.get("kind"), changes.get("result")
+            kind = ExternalCheckKind(kind).title if kind in {k.value for k in ExternalCheckKind} else kind
+            text = str(STAFF_EVENTS[entry.action] % {"kind": kind})
+            if result in {r.value for r in ExternalCheckResult}:
+                detail = ExternalCheckResult(result).title
         else:
             text = str(STAFF_EVENTS[entry.action])
         events.append(StaffEvent(entry.created_at, text, actor_name, True, detail))

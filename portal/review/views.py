@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -27,7 +28,7 @@ from portal.applications.renewal import renewal_report
 from portal.applications.workflow import ApplicationState
 from portal.cohorts.models import Cohort
 from portal.core.extensions import db
-from portal.core.i18n import current_locale
+from portal.core.i18n import current_locale, today_jst
 from portal.core.paging import requested_page
 from portal.core.permissions import access, may, require
 from portal.core.reference.industries import INDUSTRIES
@@ -35,17 +36,22 @@ from portal.core.reference.municipalities import MUNICIPALITIES
 from portal.core.roles import Role
 from portal.core.security import form_view
 from portal.review.diff import revision_diff
+from portal.review import operations as desk
 from portal.review.forms import (
     AssignForm,
     BulkAssignForm,
+    ExternalCheckForm,
     RejectForm,
     RejectionReasonForm,
     VersionForm,
     return_form,
     reviewer_choices,
+    unique_ids,
 )
 from portal.review.panels import panels, return_defaults
 from portal.review.queue import (
+    ACTIONABLE,
+    ACTIONABLE_STATES,
     QUEUE_STATES,
     active_filters,
     cohort_id,
@@ -56,8 +62,20 @@ from portal.review.timeline import staff_timeline
 
 bp = Blueprint("review", __name__, url_prefix="/staff/review")
 
+
+@bp.app_template_global("unique_ids")
+def _unique_ids(form, prefix: str):
+    """For forms the review page gets from elsewhere (the move to a later cohort)."""
+    return unique_ids(form, prefix)
+
 PAGE_SIZE = 50
 S = ApplicationState
+
+EXTERNAL_CHECK_ERRORS = {
+    "not_checkable": _l("Checks can be recorded only while the application is being reviewed or decided on."),
+    "future": _l("The date of the check cannot be in the future."),
+    "note_too_long": _l("The note can be at most 1000 characters."),
+}
 
 
 def _stale_text() -> str:
@@ -85,6 +103,11 @@ def queue():
     if cohort:
         counted = counted.where(Application.cohort_id == cohort)
     counts = dict(db.session.execute(counted.group_by(Application.state)).all())
+    counts[ACTIONABLE] = sum(counts.get(state, 0) for state in ACTIONABLE_STATES)
+    # "Mine", "unassigned" and everyone's: one click each, keeping the other filters.
+    filters = active_filters(args)
+    tabs = [(value, title, url_for("review.queue", **{**filters, "reviewer": value}))
+            for value, title in (("", _("Everyone's")), ("mine", _("Mine")), ("unassigned", _("Unassigned")))]
 
     reviewers = {u.id: u for u in staff}
     missing = {a.reviewer_id for a in page.items if a.reviewer_id and a.reviewer_id not in reviewers}
@@ -102,7 +125,8 @@ def queue():
         staff=[u for u in staff if u.active], reviewers=reviewers, bulk_form=bulk_form,
         municipalities=[(m.code, m.name(locale)) for m in MUNICIPALITIES],
         industries=[(i.code, i.name(locale)) for i in INDUSTRIES],
-        export_args=active_filters(args), back=request.full_path.rstrip("?"))
+        export_args=filters, tabs=tabs, actionable=ACTIONABLE, actionable_states=ACTIONABLE_STATES,
+        cohort=db.session.get(Cohort, cohort) if cohort else None, back=request.full_path.rstrip("?"))
 
 
 def _staff() -> list[User]:
@@ -204,11 +228,15 @@ def _render(application: Application, status: int = 200, **forms):
     steps = steps_for(application.kind.value)
     staff = [u for u in _staff() if u.active] if may(current_user, "application.assign", application) else []
     reviewer = db.session.get(User, application.reviewer_id) if application.reviewer_id else None
+    changes = revision_diff(previous.content, content, checklist, locale) if previous else []
     return render_template(
         "review/show.html", application=application, revision=revision, previous=previous, c=content,
         checklist=checklist, areas=AREAS, steps=steps, declarations=DECLARATIONS,
         applicant_kind=(content.get("profile") or {}).get("kind") or application.organisation.kind.value,
-        changes=revision_diff(previous.content, content, checklist, locale) if previous else [],
+        changes=changes, changed_in={section.anchor: section for section in changes},
+        same_number=desk.same_corporate_number(application, content),
+        all_declared=all((content.get("declarations") or {}).get(key) for key in DECLARATIONS),
+        external_checks=desk.external_checks(application),
         history=history, registrations=registrations, events=staff_timeline(application), reviewer=reviewer,
         renewal=renewal_report(application, content),
         forms=_action_forms(application, steps, staff, forms), panels=panels(application, forms),
@@ -234,6 +262,8 @@ def _action_forms(application: Application, steps, staff, given: dict) -> dict[s
     if may(current_user, "application.rejection_reason", application):
         forms["rejection_reason"] = given.get("rejection_reason") or RejectionReasonForm(formdata=None, data={
             **version, "reason": application.rejection_reason or "", "message": application.rejection_message or ""})
+    if application.state in desk.CHECKABLE:
+        forms["external"] = given.get("external") or ExternalCheckForm(formdata=None, data={"checked_on": today_jst()})
     if may(current_user, "application.take", application):
         forms["take"] = VersionForm(formdata=None, data=version)
     if staff:
@@ -241,6 +271,9 @@ def _action_forms(application: Application, steps, staff, given: dict) -> dict[s
                                                                          "reviewer_id": application.reviewer_id or 0})
         assign.reviewer_id.choices = reviewer_choices(staff)
         forms["assign"] = assign
+    # Several forms share field names ("reason"): each gets ids of its own on the page.
+    for key, form in forms.items():
+        unique_ids(form, f"{key.replace('_', '-')}-")
     return forms
 
 
@@ -367,3 +400,24 @@ def assign(application_id: int):
     reviewer = next((u for u in staff if u.id == form.reviewer_id.data), None)
     return _act(application, form, lambda: operations.assign_reviewer(application, reviewer, current_user),
                 _("The reviewer was changed."))
+
+
+@bp.post("/<int:application_id>/external-checks")
+@form_view
+@access("staff")
+def external_check(application_id: int):
+    """Record a check made outside the portal (県税, 暴排 照会): when, the result and who."""
+    application = _reviewable(application_id)
+    form = unique_ids(ExternalCheckForm(), "external-")
+    if not form.validate_on_submit():
+        return _render(application, form.status_code, external=form)
+    try:
+        desk.record_external_check(application, form.kind.data, form.checked_on.data, form.result.data,
+                                   form.note.data or "", current_user)
+        db.session.commit()
+    except desk.ExternalCheckError as error:
+        db.session.rollback()
+        flash(str(EXTERNAL_CHECK_ERRORS.get(error.code, error.code)), "error")
+    else:
+        flash(_("The check was recorded."), "success")
+    return redirect(url_for("review.show", application_id=application.id, _anchor="external-checks"))

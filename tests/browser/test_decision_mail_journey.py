@@ -114,6 +114,7 @@ def test_return_and_decision_mails_read_as_the_secretariat_writes(
     reviewer.get_by_role("button", name="Start the review", exact=True).click()
     expect(reviewer.locator("#state")).to_have_text("Under review")
     deadline = datetime.now(JST).date() + timedelta(days=7)
+    reviewer.locator("#return > summary").click()  # the return form opens when chosen
     reviewer.get_by_label("Message to the applicant").fill(RETURN_MESSAGE)
     reviewer.get_by_label("Correction deadline").fill(deadline.isoformat())
     reviewer.get_by_role("button", name="Return to the applicant", exact=True).click()

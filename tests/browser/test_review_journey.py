@@ -157,6 +157,7 @@ def test_a_returned_application_is_corrected_approved_decided_and_certified(
     expect(review_state(reviewer)).to_have_text("審査中")
 
     # … and returns it for correction, with a message and a note on the vision step.
+    reviewer.locator("#return > summary").click()  # the return form opens when chosen
     reviewer.get_by_label(label("申請者への連絡事項")).fill(RETURN_MESSAGE)
     reviewer.get_by_label(label("「2030年のあるべき姿」についての連絡事項")).fill(VISION_NOTE)
     checkpoint(reviewer, "review-return-form")
@@ -214,10 +215,12 @@ def test_a_returned_application_is_corrected_approved_decided_and_certified(
     expect(review_state(reviewer)).to_have_text("提出済み")
     expect(reviewer.get_by_role("main")).to_contain_text(re.compile(r"提出済みの版\s*第2版"))
     changes = panel(reviewer, "第1版から第2版への変更点")
-    expect(changes.get_by_role("heading", level=3)).to_have_text(["2030年のあるべき姿"])
-    expect(changes.locator(".diff-before")).to_have_text(re.compile(rf"変更前:\s*{re.escape(OLD_VISION)}"))
-    expect(changes.locator(".diff-after")).to_have_text(re.compile(rf"変更後:\s*{re.escape(NEW_VISION)}"))
-    expect(changes.locator(".diff-after ins")).not_to_have_count(0)  # what is new is marked
+    expect(changes.get_by_role("link")).to_have_text([re.compile(r"^2030年のあるべき姿")])  # the list of changes
+    # … each marked in place in the application, with the value before it.
+    marked = reviewer.locator("#summary-vision #change-vision")
+    expect(marked.locator(".diff-before")).to_have_text(re.compile(rf"変更前\s*{re.escape(OLD_VISION)}"))
+    expect(marked.locator(".diff-after")).to_have_text(re.compile(rf"変更後\s*{re.escape(NEW_VISION)}"))
+    expect(marked.locator(".diff-after ins")).not_to_have_count(0)  # what is new is marked
     checkpoint(reviewer, "review-revision-2")
     reviewer.get_by_role("button", name="審査を開始", exact=True).click()
     expect(flash(reviewer)).to_contain_text("審査を開始しました。")

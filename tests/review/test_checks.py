@@ -70,7 +70,7 @@ def test_the_export_lists_the_filtered_queue_in_csv(app, make_cohort, make_submi
         submitted_at = db.session.get(Application, kumamoto).submitted_at
     client = _english(staff_client(reviewer))
 
-    rows = _csv(client)
+    rows = _csv(client, sort="submitted")  # any filter given: every cohort and status
     assert rows[0] == HEADER
     assert _ids(rows) == [kumamoto, yatsushiro, later] and draft not in _ids(rows)  # submitted, oldest first
     first = rows[1]
@@ -87,7 +87,7 @@ def test_the_export_lists_the_filtered_queue_in_csv(app, make_cohort, make_submi
     assert _ids(_csv(client, q="くまもと")) == [kumamoto]
     assert _ids(_csv(client, state="under_review")) == [yatsushiro]
     assert _ids(_csv(client, reviewer="mine")) == [yatsushiro]
-    assert _ids(_csv(client, reviewer="unassigned")) == [kumamoto, later]
+    assert _ids(_csv(client, reviewer="unassigned")) == [later, kumamoto]  # newest first unless asked
     assert _ids(_csv(client, sort="name")) == [later, kumamoto, yatsushiro]
     assert _ids(_csv(client, industry="D")) == [yatsushiro]
     with app.app_context():
@@ -108,7 +108,8 @@ def test_the_export_has_every_page_and_streams(make_cohort, make_submitted, revi
     cohort = make_cohort()
     ids = [make_submitted(cohort) for _ in range(5)]
     client = staff_client(reviewer)
-    assert _ids(_csv(client)) == ids
+    assert _ids(_csv(client, sort="submitted")) == ids
+    assert _ids(_csv(client)) == ids[::-1]  # as the queue opens: the current cohort, newest first
     response = client.get("/staff/review/export.csv", buffered=False)  # as a server sends it
     assert response.is_streamed and response.headers["Cache-Control"] == "private, no-store"
     assert response.get_data().startswith(b"\xef\xbb\xbf")
@@ -154,11 +155,11 @@ def test_the_export_refuses_formula_injection(app, make_cohort, make_submitted, 
     ids = [make_submitted(cohort, name=name) for name in names]
     client = staff_client(reviewer)
 
-    rows = _csv(client)
+    rows = _csv(client, sort="submitted")
     assert [row[2] for row in rows[1:]] == ["'" + name for name in names]
     assert [int(row[0]) for row in rows[1:]] == ids  # the numbers are not touched
 
-    sheet = load_workbook(io.BytesIO(client.get("/staff/review/export.xlsx").get_data())).active
+    sheet = load_workbook(io.BytesIO(client.get("/staff/review/export.xlsx?sort=submitted").get_data())).active
     for n, name in enumerate(names, start=2):
         cell = sheet.cell(row=n, column=3)
         assert cell.data_type == "s" and cell.value == "'" + name  # text, not a formula

@@ -119,13 +119,14 @@ def test_counts_per_state_follow_the_cohort_filter(app, make_cohort, make_submit
 
     def counts(**args) -> dict[str, int]:
         html = client.get(QUEUE, query_string={"lang": "en", **args}).get_data(as_text=True)
-        return {state: int(n) for state, n in re.findall(r'id="count-(\w+)"><a [^>]*>[^<]*</a>: <strong>(\d+)</strong>',
+        return {state: int(n) for state, n in re.findall(r'id="count-(\w+)"[^>]*><a [^>]*>.*?</a>: <strong>(\d+)</strong>',
                                                          html)}
 
     with app.app_context():
         cohort_3 = db.session.scalar(select(Application.cohort_id).where(Application.state == "draft"))
-    assert counts(cohort=cohort_3) == {**dict.fromkeys(counts(), 0), "submitted": 2, "under_review": 1}
-    assert counts()["submitted"] == 3 and "draft" not in counts()
+    assert counts(cohort=cohort_3) == {**dict.fromkeys(counts(), 0), "submitted": 2, "under_review": 1,
+                                       "actionable": 3}
+    assert counts(cohort="")["submitted"] == 3 and "draft" not in counts(cohort="")
 
 
 # --- assignment ----------------------------------------------------------------------------
@@ -244,7 +245,10 @@ def test_the_review_page_shows_revision_2_and_what_changed_since_revision_1(
     assert structure_problems(html) == []
     assert "Submitted application (revision 2)" in html
     assert "Changes from revision 1 to revision 2" in html
-    assert "CO2を半減する。" in html  # revision 2's vision, in full
+    # Revision 2's vision, in full, with what was added marked in place (and the text before it).
+    vision = html[html.index('id="summary-vision"'):html.index('id="summary-actions"')]
+    assert "2030年には熊本で最も信頼される会社になり、CO2を半減する。" in re.sub(r"<[^>]+>", "", vision)
+    assert 'id="change-vision"' in vision and "Before" in vision
     assert "<del>地域</del>" in html and "<ins>熊本</ins>" in html  # the character diff of the vision
     assert "<ins>C10" in html and "<del>C01" in html  # the challenge items chosen
     assert 'id="change-vision"' in html and 'id="change-checklist"' in html and 'id="change-actions"' not in html
@@ -493,5 +497,5 @@ def test_the_queue_pages(make_cohort, make_submitted, reviewer, staff_client, mo
     cohort = make_cohort()
     ids = [make_submitted(cohort) for _ in range(3)]
     client = staff_client(reviewer)
-    assert _queue(client) == ids[:2]
-    assert _queue(client, page=2) == ids[2:]
+    assert _queue(client) == ids[::-1][:2]  # the most recent first
+    assert _queue(client, page=2) == ids[::-1][2:]
