@@ -29,8 +29,8 @@ LOCALE = "ja"
 
 TITLE = _l("Decision list for internal approval")
 # The two parts of the list: before the decision, and after it.
-PARTS = {False: (_l("To be registered"), _l("To be rejected")),
-         True: (_l("Registered by the decision"), _l("Rejected by the decision"))}
+PARTS = {False: (_l("Organisations to be registered"), _l("Organisations to be rejected")),
+         True: (_l("Organisations registered by the decision"), _l("Organisations rejected by the decision"))}
 
 
 def available(cohort: Cohort) -> bool:

@@ -185,7 +185,8 @@ def move_undecided(cohort_id: int):
         db.session.rollback()
         problem = messages.error_text(error)
         name = error.details.get("name")
-        flash(_("%(name)s: %(problem)s Nothing was moved.", name=name, problem=problem) if name else problem,
+        flash(_("%(name)s: %(problem)s Nothing was moved.", name=name, problem=problem)
+              if name and error.code != "move_changed" else problem,
               "error")
         return redirect(url_for("cohorts.show", cohort_id=cohort.id, _anchor="decision"))
     flash(ngettext("%(num)s application was moved to %(cohort)s; its applicant was notified by e-mail.",
@@ -206,8 +207,8 @@ def _approval_data(cohort_id: int) -> tuple[Cohort, dict]:
 def approval_pdf(cohort_id: int):
     """決裁 list as an A4 landscape PDF (Japanese)."""
     cohort, data = _approval_data(cohort_id)
-    response = send_file(io.BytesIO(approval.approval_pdf(data)), mimetype="application/pdf", as_attachment=True,
-                         download_name=f"決裁用一覧_第{cohort.number}期.pdf", max_age=0)
+    response = send_file(io.BytesIO(approval.approval_pdf(data)), mimetype="application/pdf", max_age=0)
+    response.headers["Content-Disposition"] = content_disposition(f"決裁用一覧_KS{cohort.number:02d}.pdf")
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
