@@ -160,3 +160,37 @@ def test_an_open_cohort_has_no_list_yet(app, secretariat, make_user):
     assert secretariat.get(f"{BASE}/{cohort_id}/approval-list.pdf").status_code == 404
     assert secretariat.get(f"{BASE}/{cohort_id}/approval-list.xlsx").status_code == 404
     assert "approval-list.pdf" not in secretariat.get(f"{BASE}/{cohort_id}").get_data(as_text=True)
+
+
+def test_a_renewal_keeps_its_number_and_is_not_provisional(app, secretariat, build_cohort, make_user):
+    from datetime import date, datetime, timedelta, timezone
+
+    from portal.applications.models import ApplicationKind
+    from portal.cohorts.models import CohortState
+
+    first_id, ids = build_cohort(approve=1, reject=0, number=6)
+    with app.test_request_context():
+        operations.decide_cohort(db.session.get(Cohort, first_id), date(2026, 1, 20), None)
+        db.session.commit()
+    reviewer_id = make_user("reviewer", email="renewal-reviewer@example.jp")
+    with app.test_request_context():  # the registrant renews in cohort 10
+        registration = db.session.scalar(select(Registration))
+        now = datetime.now(timezone.utc)
+        later = operations.plan_cohort(10, now - timedelta(days=1), now + timedelta(days=10))
+        operations.move_cohort(later, CohortState.OPEN)
+        application = db.session.get(Application, ids[0])
+        owner = application.organisation.owner
+        renewal = applications.start_application(application.organisation, later, owner, kind=ApplicationKind.RENEWAL,
+                                                 content=application.content, registration=registration)
+        applications.submit_application(renewal, owner)
+        reviewer = db.session.get(User, reviewer_id)
+        applications.start_review(renewal, reviewer)
+        applications.recommend(renewal, True, reviewer)
+        operations.move_cohort(later, CohortState.CLOSED)
+        db.session.commit()
+        later_id, number = later.id, registration.number
+    body = _xlsx_rows(secretariat, later_id)[1:]
+    assert [(r[2], r[3], r[4]) for r in body] == [(number, "", "団体0")]  # KS06-0001, not a provisional KS10-…
+    require_poppler()
+    text = "\n".join(_pdf_pages(_pdf(secretariat, later_id)))
+    assert number in text and "KS10-" not in text
