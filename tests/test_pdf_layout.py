@@ -18,7 +18,7 @@ from support import csrf_token, login
 # The self-check's result is printed in the reader's language (English words are longer); the
 # other documents are Japanese whatever the page's language.
 DOCUMENTS = ("certificate", "logo_permit", "application_copy", "claim_letters", "kpi_report", "attendance_sheet",
-             "selfcheck_result", "selfcheck_result_en")
+             "selfcheck_result", "selfcheck_result_en", "approval_list")
 
 
 def _user_id(email: str) -> int:
@@ -65,6 +65,10 @@ def _fetch_all(app) -> dict[str, bytes]:
         revision_owner = db.session.scalar(select(Membership.user_id).where(
             Membership.organisation_id == revision.organisation_id))
         seminar_id = db.session.scalar(select(Seminar.id).order_by(Seminar.id))
+        # The decided cohort with the most decided applications: its 決裁 list.
+        decided_cohort = db.session.scalar(
+            select(Application.cohort_id).where(Application.state.in_(("approved", "rejected")))
+            .group_by(Application.cohort_id).order_by(func.count().desc(), Application.cohort_id))
         unclaimed_cohort = db.session.scalar(
             select(Registration.cohort_id).outerjoin(Membership, Membership.organisation_id == Registration.organisation_id)
             .where(Membership.id.is_(None)).order_by(Registration.cohort_id))
@@ -76,6 +80,7 @@ def _fetch_all(app) -> dict[str, bytes]:
         f"/applications/{revision.application_id}/revisions/{revision.number}/copy.pdf?lang=ja"))
     found["kpi_report"] = _pdf(city.get("/staff/kpi/report.pdf"))
     found["attendance_sheet"] = _pdf(secretariat.get(f"/staff/seminars/{seminar_id}/attendance-sheet.pdf"))
+    found["approval_list"] = _pdf(secretariat.get(f"/staff/cohorts/{decided_cohort}/approval-list.pdf"))
     path = f"/staff/claims/cohorts/{unclaimed_cohort}/letters"
     found["claim_letters"] = _pdf(secretariat.post(path, data={"csrf_token": csrf_token(secretariat, "/staff/claims/?lang=ja")}))
     visitor = app.test_client()

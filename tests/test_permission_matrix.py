@@ -81,6 +81,9 @@ MATRIX = {
     "cohorts.close": ("POST", {"secretariat"}, 403),
     "cohorts.decide": ("POST", {"secretariat"}, 403),
     "cohorts.certificates_zip": ("GET", {"secretariat"}, 403),
+    "cohorts.move_undecided": ("POST", {"secretariat"}, 403),
+    "cohorts.approval_pdf": ("GET", {"secretariat"}, 403),
+    "cohorts.approval_xlsx": ("GET", {"secretariat"}, 403),
     "review.queue": ("GET", STAFF, 403),
     "review.show": ("GET", STAFF, 403),
     "review.start": ("POST", STAFF, 403),
@@ -206,6 +209,8 @@ MATRIX = {
 # Endpoints whose object is not the default one of the world below.
 OVERRIDES = {
     "cohorts.certificates_zip": {"cohort_id": "decided_cohort_id"},
+    "cohorts.approval_pdf": {"cohort_id": "decided_cohort_id"},
+    "cohorts.approval_xlsx": {"cohort_id": "decided_cohort_id"},
     "review_checks.move_cohort": {"application_id": "submitted_application"},
     "staff_registrations.export": {"fmt": "csv"},
     "review_checks.export": {"fmt": "csv"},

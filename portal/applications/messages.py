@@ -54,6 +54,9 @@ ERRORS = {
     "move_not_later": _l("An application can be moved only to a later cohort."),
     "move_target_decided": _l("That cohort has already been decided: choose a later cohort that is not decided."),
     "move_target_exists": _l("The organisation already has an application in that cohort."),
+    "move_changed": _l("An application in the list was changed by someone else meanwhile, so nothing was moved. "
+                       "Check the list again and repeat the move."),
+    "move_nothing": _l("There are no applications to move."),
 }
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from portal.applications import files
 from portal.applications.checklist import load_checklist
@@ -394,48 +395,75 @@ MOVE_REASON_MAX = 1000
 
 
 def move_to_cohort(application: Application, cohort, actor, reason: str) -> None:
-    """Move an undecided application (submitted, under review, returned or recommended) of a
-    cohort not yet decided to a later cohort that is not decided either (planned, open or
-    closed), so that the earlier cohort can be decided without it.
+    """Move one undecided application to a later cohort: a batch of one (`move_applications`)."""
+    move_applications([application], cohort, actor, reason)
 
-    Changes `cohort_id` only: the state, the revisions, the check and the comments stay.
-    Refused when the organisation already has a live application in the target cohort (the
-    unique index decides when two moves race). Each member of the organisation is mailed.
+
+def move_applications(applications, cohort, actor, reason: str, versions: dict[int, int] | None = None) -> None:
+    """Move undecided applications (submitted, under review, returned or recommended) of cohorts
+    not yet decided to a later cohort that is not decided either (planned, open or closed), all
+    with one reason, so that the earlier cohort can be decided without them. All or nothing, in
+    the caller's transaction: the first refusal raises and the caller rolls back.
+
+    Changes `cohort_id` only: the state, the revisions, the check and the comments stay. Each
+    application is audited on its own ("application.moved", with the reason) and each member of
+    its organisation is mailed.
+
+    Compare-and-set: `versions` (application id -> the version the page showed) refuses the batch
+    ("move_changed") when any application changed since; the version column refuses it too when
+    one changes while this transaction runs. The cohorts involved are locked (in id order), so a
+    decision of the source or the target waits for the move, or the move for the decision.
+    Refused when an organisation already has a live application in the target cohort (the unique
+    index decides when two moves race).
     """
-    from portal.cohorts.models import CohortState
+    from portal.cohorts.models import Cohort, CohortState
 
+    applications = list(applications)
+    if not applications:
+        raise ApplicationError("move_nothing")
     reason = (reason or "").strip()
-    if application.state not in MOVABLE:
-        raise ApplicationError("not_movable")
     if not reason:
         raise ApplicationError("move_reason_required")
     if len(reason) > MOVE_REASON_MAX:
         raise ApplicationError("move_reason_too_long")
-    source = application.cohort
-    if source.state == CohortState.DECIDED:
-        raise ApplicationError("not_movable")
-    if cohort is None or cohort.number <= source.number:
+    if cohort is None:
         raise ApplicationError("move_not_later")
+    # Lock the cohorts, then read their states as they are now (not as this session last saw them).
+    cohort_ids = sorted({a.cohort_id for a in applications} | {cohort.id})
+    db.session.scalars(select(Cohort).where(Cohort.id.in_(cohort_ids)).order_by(Cohort.id)
+                       .with_for_update().execution_options(populate_existing=True)).all()
     if cohort.state == CohortState.DECIDED:
         raise ApplicationError("move_target_decided")
-
-    def live_in_target():
-        return db.session.scalar(select(Application.id).where(
+    moves = []
+    for application in applications:
+        name = application.organisation.name
+        if versions is not None and versions.get(application.id) != application.version:
+            raise ApplicationError("move_changed", name=name)
+        source = application.cohort
+        if application.state not in MOVABLE or source.state == CohortState.DECIDED:
+            raise ApplicationError("not_movable", name=name)
+        if cohort.number <= source.number:
+            raise ApplicationError("move_not_later", name=name)
+        live = db.session.scalar(select(Application.id).where(
             Application.organisation_id == application.organisation_id, Application.cohort_id == cohort.id,
             Application.state != S.WITHDRAWN, Application.id != application.id))
-
-    if live_in_target() is not None:
-        raise ApplicationError("move_target_exists")
+        if live is not None:
+            raise ApplicationError("move_target_exists", name=name)
+        moves.append((application, source))
     try:
         with db.session.begin_nested():  # two moves at once: the unique index decides
-            application.cohort = cohort
+            for application, _source in moves:
+                application.cohort = cohort
             db.session.flush()
     except IntegrityError:
         raise ApplicationError("move_target_exists") from None
-    audit.record("application.moved", application,
-                 {"cohort": [source.number, cohort.number], "reason": reason}, actor=actor)
-    for membership in application.organisation.memberships:
-        member = membership.user
-        queue_mail(member.email, "applications/mail/moved.txt", member.locale, user=member, application=application,
-                   previous=source, cohort=cohort,
-                   link=external_url("applications.status", application_id=application.id))
+    except StaleDataError:  # changed by another transaction since it was read (the version column)
+        raise ApplicationError("move_changed") from None
+    for application, source in moves:
+        audit.record("application.moved", application,
+                     {"cohort": [source.number, cohort.number], "reason": reason}, actor=actor)
+        for membership in application.organisation.memberships:
+            member = membership.user
+            queue_mail(member.email, "applications/mail/moved.txt", member.locale, user=member,
+                       application=application, previous=source, cohort=cohort,
+                       link=external_url("applications.status", application_id=application.id))

@@ -1,11 +1,14 @@
-"""Forms of the secretariat's cohort pages: plan a cohort, decide a cohort."""
+"""Forms of the secretariat's cohort pages: plan a cohort, move its undecided applications on,
+decide it."""
 from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from wtforms import BooleanField, SelectChoice, SelectField
-from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, ValidationError
+from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from portal.applications.operations import MOVE_REASON_MAX
 
 from portal.applications.checklist import available_versions
 from portal.cohorts.models import Cohort
@@ -90,3 +93,34 @@ class DecisionForm(PortalForm):
            "this cannot be undone."),
         validators=[DataRequired(message=_l("Tick the box to confirm."))],
     )
+
+
+class MoveUndecidedForm(PortalForm):
+    """Move every undecided application of the cohort to a later cohort, with one reason. The
+    applications listed on the page travel with their versions (`shown`), so that a change
+    made meanwhile refuses the move instead of moving something nobody saw."""
+
+    # Not checked against the choices here: the operation refuses an earlier or decided cohort
+    # with a clear message.
+    target_cohort = SelectField(_l("Move to cohort"), coerce=int, validate_choice=False, validators=[
+        InputRequired(message=_l("Choose the cohort to move the applications to."))])
+    move_reason = TextAreaField(_l("Reason for the move"), validators=[
+        DataRequired(message=_l("Give the reason for moving the applications to another cohort.")),
+        Length(max=MOVE_REASON_MAX)],
+        description=_l("One reason for all of them, recorded in each application's timeline (staff only). "
+                       "Each applicant is told by e-mail that the application was moved."),
+        render_kw={"rows": 3})
+    shown = HiddenField()
+
+    def shown_versions(self) -> dict[int, int] | None:
+        """application id -> version, as the page listed them; None when not readable."""
+        try:
+            pairs = [item.split(":") for item in (self.shown.data or "").split(",") if item]
+            return {int(identifier): int(version) for identifier, version in pairs}
+        except ValueError:
+            return None
+
+
+def shown_value(applications) -> str:
+    """The `shown` field's value for the applications listed: "id:version,…"."""
+    return ",".join(f"{a.id}:{a.version}" for a in applications)

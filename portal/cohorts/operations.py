@@ -84,6 +84,41 @@ def decision_preview(cohort: Cohort) -> dict[str, int]:
             "undecided": undecided, "without_reason": without_reason}
 
 
+def decision_order() -> tuple:
+    """The order in which a decision numbers the new registrations of a cohort (and mails its
+    results): first submitted first, ties by application number. The 決裁 list shows the numbers
+    the decision would give in the same order (portal.cohorts.approval)."""
+    from portal.applications.models import Application, ApplicationRevision
+
+    first_submitted = (select(func.min(ApplicationRevision.submitted_at))
+                       .where(ApplicationRevision.application_id == Application.id).scalar_subquery())
+    return first_submitted, Application.id
+
+
+def numbered(new: list) -> list[tuple[int, object]]:
+    """Each new registration's sequence in its cohort, in decision order: 1, 2, … without gaps."""
+    return list(enumerate(new, start=1))
+
+
+def move_undecided(cohort: Cohort, target: Cohort | None, shown: dict[int, int], actor, reason: str) -> int:
+    """Move every undecided application of `cohort` to the later cohort `target` with one reason
+    (the cohort page's "move all of them"), through the batch of `move_applications` (audited and
+    mailed per application). `shown` is what the page listed: application id -> version. When
+    the undecided applications are no longer exactly those, in those versions, nothing moves
+    (ApplicationError "move_changed"). Returns how many were moved."""
+    from portal.applications import operations as applications
+    from portal.applications.models import Application
+
+    undecided = db.session.scalars(select(Application).where(
+        Application.cohort_id == cohort.id, Application.state.not_in(DECIDABLE)).order_by(Application.id)).all()
+    if not undecided and not shown:
+        raise applications.ApplicationError("move_nothing")
+    if {a.id for a in undecided} != set(shown):
+        raise applications.ApplicationError("move_changed")
+    applications.move_applications(undecided, target, actor, reason, versions=shown)
+    return len(undecided)
+
+
 def decide_cohort(cohort: Cohort, decided_on: date, actor) -> Decision:
     """決定 — decide a closed cohort in one act (all or nothing, in the caller's transaction).
 
@@ -96,7 +131,7 @@ def decide_cohort(cohort: Cohort, decided_on: date, actor) -> Decision:
     user of an institution a registered organisation consents to (one mail listing them).
     Deciding again changes nothing; of two people deciding at once, one decides.
     """
-    from portal.applications.models import Application, ApplicationKind, ApplicationRevision
+    from portal.applications.models import Application, ApplicationKind
     from portal.applications.workflow import ApplicationState as S
     from portal.applications.content import goals_of
     from portal.organisations.models import Membership, Organisation
@@ -122,13 +157,11 @@ def decide_cohort(cohort: Cohort, decided_on: date, actor) -> Decision:
         db.session.rollback()
         return Decision(0, 0, 0, already_decided=True)
 
-    first_submitted = (select(func.min(ApplicationRevision.submitted_at))
-                       .where(ApplicationRevision.application_id == Application.id).scalar_subquery())
     decided = db.session.scalars(
         select(Application)
         .where(Application.cohort_id == cohort.id,
                Application.state.in_((S.RECOMMENDED_APPROVAL, S.RECOMMENDED_REJECTION)))
-        .order_by(first_submitted, Application.id)
+        .order_by(*decision_order())
         # The answers and files are not needed to decide: loading them was a quarter of the time.
         .options(defer(Application.content), lazyload(Application.attachments),
                  selectinload(Application.organisation).selectinload(Organisation.memberships)
@@ -143,15 +176,15 @@ def decide_cohort(cohort: Cohort, decided_on: date, actor) -> Decision:
     rows = [{"number": Registration.format_number(cohort.number, n), "cohort_id": cohort.id, "sequence": n,
              "organisation_id": a.organisation_id, "state": "active", "registered_on": decided_on,
              "valid_until": valid_until, "municipality_code": a.organisation.municipality_code,
-             "in_city": a.organisation.in_city, "created_at": utcnow()} for n, a in enumerate(new, start=1)]
+             "in_city": a.organisation.in_city, "created_at": utcnow()} for n, a in numbered(new)]
     numbers = {}
     if rows:
         inserted = db.session.execute(insert(Registration).returning(Registration.id, Registration.sequence), rows)
         numbers = {sequence: registration_id for registration_id, sequence in inserted}
-    registration_of = {a.id: numbers[n] for n, a in enumerate(new, start=1)}
+    registration_of = {a.id: numbers[n] for n, a in numbered(new)}
     renewed_of = {a.id: a.registration_id for a in renewals}
     # Each new registration's first dated version of its certified details (one statement).
-    details.add_first([(numbers[n], a.organisation, decided_on) for n, a in enumerate(new, start=1)])
+    details.add_first([(numbers[n], a.organisation, decided_on) for n, a in numbered(new)])
 
     if renewals:
         renewed_ids = [a.registration_id for a in renewals]

@@ -3,25 +3,30 @@
 Views parse, ask permissions, call one operation of `portal.cohorts.operations`, render."""
 from __future__ import annotations
 
+import io
 import zipfile
 from collections.abc import Iterator
 from datetime import datetime
 
-from flask import Blueprint, Flask, Response, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, Flask, Response, abort, current_app, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from portal.applications.checklist import available_versions
 from portal.applications.models import Application
 from portal.applications.workflow import ApplicationState
-from portal.cohorts import operations
-from portal.cohorts.forms import WINDOW_ORDER, CohortForm, DecisionForm, number_taken
+from portal.applications import messages
+from portal.applications import operations as applications
+from portal.cohorts import approval, operations
+from portal.cohorts.forms import WINDOW_ORDER, CohortForm, DecisionForm, MoveUndecidedForm, number_taken, shown_value
 from portal.cohorts.models import TRANSITIONS, Cohort, CohortState
 from portal.core.db import utcnow
-from portal.core.exports import content_disposition
+from portal.core.exports import content_disposition, export_response
 from portal.core.extensions import db
 from portal.core.i18n import JST, today_jst
 from portal.core.permissions import access
@@ -119,10 +124,32 @@ def show(cohort_id: int):
     return _show(_cohort(cohort_id), DecisionForm())
 
 
-def _show(cohort: Cohort, form: DecisionForm, status: int = 200):
+def _undecided(cohort: Cohort) -> list[Application]:
+    """The applications that block the decision, in the order they were submitted."""
+    return list(db.session.scalars(
+        select(Application).where(Application.cohort_id == cohort.id, Application.state.not_in(operations.DECIDABLE))
+        .order_by(Application.submitted_at, Application.id).options(selectinload(Application.organisation))))
+
+
+def _later_cohorts(cohort: Cohort) -> list[Cohort]:
+    return list(db.session.scalars(select(Cohort).where(
+        Cohort.number > cohort.number, Cohort.state != CohortState.DECIDED).order_by(Cohort.number)))
+
+
+def _move_form(cohort: Cohort, undecided: list[Application], formdata: bool = False) -> MoveUndecidedForm:
+    form = MoveUndecidedForm() if formdata else MoveUndecidedForm(formdata=None, data={"shown": shown_value(undecided)})
+    form.target_cohort.choices = [(c.id, _("%(cohort)s (%(state)s)", cohort=c.title, state=c.state.title))
+                                  for c in _later_cohorts(cohort)]
+    return form
+
+
+def _show(cohort: Cohort, form: DecisionForm, status: int = 200, move_form: MoveUndecidedForm | None = None):
     counts = _state_counts([cohort.id]).get(cohort.id, {})
     decided = cohort.state == CohortState.DECIDED
     preview = operations.decision_preview(cohort) if not decided else None
+    undecided = _undecided(cohort) if preview and preview["undecided"] else []
+    if undecided and move_form is None:
+        move_form = _move_form(cohort, undecided)
     certificates = db.session.scalar(
         select(func.count()).select_from(Registration).where(Registration.cohort_id == cohort.id)) if decided else 0
     estimate = None
@@ -134,7 +161,65 @@ def _show(cohort: Cohort, form: DecisionForm, status: int = 200):
         total=sum(counts.values()), certificates=certificates, estimate=estimate,
         may_open=CohortState.OPEN in TRANSITIONS[cohort.state],
         may_close=CohortState.CLOSED in TRANSITIONS[cohort.state],
+        undecided=undecided, move_form=move_form, approval_list=approval.available(cohort),
     ), status
+
+
+@bp.post("/<int:cohort_id>/move-undecided")
+@form_view
+@access("staff.cohorts")
+def move_undecided(cohort_id: int):
+    """Move every undecided application to a later cohort with one reason (one batch)."""
+    cohort = _cohort(cohort_id)
+    form = _move_form(cohort, [], formdata=True)
+    if not form.validate_on_submit():
+        return _show(cohort, DecisionForm(formdata=None), form.status_code, move_form=form)
+    shown = form.shown_versions()
+    target = db.session.get(Cohort, form.target_cohort.data) if form.target_cohort.data else None
+    try:
+        if shown is None:
+            raise applications.ApplicationError("move_changed")
+        moved = operations.move_undecided(cohort, target, shown, current_user, form.move_reason.data)
+        db.session.commit()
+    except applications.ApplicationError as error:
+        db.session.rollback()
+        problem = messages.error_text(error)
+        name = error.details.get("name")
+        flash(_("%(name)s: %(problem)s Nothing was moved.", name=name, problem=problem)
+              if name and error.code != "move_changed" else problem,
+              "error")
+        return redirect(url_for("cohorts.show", cohort_id=cohort.id, _anchor="decision"))
+    flash(ngettext("%(num)s application was moved to %(cohort)s; its applicant was notified by e-mail.",
+                   "%(num)s applications were moved to %(cohort)s; each applicant was notified by e-mail.",
+                   moved, cohort=target.title), "success")
+    return redirect(url_for("cohorts.show", cohort_id=cohort.id, _anchor="decision"))
+
+
+def _approval_data(cohort_id: int) -> tuple[Cohort, dict]:
+    cohort = _cohort(cohort_id)
+    if not approval.available(cohort):
+        abort(404)
+    return cohort, approval.list_data(cohort, today_jst())
+
+
+@bp.get("/<int:cohort_id>/approval-list.pdf")
+@access("staff.cohorts")
+def approval_pdf(cohort_id: int):
+    """決裁 list as an A4 landscape PDF (Japanese)."""
+    cohort, data = _approval_data(cohort_id)
+    response = send_file(io.BytesIO(approval.approval_pdf(data)), mimetype="application/pdf", max_age=0)
+    response.headers["Content-Disposition"] = content_disposition(f"決裁用一覧_KS{cohort.number:02d}.pdf")
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/<int:cohort_id>/approval-list.xlsx")
+@access("staff.cohorts")
+def approval_xlsx(cohort_id: int):
+    """決裁 list as XLSX, in the reader's language."""
+    cohort, data = _approval_data(cohort_id)
+    columns, rows = approval.export_rows(data)
+    return export_response(_("decision-list-cohort-%(number)s", number=cohort.number), columns, rows, "xlsx")
 
 
 @bp.post("/<int:cohort_id>/open", endpoint="open")

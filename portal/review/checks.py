@@ -144,9 +144,11 @@ class MoveCohortForm(VersionForm):
 
     # Not checked against the choices here: the operation refuses an earlier or decided cohort
     # with a clear message.
-    cohort_id = SelectField(_l("Move to cohort"), coerce=int, validate_choice=False, validators=[
+    # Ids of their own (the names stay): the review page's rejection form has a field "reason" too,
+    # and a label must focus its own field.
+    cohort_id = SelectField(_l("Move to cohort"), coerce=int, validate_choice=False, id="move-cohort", validators=[
         InputRequired(message=_l("Choose the cohort to move the application to."))])
-    reason = TextAreaField(_l("Reason for the move"), validators=[
+    reason = TextAreaField(_l("Reason for the move"), id="move-reason", validators=[
         DataRequired(message=_l("Give the reason for moving the application to another cohort.")),
         Length(max=operations.MOVE_REASON_MAX)],
         description=_l("Recorded in the timeline (staff only). The applicant is told by e-mail that the "

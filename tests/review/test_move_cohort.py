@@ -151,3 +151,20 @@ def test_the_organisation_with_an_application_in_the_target_is_refused(app, make
             raise AssertionError("moved next to a live application")
         db.session.rollback()
     assert load(application_id).cohort_id == early
+
+
+def test_the_move_form_has_ids_of_its_own_next_to_the_rejection_form(app, make_cohort, make_submitted, secretariat,
+                                                                     staff_client):
+    """The label 「移動の理由」 focuses the move's reason, not the rejection's (issue #19): the
+    move form's fields keep their names but have ids no other form on the page uses."""
+    import re
+
+    early = make_cohort(2)
+    make_cohort(3, state="planned")
+    application_id = make_submitted(early, state="under_review")
+    page = staff_client(secretariat).get(f"/staff/review/{application_id}").get_data(as_text=True)
+    form = re.search(r'<form[^>]*id="move-form".*?</form>', page, re.DOTALL).group(0)
+    assert re.search(r'<label for="move-reason"', form) and re.search(r'<textarea[^>]*id="move-reason"[^>]*name="reason"|<textarea[^>]*name="reason"[^>]*id="move-reason"', form)
+    assert re.search(r'<label for="move-cohort"', form) and 'name="cohort_id"' in form
+    ids = re.findall(r'\sid="([^"]+)"', page)
+    assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
