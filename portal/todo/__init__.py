@@ -22,7 +22,8 @@ class Item:
     """One thing to do: `text` (translated), `link`, and when — `deadline` (the date or instant
     it must be done by; `when` is how the page says it, already formatted through
     portal.core.deadlines / portal.core.i18n), or only `when` (a seminar's time). `count` is
-    shown as a number beside the text (the staff lists)."""
+    kept for the page (`data-count`) and the tests; the text says it. `lang` marks a text that
+    is data in a language of its own (an organisation's name: "ja")."""
 
     key: str
     text: str
@@ -31,6 +32,7 @@ class Item:
     when: str | None = None
     urgency: str = NORMAL
     count: int | None = None
+    lang: str | None = None
 
 
 Provider = Callable[..., list[Item]]

@@ -48,9 +48,8 @@ def ending(user, now: datetime) -> list[Item]:
         .join(Registration, Registration.organisation_id == Organisation.id)
         .where(status_condition(documents.ACTIVE, today), Registration.valid_until <= add_months(today, ENDING_MONTHS))
         .order_by(Registration.valid_until, Organisation.id)).all()
-    items = [Item(f"ending-{organisation_id}", _("%(name)s: the term ends on %(day)s", name=name,
-                                                   day=display_date(valid_until)),
-                  url_for("partner.organisation", organisation_id=organisation_id), deadline=valid_until)
+    items = [Item(f"ending-{organisation_id}", name, url_for("partner.organisation", organisation_id=organisation_id),
+                  deadline=valid_until, when=_("the term ends on %(day)s", day=display_date(valid_until)), lang="ja")
              for organisation_id, name, valid_until in rows[:SHOWN]]
     if len(rows) > SHOWN:
         items.append(Item("ending-all", ngettext("All %(num)s organisations whose term ends within six months",
@@ -72,9 +71,8 @@ def new_consents(user, now: datetime) -> list[Item]:
         .join(PartnerConsent, _live_consent(user.partner_id))
         .where(PartnerConsent.granted_at >= now - timedelta(days=NEW_CONSENT_DAYS))
         .order_by(PartnerConsent.granted_at.desc(), Organisation.id)).all()
-    items = [Item(f"consent-{organisation_id}", _("New: %(name)s consented on %(day)s", name=name,
-                                                   day=display_date(granted_at)),
-                  url_for("partner.organisation", organisation_id=organisation_id), urgency=NORMAL)
+    items = [Item(f"consent-{organisation_id}", name, url_for("partner.organisation", organisation_id=organisation_id),
+                  when=_("new: consented on %(day)s", day=display_date(granted_at)), urgency=NORMAL, lang="ja")
              for organisation_id, name, granted_at in rows[:SHOWN]]
     if len(rows) > SHOWN:
         items.append(Item("consent-all", ngettext("%(num)s new consent in the last 14 days",
