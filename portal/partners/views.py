@@ -51,7 +51,9 @@ def dashboard():
     return render_template("partners/dashboard.html", rows=rows, page=page, filters=filters,
                            counts=queries.status_counts(institution_id, today), statuses=_statuses(),
                            status_titles=dict(_statuses()), institution=current_user.partner,
-                           todo=todo.items_for("partner", current_user))
+                           # やること on the list as it opens (not on each filtered or later page)
+                           todo=todo.items_for("partner", current_user)
+                           if page.page == 1 and not filters.as_args() else [])
 
 
 def _export_columns() -> list[tuple[str, str]]:

@@ -211,8 +211,10 @@ def test_renewal_is_due_four_months_before_the_term_ends_not_twelve(app, make_us
     client = _client(app, user_id)
     later_id = _cohort(app, 5, state="planned", opens_in_days=30, closes_in_days=60)
 
-    item = _item(_org_page(app, client, organisation_id), f"renewal-{ending_soon}")
+    page = _org_page(app, client, organisation_id)
+    item = _item(page, f"renewal-{ending_soon}")
     assert item and f'href="/applications/renew/{ending_soon}"' in item
+    assert 'id="start-application"' not in page  # a registrant renews; it does not apply anew
     assert _in_english(app, display_date, today_jst() + timedelta(days=120)) in item  # when the term ends
     assert "Cohort 5" in item  # the renewal cohort to use, with its window
 
@@ -560,3 +562,24 @@ def test_signing_in_opens_ones_own_home(app, client, make_user, role, home):
     make_user(role, email=f"{role}-home@example.jp", partner="bank-a" if role == "partner" else None)
     response = login_with_form(client, f"{role}-home@example.jp")
     assert response.status_code == 302 and response.headers["Location"] == home
+
+
+def test_partner_panel_costs_the_same_whatever_is_waiting(app, make_user, make_organisation):
+    partner = make_user("partner", partner="bank-a")
+    institution = _institution(app, partner)
+    client = _client(app, partner)
+
+    def supported(count: int) -> None:
+        for _ in range(count):
+            _owner, organisation_id = _applicant(make_user, make_organisation)
+            _registration(app, organisation_id, today_jst() + timedelta(days=60))
+            _consent(app, organisation_id, institution, granted_days_ago=2)
+
+    supported(1)
+    few = _statements(app, client, "/partner/")
+    supported(7)
+    page = _page(client, "/partner/")
+    assert page.count('class="todo-item') == 2 * 5 + 2  # five of each, then a line to all of them
+    assert _statements(app, client, "/partner/") == few
+    # A filtered list is not the place for the panel.
+    assert 'id="todo"' not in _page(client, "/partner/?status=ending")
