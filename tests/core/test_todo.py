@@ -583,3 +583,24 @@ def test_partner_panel_costs_the_same_whatever_is_waiting(app, make_user, make_o
     assert _statements(app, client, "/partner/") == few
     # A filtered list is not the place for the panel.
     assert 'id="todo"' not in _page(client, "/partner/?status=ending")
+
+
+def test_another_feature_adds_a_staff_item_with_one_line(app, make_user, monkeypatch):
+    """The hook the inquiries feature uses: its provider's dotted path in the staff panel's list."""
+    import sys
+    import types
+
+    from flask import url_for
+
+    from portal.todo import Item, staff
+
+    module = types.ModuleType("todo_test_inquiries")
+
+    def waiting(user, now):
+        return [Item("inquiries", "2 inquiries waiting", url_for("core.staff_home"), count=2)]
+
+    module.waiting = waiting
+    monkeypatch.setitem(sys.modules, "todo_test_inquiries", module)
+    monkeypatch.setattr(staff, "PROVIDERS", [*staff.PROVIDERS, "todo_test_inquiries:waiting"])
+    page = _page(_client(app, make_user("reviewer")), "/staff/")
+    assert _count(page, "inquiries") == 2 and "2 inquiries waiting" in _item(page, "inquiries")
