@@ -41,12 +41,12 @@ def unauthorized():
 
 def _next_page(user: User | None = None) -> str:
     """The page asked for before signing in, if it is on this site; else the user's home."""
-    if user is not None and may(user, "applicant"):
-        default = url_for("organisations.mine")
-    elif user is not None and may(user, "city"):
-        default = url_for("core.city_home")  # the city's staff have a menu of their own
-    else:
-        default = url_for("core.home")
+    from portal.core.views import home_of
+
+    # Each person's own home: an applicant's organisation, the staff pages, the city's menu, a
+    # partner's supported organisations (never the landing page's sign-up call).
+    home = home_of(user) if user is not None else None
+    default = home[0] if home is not None else url_for("core.home")
     return safe_next(request.args.get("next"), default)
 
 

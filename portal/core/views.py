@@ -1,15 +1,35 @@
 """The landing page, language switch and health check."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template
+from flask import Blueprint, jsonify, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import text
 
 from portal.core.extensions import db, limiter
-from portal.core.permissions import access, public
+from portal.core.permissions import access, may, public
 from portal.core.security import plain_http_allowed
 from portal.core.reference.sdgs import GOALS
+from portal import todo
 
 bp = Blueprint("core", __name__)
+
+
+@bp.app_template_global("home_of")
+def home_of(user) -> tuple[str, str] | None:
+    """Where a signed-in person's own pages start, and the button that takes them there (the
+    landing page shows it instead of the sign-up call); None for a visitor."""
+    if not (user is not None and user.is_authenticated):
+        return None
+    if may(user, "applicant"):
+        return url_for("organisations.mine"), _("Go to my organisation")
+    if may(user, "staff"):
+        return url_for("core.staff_home"), _("Go to the staff pages")
+    if may(user, "city"):
+        return url_for("core.city_home"), _("Go to the city menu")
+    if may(user, "partner.dashboard"):
+        return url_for("partner.dashboard"), _("Go to your supported organisations")
+    return url_for("accounts.profile"), _("Go to your account")
 
 
 @bp.get("/")
@@ -34,14 +54,14 @@ def healthz():
 @bp.get("/staff/")
 @access("staff")
 def staff_home():
-    return render_template("core/staff_home.html")
+    return render_template("core/staff_home.html", todo=todo.items_for("staff", current_user))
 
 
 @bp.get("/city/")
 @access("city")
 def city_home():
     """Kumamoto City's staff: the KPI report and the logo permits (not the prefecture's menu)."""
-    return render_template("core/city_home.html")
+    return render_template("core/city_home.html", todo=todo.items_for("city", current_user))
 
 
 @bp.get("/terms")

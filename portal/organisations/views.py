@@ -17,6 +17,7 @@ from portal.organisations import operations
 from portal.organisations.forms import AcceptInvitationForm, InvitationForm, OrganisationForm, profile_refusal
 from portal.organisations.models import Organisation
 from portal.registrations.lock import locking_registration
+from portal import todo
 
 bp = Blueprint("organisations", __name__)
 PAGE_SIZE = 50
@@ -79,7 +80,9 @@ def _show(organisation: Organisation, invitation_form, consent_form=None):
                            applications=applications, registrations=registrations, consents=consents,
                            consent_form=consent_form or _consent_form(organisation, consents),
                            shared_records=shared_records(organisation.id)
-                           if may(current_user, "organisation.support_records", organisation) else [])
+                           if may(current_user, "organisation.support_records", organisation) else [],
+                           todo=todo.items_for("applicant", current_user)
+                           if may(current_user, "organisation.edit", organisation) else [])
 
 
 def _consent_form(organisation: Organisation, consents):

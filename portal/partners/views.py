@@ -26,6 +26,7 @@ from portal.organisations.models import Organisation
 from portal.partners import operations, queries, seminars
 from portal.partners.forms import SupportMenuForm, SupportRecordForm
 from portal.partners.models import SupportMenu, SupportRecord
+from portal import todo
 from portal.reports.queries import reports_of
 
 bp = Blueprint("partner", __name__, url_prefix="/partner")
@@ -49,7 +50,10 @@ def dashboard():
     rows, page = page_of(queries.page_query(institution_id, today, filters), PAGE_SIZE)
     return render_template("partners/dashboard.html", rows=rows, page=page, filters=filters,
                            counts=queries.status_counts(institution_id, today), statuses=_statuses(),
-                           status_titles=dict(_statuses()), institution=current_user.partner)
+                           status_titles=dict(_statuses()), institution=current_user.partner,
+                           # やること on the list as it opens (not on each filtered or later page)
+                           todo=todo.items_for("partner", current_user)
+                           if page.page == 1 and not filters.as_args() else [])
 
 
 def _export_columns() -> list[tuple[str, str]]:

@@ -163,7 +163,7 @@ def test_a_bank_supports_a_registrant_that_consented_until_it_withdraws(
     rows = exported(bank)
     assert [r[0] for r in rows[1:]] == [ORGANISATION]
     assert dict(zip(rows[0], rows[1]))["Support records"] == "1"
-    detail = bank.get_by_role("link", name=ORGANISATION).get_attribute("href")
+    detail = bank.locator("#supported").get_by_role("link", name=ORGANISATION).get_attribute("href")
 
     # --- The applicant reads the record on the organisation's page and withdraws the consent. ---
     applicant.get_by_role("navigation", name="サイトメニュー").get_by_role("link", name="事業者ページ").click()
