@@ -7,7 +7,7 @@ from wtforms import EmailField, HiddenField, RadioField, SelectChoice, SelectFie
 from wtforms.validators import DataRequired, Email, InputRequired, Length
 
 from portal.core.forms import PortalForm, nfkc
-from portal.inquiries.models import InquiryCategory
+from portal.inquiries.models import CATEGORY_TITLES, InquiryCategory
 
 SUBJECT_MAX = 100
 BODY_MAX = 4000
@@ -33,7 +33,7 @@ class AskForm(PortalForm):
                                       "open it."),
                        render_kw={"autocomplete": "email"})
     category = RadioField(_l("What is your question about?"),
-                          choices=[SelectChoice(c.value, c.title) for c in InquiryCategory],
+                          choices=[SelectChoice(c.value, CATEGORY_TITLES[c]) for c in InquiryCategory],
                           validators=[InputRequired(message=_l("Choose what your question is about."))],
                           description=_l("Questions about the logo are answered by Kumamoto City, all others by "
                                          "the prefecture's secretariat."))

@@ -21,7 +21,7 @@ class InquiryCategory(StrEnum):
 
     @property
     def title(self) -> str:
-        return str(_CATEGORY_TITLES[self])
+        return str(CATEGORY_TITLES[self])
 
     @property
     def office(self) -> str:
@@ -29,7 +29,7 @@ class InquiryCategory(StrEnum):
         return "city" if self is InquiryCategory.LOGO else "prefecture"
 
 
-_CATEGORY_TITLES = {
+CATEGORY_TITLES = {
     InquiryCategory.APPLICATION: _l("Applying for registration"),
     InquiryCategory.RENEWAL: _l("Renewal"),
     InquiryCategory.CERTIFICATE: _l("Certificate and registration details"),
@@ -53,7 +53,7 @@ _STATE_TITLES = {
     InquiryState.UNCONFIRMED: _l("Address not confirmed"),
     InquiryState.OPEN: _l("Waiting for an answer"),
     InquiryState.ANSWERED: _l("Answered"),
-    InquiryState.CLOSED: _l("Closed"),
+    InquiryState.CLOSED: _l("Completed"),
 }
 
 

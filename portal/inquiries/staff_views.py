@@ -63,8 +63,9 @@ def _render(inquiry: Inquiry, form: AnswerForm | None = None, status: int = 200)
                            close_form=CloseForm(formdata=None, version=inquiry.version)), status
 
 
+# One inquiry's pages: the object's rule decides (anyone but its office's staff gets a 404).
 @bp.get("/<int:inquiry_id>")
-@access("inquiries.answer")
+@access("signed_in")
 def show(inquiry_id: int):
     return _render(_inquiry(inquiry_id))
 
@@ -78,7 +79,7 @@ def _seen(value) -> int:
 
 @bp.post("/<int:inquiry_id>/answer")
 @form_view
-@access("inquiries.answer")
+@access("signed_in")
 def answer(inquiry_id: int):
     """Answer the asker (mailed to them) or add an internal note."""
     inquiry = _inquiry(inquiry_id)
@@ -104,7 +105,7 @@ def answer(inquiry_id: int):
 
 @bp.post("/<int:inquiry_id>/close")
 @form_view
-@access("inquiries.answer")
+@access("signed_in")
 def close(inquiry_id: int):
     """Close the inquiry (the asker may still write, which opens it again)."""
     inquiry = _inquiry(inquiry_id)

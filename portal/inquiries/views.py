@@ -8,7 +8,7 @@ Questions are limited per client (INQUIRIES_PER_CLIENT) and, from visitors, per 
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -30,6 +30,11 @@ def _address_key() -> str:
     if current_user.is_authenticated:
         return f"inquiry-user:{current_user.id}"
     return "inquiry-address:" + (request.form.get("email") or "").strip().lower()[:254]
+
+
+def _asked() -> None:
+    """Count this question against its address's limit (refused forms do not: they mail nobody)."""
+    g.inquiry_asked = True
 
 
 def _about_choices() -> list[tuple[str, str]]:
@@ -61,7 +66,8 @@ def _question(form: AskForm) -> operations.Question:
 
 @bp.route("/new", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["INQUIRIES_PER_CLIENT"], methods=["POST"])
-@limiter.limit(lambda: current_app.config["INQUIRIES_PER_ADDRESS"], key_func=_address_key, methods=["POST"])
+@limiter.limit(lambda: current_app.config["INQUIRIES_PER_ADDRESS"], key_func=_address_key, methods=["POST"],
+               deduct_when=lambda response: g.get("inquiry_asked", False))
 @form_view
 @public
 def new():
@@ -80,6 +86,7 @@ def new():
             form.about.data = wanted
     if form.validate_on_submit():
         question = _question(form)
+        _asked()
         if signed_in:
             inquiry = operations.ask(question, current_locale(), user=current_user)
             db.session.commit()
@@ -109,7 +116,7 @@ def _render_thread(inquiry: Inquiry, form: ReplyForm, action: str, status: int =
 
 @bp.route("/<int:inquiry_id>", methods=["GET", "POST"])
 @form_view
-@access("inquiry.ask")
+@access("signed_in")  # the object's rule decides: anyone but its asker gets a 404
 def show(inquiry_id: int):
     """One's inquiry: the thread (without staff's internal notes) and the reply form."""
     inquiry = db.session.get(Inquiry, inquiry_id) or abort(404)
