@@ -81,9 +81,10 @@ def new():
     if request.method == "GET":
         if request.args.get("category") in {c.value for c in InquiryCategory}:
             form.category.data = request.args["category"]
-        wanted = f"application:{request.args.get('application')}"
-        if "about" in form and wanted in dict(choices):
-            form.about.data = wanted
+        for kind in ("application", "registration"):
+            wanted = f"{kind}:{request.args.get(kind)}"
+            if "about" in form and wanted in dict(choices):
+                form.about.data = wanted
     if form.validate_on_submit():
         question = _question(form)
         _asked()

@@ -27,6 +27,8 @@ def test_a_signed_in_applicant_asks_about_their_application_and_finds_it_on_thei
         db.session.commit()
         application_id = application.id
     login(client, user)
+    status = client.get(f"/applications/{application_id}").get_data(as_text=True)
+    assert f'href="/inquiries/new?application={application_id}" id="ask-about-application"' in status
     form = client.get(f"/inquiries/new?application={application_id}").get_data(as_text=True)
     assert f'value="application:{application_id}" selected' in form or f'selected value="application:{application_id}"' in form
     assert 'name="email"' not in form  # the account's own address is used
