@@ -99,7 +99,8 @@ def ask(question: Question, locale: str, user=None, name: str | None = None, ema
     audit.record("inquiry.ask", inquiry, {"category": str(question.category), "office": inquiry.office,
                                           "visitor": visitor}, actor=user)
     template = "inquiries/mail/confirm.txt" if visitor else "inquiries/mail/received.txt"
-    queue_mail(inquiry.email, template, inquiry.locale, inquiry=inquiry, user=user, link=_thread_url(inquiry),
+    queue_mail(inquiry.email, template, inquiry.locale, inquiry=inquiry, user=user,
+               organisation=getattr(user, "organisation", None), link=_thread_url(inquiry),
                days=current_app.config["INQUIRY_LINK_DAYS"])
     return inquiry
 
@@ -163,8 +164,9 @@ def answer(inquiry: Inquiry, body: str, staff, seen_version: int) -> InquiryMess
     db.session.flush()
     audit.record("inquiry.answer", inquiry, {"state": [str(old), str(InquiryState.ANSWERED)],
                                              "message": message.id}, actor=staff)
-    queue_mail(inquiry.email, "inquiries/mail/answered.txt", inquiry.locale, inquiry=inquiry, user=inquiry.user,
-               answer=body, link=_thread_url(inquiry))
+    asker = inquiry.user  # None for a visitor: greeted by no name, since a stranger typed it
+    queue_mail(inquiry.email, "inquiries/mail/answered.txt", inquiry.locale, inquiry=inquiry, user=asker,
+               organisation=getattr(asker, "organisation", None), answer=body, link=_thread_url(inquiry))
     return message
 
 
