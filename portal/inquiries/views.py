@@ -8,7 +8,8 @@ Questions are limited per client (INQUIRIES_PER_CLIENT) and, from visitors, per 
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import (Blueprint, abort, current_app, flash, g, make_response, redirect, render_template, request,
+                   url_for)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -141,7 +142,7 @@ def thread(token: str):
     address: the question then reaches the office."""
     inquiry = operations.inquiry_for_token(token)
     if inquiry is None or inquiry.user_id is not None:
-        return render_template("inquiries/link_invalid.html"), 404
+        return _private(make_response(render_template("inquiries/link_invalid.html"), 404))
     if inquiry.state == InquiryState.UNCONFIRMED and request.method == "GET":
         if operations.confirm(inquiry):
             db.session.commit()
@@ -152,6 +153,12 @@ def thread(token: str):
         operations.reply(inquiry, form.body.data)
         db.session.commit()
         flash(_("Your reply was sent. We will tell you by e-mail when it is answered."), "success")
-        return redirect(url_for("inquiries.thread", token=token))
-    return _render_thread(inquiry, form, url_for("inquiries.thread", token=token),
-                          form.status_code if request.method == "POST" else 200)
+        return _private(redirect(url_for("inquiries.thread", token=token)))
+    return _private(make_response(_render_thread(inquiry, form, url_for("inquiries.thread", token=token),
+                                                 form.status_code if request.method == "POST" else 200)))
+
+
+def _private(response):
+    """A visitor's thread is theirs, though they are not signed in: kept by no cache."""
+    response.cache_control.no_store = True
+    return response

@@ -42,7 +42,9 @@ def test_another_applicant_and_a_stranger_with_a_wrong_token_get_404(app, make_u
     assert stranger.get(link[:-1] + ("A" if link[-1] != "A" else "B")).status_code == 404
     assert stranger.get(link[:-8]).status_code == 404
     assert stranger.get("/inquiries/t/" + "x" * 200).status_code == 404
-    assert stranger.get(link).status_code == 200  # the link is the key: whoever holds it reads the thread
+    opened = stranger.get(link)
+    assert opened.status_code == 200  # the link is the key: whoever holds it reads the thread
+    assert "no-store" in opened.headers["Cache-Control"]  # the thread is private: no shared cache keeps it
 
 
 def test_an_answer_to_a_thread_that_changed_meanwhile_is_refused_and_what_was_typed_is_kept(
