@@ -209,6 +209,7 @@ MATRIX = {
     "staff_inquiries.show": ("GET", STAFF, 404),
     "staff_inquiries.answer": ("POST", STAFF, 404),
     "staff_inquiries.close": ("POST", STAFF, 404),
+    "staff_inquiries.assign": ("POST", STAFF, 404),
 }
 
 # Endpoints whose object is not the default one of the world below.

@@ -75,5 +75,11 @@ class AnswerForm(PortalForm):
     version = HiddenField(validators=[InputRequired()])
 
 
+class AssignForm(PortalForm):
+    """Who answers the inquiry: one of its office's staff, or nobody (choices set by the view)."""
+
+    assignee = SelectField(_l("Assignee"), choices=[], validate_choice=True)
+
+
 class CloseForm(PortalForm):
     version = HiddenField(validators=[InputRequired()])

@@ -188,3 +188,14 @@ def close(inquiry: Inquiry, staff, seen_version: int) -> None:
         raise InquiryChanged()
     _claim(inquiry, seen_version, state=InquiryState.CLOSED, closed_at=utcnow())
     audit.record("inquiry.close", inquiry, {"state": [str(old), str(InquiryState.CLOSED)]}, actor=staff)
+
+
+def assign(inquiry: Inquiry, assignee, staff) -> None:
+    """Make `assignee` (staff of the inquiry's office, or None) the one who answers it. No mail,
+    no change of state or version: an answer being written is not disturbed."""
+    old = inquiry.assignee_id
+    new = getattr(assignee, "id", None)
+    if old == new:
+        return
+    inquiry.assignee_id = new
+    audit.record("inquiry.assign", inquiry, {"assignee_id": [old, new]}, actor=staff)

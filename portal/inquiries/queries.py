@@ -20,6 +20,15 @@ def offices_of(user) -> tuple[str, ...]:
     return ()
 
 
+def answerers(office: str):
+    """The active accounts that answer the office's inquiries, by name (the assignee's choices)."""
+    from portal.accounts.models import User
+
+    roles = (Role.REVIEWER, Role.SECRETARIAT) if office == "prefecture" else (Role.CITY,)
+    return db.session.scalars(select(User).where(User.role.in_(roles), User.active.is_(True))
+                              .order_by(User.name, User.id)).all()
+
+
 def waiting_for_staff(user) -> int:
     """How many inquiries wait for an answer that this staff user may give (one query; 0 for
     anyone else)."""

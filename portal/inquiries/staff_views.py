@@ -16,15 +16,15 @@ from portal.core.paging import Page, page_of
 from portal.core.permissions import access, require
 from portal.core.security import form_view
 from portal.inquiries import operations
-from portal.inquiries.forms import ANSWER, AnswerForm, CloseForm
+from portal.inquiries.forms import ANSWER, AnswerForm, AssignForm, CloseForm
 from portal.inquiries.models import Inquiry, InquiryState
-from portal.inquiries.queries import offices_of
+from portal.inquiries.queries import answerers, offices_of
 
 bp = Blueprint("staff_inquiries", __name__, url_prefix="/staff/inquiries")
 
 PAGE_SIZE = 50
 LISTED = (InquiryState.OPEN, InquiryState.ANSWERED, InquiryState.CLOSED)
-FILTERS = ("waiting", "answered", "closed", "all")
+FILTERS = ("waiting", "mine", "answered", "closed", "all")
 
 
 @bp.get("/")
@@ -38,16 +38,21 @@ def index():
         select(Inquiry.state, func.count()).where(Inquiry.office.in_(offices), Inquiry.state.in_(LISTED))
         .group_by(Inquiry.state)).all())
     query = select(Inquiry, func.count().over()).where(Inquiry.office.in_(offices))
-    if shown == "all":
+    if shown == "mine":  # waiting for an answer, assigned to the user
+        query = query.where(Inquiry.state == InquiryState.OPEN, Inquiry.assignee_id == current_user.id).order_by(
+            Inquiry.last_message_at.desc())
+    elif shown == "all":
         query = query.where(Inquiry.state.in_(LISTED)).order_by(
             case((Inquiry.state == InquiryState.OPEN, 0), else_=1), Inquiry.last_message_at.desc())
     else:
         state = {"waiting": InquiryState.OPEN, "answered": InquiryState.ANSWERED, "closed": InquiryState.CLOSED}[shown]
         query = query.where(Inquiry.state == state).order_by(Inquiry.last_message_at.desc())
     rows, page = page_of(query, PAGE_SIZE)
+    mine = db.session.scalar(select(func.count(Inquiry.id)).where(
+        Inquiry.office.in_(offices), Inquiry.state == InquiryState.OPEN, Inquiry.assignee_id == current_user.id))
     return render_template("inquiries/staff_index.html", page=Page([row[0] for row in rows], page.page, PAGE_SIZE,
                                                                   page.total),
-                           shown=shown, counts={str(state): counts.get(state, 0) for state in LISTED})
+                           shown=shown, counts={**{str(state): counts.get(state, 0) for state in LISTED}, "mine": mine})
 
 
 def _inquiry(inquiry_id: int) -> Inquiry:
@@ -56,11 +61,18 @@ def _inquiry(inquiry_id: int) -> Inquiry:
     return inquiry
 
 
+def _assign_form(inquiry: Inquiry, formdata=None) -> AssignForm:
+    form = AssignForm(formdata=formdata, assignee=str(inquiry.assignee_id or ""))
+    form.assignee.choices = [("", _("Nobody yet")), *((str(user.id), user.name) for user in answerers(inquiry.office))]
+    return form
+
+
 def _render(inquiry: Inquiry, form: AnswerForm | None = None, status: int = 200):
     form = form or AnswerForm(formdata=None)
     form.version.data = inquiry.version  # the thread as this page shows it
     return render_template("inquiries/staff_show.html", inquiry=inquiry, messages=inquiry.messages, form=form,
-                           close_form=CloseForm(formdata=None, version=inquiry.version)), status
+                           close_form=CloseForm(formdata=None, version=inquiry.version),
+                           assign_form=_assign_form(inquiry)), status
 
 
 # One inquiry's pages: the object's rule decides (anyone but its office's staff gets a 404).
@@ -100,6 +112,25 @@ def answer(inquiry_id: int):
         return _render(inquiry, form, 409)
     db.session.commit()
     flash(message, "success")
+    return redirect(url_for("staff_inquiries.show", inquiry_id=inquiry.id))
+
+
+@bp.post("/<int:inquiry_id>/assign")
+@form_view
+@access("signed_in")
+def assign(inquiry_id: int):
+    """Choose who answers the inquiry (one of its office's staff), or nobody."""
+    from portal.accounts.models import User
+
+    inquiry = _inquiry(inquiry_id)
+    form = _assign_form(inquiry, request.form)
+    if not form.validate_on_submit():
+        flash(_("Choose one of the office's staff."), "error")
+        return redirect(url_for("staff_inquiries.show", inquiry_id=inquiry.id))
+    assignee = db.session.get(User, int(form.assignee.data)) if form.assignee.data else None
+    operations.assign(inquiry, assignee, current_user)
+    db.session.commit()
+    flash(_("The assignee was saved."), "success")
     return redirect(url_for("staff_inquiries.show", inquiry_id=inquiry.id))
 
 

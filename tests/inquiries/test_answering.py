@@ -139,3 +139,29 @@ def test_the_list_shows_the_newest_waiting_first_and_the_panel_counts_in_one_que
         assert count == 2 and len(statements) == 1
         assert waiting_for_staff(users["city"]) == 1
         assert waiting_for_staff(users["applicant"]) == 0
+
+
+def test_the_secretariat_assigns_an_inquiry_and_it_is_on_the_assignees_own_list(app, make_user, ask, stored):
+    _asker, inquiry = _asked_by_applicant(app, make_user, ask, stored)
+    reviewer, city = make_user("reviewer", name="審査 一郎"), make_user("city")
+    office = app.test_client()
+    login(office, make_user("secretariat"))
+    page = office.get(f"/staff/inquiries/{inquiry.id}").get_data(as_text=True)
+    token = re.search(r'id="assign-csrf"[^>]*value="([^"]+)"', page).group(1)
+    assert f'value="{city}"' not in page  # the city's staff do not answer the secretariat's inquiries
+
+    refused = office.post(f"/staff/inquiries/{inquiry.id}/assign", data={"csrf_token": token, "assignee": str(city)})
+    assert refused.status_code == 302 and stored()[0][0].assignee_id is None
+    assert office.post(f"/staff/inquiries/{inquiry.id}/assign",
+                       data={"csrf_token": token, "assignee": str(reviewer)}).status_code == 302
+    assert stored()[0][0].assignee_id == reviewer
+
+    mine = app.test_client()
+    login(mine, reviewer)
+    assert f"/staff/inquiries/{inquiry.id}" in mine.get("/staff/inquiries/?state=mine").get_data(as_text=True)
+    assert f"/staff/inquiries/{inquiry.id}" not in office.get("/staff/inquiries/?state=mine").get_data(as_text=True)
+    with app.app_context():
+        from portal.core.audit import AuditEntry
+
+        entry = db.session.scalars(db.select(AuditEntry).where(AuditEntry.action == "inquiry.assign")).one()
+        assert entry.changes == {"assignee_id": [None, reviewer]}
