@@ -8,6 +8,8 @@ Questions are limited per client (INQUIRIES_PER_CLIENT) and, from visitors, per 
 """
 from __future__ import annotations
 
+import unicodedata
+
 from flask import (Blueprint, abort, current_app, flash, g, make_response, redirect, render_template, request,
                    url_for)
 from flask_babel import gettext as _
@@ -30,7 +32,7 @@ def _address_key() -> str:
     an account's against the account."""
     if current_user.is_authenticated:
         return f"inquiry-user:{current_user.id}"
-    return "inquiry-address:" + (request.form.get("email") or "").strip().lower()[:254]
+    return "inquiry-address:" + unicodedata.normalize("NFKC", request.form.get("email") or "").strip().lower()[:254]
 
 
 def _asked() -> None:
@@ -86,7 +88,10 @@ def new():
             wanted = f"{kind}:{request.args.get(kind)}"
             if "about" in form and wanted in dict(choices):
                 form.about.data = wanted
-    if form.validate_on_submit():
+    # An account's receipt greets it by the name it typed: only once its address is confirmed
+    # (a visitor's is confirmed by the link of a mail that names nobody).
+    unverified = signed_in and not current_user.email_verified
+    if not unverified and form.validate_on_submit():
         question = _question(form)
         _asked()
         if signed_in:
@@ -98,7 +103,7 @@ def new():
         inquiry = operations.ask(question, current_locale(), name=form.name.data, email=form.email.data)
         db.session.commit()
         return render_template("inquiries/check_mail.html", email=inquiry.email, reference=inquiry.reference)
-    return render_template("inquiries/new.html", form=form), form.status_code
+    return render_template("inquiries/new.html", form=form, unverified=unverified), form.status_code
 
 
 @bp.get("/")

@@ -165,3 +165,11 @@ def test_a_question_is_not_sent_without_its_token(app, client, stored):
                                                    "subject": "s", "body": "b"})
     assert response.status_code == 400
     assert stored() == ([], [])
+
+
+def test_an_account_asks_once_its_address_is_confirmed(app, client, make_user, ask, stored, mails):
+    login(client, make_user(email="new@example.jp", verified=False, name="http://spam.example"))
+    page = client.get("/inquiries/new").get_data(as_text=True)
+    assert 'id="confirm-address-first"' in page
+    assert ask(client, name=None, email=None).status_code == 200
+    assert stored() == ([], []) and mails() == []
