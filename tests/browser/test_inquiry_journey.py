@@ -91,3 +91,48 @@ def test_a_visitor_asks_the_secretariat_answers_and_the_visitor_replies(app, new
     expect(office.locator("tr.inquiry-waiting")).to_have_count(1)
     expect(office.locator("#tab-waiting")).to_contain_text("1")
     checkpoint(office, "staff-list-waiting-again")
+
+
+def test_a_registrant_asks_the_city_about_the_logo_and_finds_the_answer_on_their_list(
+        app, new_page, make_user, make_organisation, mails, checkpoint):
+    """Signed in, in Japanese: the question goes to the city's office, whose staff answer it; the
+    applicant's list and thread pass axe at both widths."""
+    owner = make_user(email="owner@example.jp", name="熊本 花子")
+    make_organisation(owner)
+    make_user("city", email="city@example.jp", name="熊本市 担当")
+
+    page = new_page()
+    page.goto("/login")
+    page.locator("#email").fill("owner@example.jp")
+    page.locator("#password").fill(STAFF_PASSWORD)
+    page.locator("form button[type=submit]").first.click()
+    page.goto("/inquiries/new?category=logo")
+    expect(page.locator("#category-3")).to_be_checked()
+    expect(page.locator("#name")).to_have_count(0)  # the account's own name and address are used
+    page.locator("#subject").fill("名刺への掲載")
+    page.locator("#body").fill("名刺にロゴマークを単色で印刷してもよいですか。")
+    page.locator("form.inquiry-form button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/inquiries/\d+$"))
+    checkpoint(page, "applicant-thread-ja")
+
+    city = new_page()
+    city.goto("/login")
+    city.locator("#email").fill("city@example.jp")
+    city.locator("#password").fill(STAFF_PASSWORD)
+    city.locator("form button[type=submit]").first.click()
+    city.goto("/staff/inquiries/")
+    city.locator("table.inquiry-list a").first.click()
+    checkpoint(city, "city-thread-ja")
+    city.locator("#body").fill("単色での使用も可能です。使用許可の申請をお願いいたします。")
+    city.locator("form[action$='/answer'] button[type=submit]").click()
+    expect(city.locator(".flashes")).to_contain_text("owner@example.jp")
+    answer = mails(to="owner@example.jp")[-1]
+    assert answer.subject.startswith("【熊本市】") and "単色での使用も可能です" in answer.body
+
+    phone = new_page(phone=True, storage_state=page.context.storage_state())
+    phone.goto("/inquiries/")
+    expect(phone.locator("table")).to_contain_text("名刺への掲載")
+    checkpoint(phone, "applicant-list-ja-phone")
+    phone.get_by_role("link", name="名刺への掲載").click()
+    expect(phone.get_by_role("main")).to_contain_text("単色での使用も可能です。")
+    checkpoint(phone, "applicant-thread-answered-ja-phone")

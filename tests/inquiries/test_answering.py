@@ -165,3 +165,18 @@ def test_the_secretariat_assigns_an_inquiry_and_it_is_on_the_assignees_own_list(
 
         entry = db.session.scalars(db.select(AuditEntry).where(AuditEntry.action == "inquiry.assign")).one()
         assert entry.changes == {"assignee_id": [None, reviewer]}
+
+
+def test_a_visitors_replies_are_checked_and_limited(app, ask, stored, mails, monkeypatch):
+    monkeypatch.setitem(app.config, "INQUIRY_REPLIES_PER_CLIENT", "2 per hour")
+    visitor = app.test_client()
+    ask(visitor, email="visitor@example.org")
+    link = link_in(mails(to="visitor@example.org")[0].body)
+    visitor.get(link + "?lang=en")  # confirms the address
+    token = csrf_token(visitor, link)
+    too_long = visitor.post(link, data={"csrf_token": token, "body": "あ" * 4001})
+    assert too_long.status_code == 200 and "Write at most 4000 characters." in too_long.get_data(as_text=True)
+    assert len(stored()[1]) == 1
+    assert visitor.post(link, data={"csrf_token": token, "body": "追記です。"}).status_code == 302
+    assert visitor.post(link, data={"csrf_token": token, "body": "もう一度。"}).status_code == 429
+    assert [m.body for m in stored()[1]][1:] == ["追記です。"]
