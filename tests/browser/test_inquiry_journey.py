@@ -131,7 +131,7 @@ def test_a_registrant_asks_the_city_about_the_logo_and_finds_the_answer_on_their
 
     phone = new_page(phone=True, storage_state=page.context.storage_state())
     phone.goto("/inquiries/")
-    expect(phone.locator("table")).to_contain_text("名刺への掲載")
+    expect(phone.locator(".inquiry-cards")).to_contain_text("名刺への掲載")
     checkpoint(phone, "applicant-list-ja-phone")
     phone.get_by_role("link", name="名刺への掲載").click()
     expect(phone.get_by_role("main")).to_contain_text("単色での使用も可能です。")
