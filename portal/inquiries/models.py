@@ -88,6 +88,8 @@ class Inquiry(db.Model):
 
     user: Mapped[User | None] = relationship(foreign_keys=[user_id])
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    application = relationship("Application")
+    registration = relationship("Registration")
     messages: Mapped[list[InquiryMessage]] = relationship(
         back_populates="inquiry", order_by="InquiryMessage.id", cascade="all, delete-orphan")
 

@@ -47,6 +47,12 @@ def test_a_signed_in_applicant_asks_about_their_application_and_finds_it_on_thei
     thread = client.get(f"/inquiries/{inquiry.id}").get_data(as_text=True)
     assert "重点的な取組は何件書けばよいですか。" in thread
 
+    # Staff see which application it is about (a draft: named, not linked to the review page).
+    office = app.test_client()
+    login(office, make_user("reviewer"))
+    staff_page = office.get(f"/staff/inquiries/{inquiry.id}").get_data(as_text=True)
+    assert "第5期" in staff_page and f"/review/{application_id}" not in staff_page
+
 
 def test_a_logo_question_goes_to_the_city_and_only_the_city_sees_it(app, client, make_user, ask, stored, mails):
     asker = make_user(email="asker@example.jp")
