@@ -106,11 +106,13 @@ def _register_features(app: Flask) -> None:
     from portal.contacts.views import bp as contacts
     from portal.certificates.staff_views import bp as staff_certificates
     from portal.certificates.views import bp as registration_mark
+    from portal.inquiries.views import bp as inquiries
+    from portal.inquiries.staff_views import bp as staff_inquiries
 
     for blueprint in (core, accounts, staff_accounts, organisations, applications, review, review_checks, cohorts,
                       registrations, staff_registrations, directory, kpi, partner, staff_partners, support_menus,
                       logos, staff_logos, seminars, staff_seminars, selfcheck,
                       reports, staff_reports, system, claims, staff_claims, contacts, staff_certificates,
-                      registration_mark):
+                      registration_mark, inquiries, staff_inquiries):
         app.register_blueprint(blueprint)
     cli.init_app(app)

@@ -133,6 +133,13 @@ def from_environment(instance_path: str) -> dict:
         "CLAIM_CODE_DAYS": int(os.environ.get("CLAIM_CODE_DAYS", "90")),
         "CLAIM_FAILURES_PER_USER": os.environ.get("CLAIM_FAILURES_PER_USER", "10 per hour"),
         "CLAIM_FAILURES_PER_CLIENT": os.environ.get("CLAIM_FAILURES_PER_CLIENT", "30 per hour"),
+        # Inquiries (portal.inquiries): questions sent per client and, by visitors, per e-mail
+        # address (each sends that address a confirmation mail), and how long a visitor's
+        # mailed link to the thread works.
+        "INQUIRIES_PER_CLIENT": os.environ.get("INQUIRIES_PER_CLIENT", "10 per hour"),
+        "INQUIRIES_PER_ADDRESS": os.environ.get("INQUIRIES_PER_ADDRESS", "3 per day"),
+        "INQUIRY_REPLIES_PER_CLIENT": os.environ.get("INQUIRY_REPLIES_PER_CLIENT", "30 per hour"),
+        "INQUIRY_LINK_DAYS": int(os.environ.get("INQUIRY_LINK_DAYS", "180")),
         # Staff and partner accounts must enrol a second factor (TOTP) before any other page.
         "TWO_FACTOR_REQUIRED": _bool("TWO_FACTOR_REQUIRED", production),
         "REMEMBER_COOKIE_DURATION": timedelta(days=int(os.environ.get("REMEMBER_COOKIE_DAYS", "30"))),

@@ -16,4 +16,5 @@ from portal.seminars.models import Seminar, SeminarAttendee, SeminarSignup  # no
 from portal.reports.models import ProgressReport, ReportLine, ReportPeriod, ReportReminder  # noqa: F401
 from portal.contacts.models import ContactBlock  # noqa: F401
 from portal.certificates.models import CeremonyPrint, IssuerSettings  # noqa: F401
+from portal.inquiries.models import Inquiry, InquiryLink, InquiryMessage  # noqa: F401
 from portal.review.models import ExternalCheck  # noqa: F401

@@ -16,7 +16,7 @@ WORLD_DATA = [
     "株式会社テスト熊本", "カブシキガイシャテストクマモト", "代表取締役", "熊本 花子", "熊本県熊本市中央区花畑町1-1",
     "担当 次郎", "総務課", "試験 太郎", "代表 A", "熊本県庁", "出席 一郎",
     "熊本市", "名刺", "memo", "touki.pdf", "mock-up.pdf", "a.pdf", "a.jpg",
-    "bank-x", "bank-y", "bank-z",
+    "bank-x", "bank-y", "bank-z", "質問", "本文", "訪問 者",
 ]
 # Names that read the same on both pages.
 ALLOWED = ["Kumamoto for SDGs", "SDGs", "SDG", "PDF", "CSV", "XLSX", "JSON", "SVG", "PNG", "JPEG", "QR", "URL",

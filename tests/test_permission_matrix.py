@@ -204,6 +204,16 @@ MATRIX = {
     # Contact details: each office keeps its own block (the city the logo office's).
     "contacts.prefecture": ("GET", {"secretariat"}, 403),
     "contacts.city": ("GET", {"city"}, 403),
+    # Inquiries: applicant A asked the secretariat; a visitor asked too (their link's token).
+    "inquiries.new": ("GET", ALL - STAFF - {"city"}, 403),
+    "inquiries.mine": ("GET", APPLICANTS | PARTNERS, 403),
+    "inquiries.show": ("GET", {"applicant_a"}, 404),
+    "inquiries.thread": ("GET", ALL, None),
+    "staff_inquiries.index": ("GET", STAFF | {"city"}, 403),
+    "staff_inquiries.show": ("GET", STAFF, 404),
+    "staff_inquiries.answer": ("POST", STAFF, 404),
+    "staff_inquiries.close": ("POST", STAFF, 404),
+    "staff_inquiries.assign": ("POST", STAFF, 404),
 }
 
 # Endpoints whose object is not the default one of the world below.
@@ -241,6 +251,7 @@ OVERRIDES = {
     "staff_claims.print_letters": {"cohort_id": "decided_cohort_id"},
     "staff_certificates.queue_print": {"cohort_id": "decided_cohort_id"},
     "registration_mark.download": {"fmt": "svg"},
+    "inquiries.thread": {"token": "inquiry_token"},
 }
 
 
@@ -359,7 +370,27 @@ def world(app, make_user, make_organisation):
     values.update(_reports_of(app, users["applicant_a"], values["registration_id"], values["decided_cohort_id"]))
     values.update(_claims_of(app, values["registration_id"], users["newcomer"]))
     values.update(_certificates_of(app, users["secretariat"], values["decided_cohort_id"]))
+    values.update(_inquiries_of(app, users["applicant_a"]))
     return users, values
+
+
+def _inquiries_of(app, asker_id):
+    """Applicant A's question to the secretariat, and a visitor's with the token of its link."""
+    import hashlib
+
+    from portal.accounts.models import User
+    from portal.core.extensions import db
+    from portal.inquiries import operations
+    from portal.inquiries.models import InquiryCategory, InquiryLink
+
+    question = operations.Question(InquiryCategory.APPLICATION, "質問", "本文")
+    token = "a-visitor-s-inquiry-link-token"
+    with app.test_request_context():
+        asked = operations.ask(question, "ja", user=db.session.get(User, asker_id))
+        visitor = operations.ask(question, "ja", name="訪問 者", email="visitor@example.net")
+        db.session.add(InquiryLink(inquiry_id=visitor.id, token_hash=hashlib.sha256(token.encode()).hexdigest()))
+        db.session.commit()
+        return {"inquiry_id": asked.id, "inquiry_token": token}
 
 
 def _certificates_of(app, secretariat_id, cohort_id):

@@ -569,3 +569,37 @@ def _keep_city_contact(user, obj) -> bool:
     """The logo office's contact block (footer, logo-permit mails): the city, whose permits they
     are (as it keeps the KPI targets); the prefecture's staff see it on their own block's page."""
     return user.role == Role.CITY
+
+
+# --- inquiries (portal/inquiries) -------------------------------------------------------------
+
+@rule("inquiry.ask")
+def _ask(user, obj) -> bool:
+    """Ask an office a question as oneself, and list one's inquiries: applicant and partner
+    accounts (visitors ask without an account, by a confirmed address; the offices' own staff
+    do not ask themselves)."""
+    return user.role in (Role.APPLICANT, Role.PARTNER)
+
+
+@rule("inquiry.view")
+def _view_own_inquiry(user, inquiry) -> bool:
+    """Read one's inquiry and reply to it: the account that asked it (anyone else: 404)."""
+    return inquiry is not None and inquiry.user_id is not None and inquiry.user_id == user.id
+
+
+@rule("inquiries.answer")
+def _answer_inquiries(user, obj) -> bool:
+    """The list of inquiries to answer: the prefecture's staff and the city's staff (each sees
+    their own office's)."""
+    return user.role.is_staff or user.role == Role.CITY
+
+
+@rule("inquiry.answer")
+def _answer_inquiry(user, inquiry) -> bool:
+    """Read, answer, note and close an inquiry: staff of the office it was asked of, once it is
+    confirmed (the secretariat's go to reviewers and the secretariat, logo questions to the city)."""
+    from portal.inquiries.models import InquiryState
+    from portal.inquiries.queries import offices_of
+
+    return (inquiry is not None and inquiry.office in offices_of(user)
+            and inquiry.state != InquiryState.UNCONFIRMED)

@@ -32,4 +32,4 @@ def logo_requests(user, now: datetime) -> list[Item]:
                  when=_("the oldest sent on %(day)s", day=display_date(oldest)) if oldest else None)]
 
 
-PROVIDERS: list = [logo_requests]
+PROVIDERS: list = [logo_requests, "portal.inquiries.todo:waiting"]

@@ -140,4 +140,4 @@ def cohorts(user, now: datetime) -> list[Item]:
 # The staff panel, in this order. Another feature adds its items with one line here: its
 # provider, or its dotted path (imported when the panel is first shown), e.g.
 # "portal.inquiries.todo:waiting".
-PROVIDERS: list = [applications, change_notices, claims, cohorts, logo_requests]
+PROVIDERS: list = [applications, change_notices, claims, cohorts, logo_requests, "portal.inquiries.todo:waiting"]

@@ -50,9 +50,9 @@ def test_the_secretariat_gives_the_reason_and_the_decision_mail_states_it(app, c
     response = _give(client, rejected, reason="", message="補足")
     assert response.status_code == 200 and "Choose the reason given to the applicant." in response.get_data(as_text=True)
     response = _give(client, rejected, reason="made-up", message="")
-    assert response.status_code == 200 and 'id="reason-error"' in response.get_data(as_text=True)
+    assert response.status_code == 200 and 'id="rejection-reason-reason-error"' in response.get_data(as_text=True)
     response = _give(client, rejected, reason="criteria", message="あ" * 2001)
-    assert response.status_code == 200 and 'id="message-error"' in response.get_data(as_text=True)
+    assert response.status_code == 200 and 'id="rejection-reason-message-error"' in response.get_data(as_text=True)
     assert _load(app, Application, rejected).rejection_reason is None
 
     response = _give(client, rejected, reason="actions_not_concrete",

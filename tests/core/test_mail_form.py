@@ -53,6 +53,8 @@ def _context(template: str) -> dict:
         "dashboard": "http://portal.test/d", "login_url": "http://portal.test/login",
         "reset_url": "http://portal.test/reset", "inviter_name": "誰か", "inviter_email": "x@example.jp",
         "organisation_name": "どこか", "by_secretariat": False, "new_phone": False,
+        "inquiry": NS(reference="Q-000012", office="prefecture"), "answer": "更新の申請は3か月前から受け付けております。",
+        "days": 180,
     }
 
 
@@ -84,7 +86,7 @@ def test_every_mail_names_its_scheme_greets_and_says_who_writes(app, template):
                "This is the secretariat of the Kumamoto Prefecture SDGs Registration System.")
     assert _text(app, "ja", opening) in body.splitlines()[:3]
     first = body.splitlines()[0]
-    if template in ("accounts/mail/verify.txt", "organisations/mail/invitation.txt"):
+    if template in ("accounts/mail/verify.txt", "organisations/mail/invitation.txt", "inquiries/mail/confirm.txt"):
         assert PERSON not in body  # nobody named: the name (if any) was typed by whoever signed up
     elif template.startswith("accounts/"):
         assert first == _text(app, "ja", "Dear %(name)s,", name=PERSON)  # the person alone
