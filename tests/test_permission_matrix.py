@@ -81,6 +81,7 @@ MATRIX = {
     "cohorts.close": ("POST", {"secretariat"}, 403),
     "cohorts.decide": ("POST", {"secretariat"}, 403),
     "cohorts.certificates_zip": ("GET", {"secretariat"}, 403),
+    "cohorts.rename": ("GET", {"secretariat"}, 403),
     "review.queue": ("GET", STAFF, 403),
     "review.show": ("GET", STAFF, 403),
     "review.start": ("POST", STAFF, 403),

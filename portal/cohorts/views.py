@@ -18,7 +18,7 @@ from portal.applications.checklist import available_versions
 from portal.applications.models import Application
 from portal.applications.workflow import ApplicationState
 from portal.cohorts import operations
-from portal.cohorts.forms import WINDOW_ORDER, CohortForm, DecisionForm, number_taken
+from portal.cohorts.forms import NAME_TOO_LONG, WINDOW_ORDER, CohortForm, CohortNameForm, DecisionForm, number_taken
 from portal.cohorts.models import TRANSITIONS, Cohort, CohortState
 from portal.core.db import utcnow
 from portal.core.exports import content_disposition
@@ -99,9 +99,12 @@ def create():
         try:
             cohort = operations.plan_cohort(
                 form.number.data, form.opens_at, form.closes_at, form.checklist_version.data,
-                form.decision_planned_on.data, actor=current_user)
-        except operations.CohortError:
-            form.last_day.errors.append(str(WINDOW_ORDER))
+                form.decision_planned_on.data, actor=current_user, display_name=form.display_name.data)
+        except operations.CohortError as error:
+            if str(error) == "name_too_long":
+                form.display_name.errors.append(str(NAME_TOO_LONG))
+            else:
+                form.last_day.errors.append(str(WINDOW_ORDER))
         except IntegrityError:  # the same number planned meanwhile by someone else
             db.session.rollback()
             form.number.errors.append(number_taken(form.number.data))
@@ -135,6 +138,29 @@ def _show(cohort: Cohort, form: DecisionForm, status: int = 200):
         may_open=CohortState.OPEN in TRANSITIONS[cohort.state],
         may_close=CohortState.CLOSED in TRANSITIONS[cohort.state],
     ), status
+
+
+@bp.route("/<int:cohort_id>/name", methods=["GET", "POST"])
+@form_view
+@access("staff.cohorts")
+def rename(cohort_id: int):
+    """The cohort's display name (「令和4年度第2期」), or blank for 「第N期」: its own small page, whose
+    form (templates/cohorts/_name.html) the cohort's page includes too."""
+    cohort = _cohort(cohort_id)
+    form = CohortNameForm()
+    if not form.is_submitted():
+        form.display_name.data = cohort.display_name or ""
+    if form.validate_on_submit():
+        try:
+            changed = operations.rename_cohort(cohort, form.display_name.data, actor=current_user)
+        except operations.CohortError:
+            form.display_name.errors.append(str(NAME_TOO_LONG))
+        else:
+            db.session.commit()
+            if changed:
+                flash(_("The cohort is now called %(cohort)s.", cohort=cohort.title), "success")
+            return redirect(url_for("cohorts.show", cohort_id=cohort.id))
+    return render_template("cohorts/name.html", cohort=cohort, name_form=form), form.status_code
 
 
 @bp.post("/<int:cohort_id>/open", endpoint="open")
