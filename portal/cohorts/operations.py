@@ -53,6 +53,22 @@ def plan_cohort(
     return cohort
 
 
+def record_past_cohort(number: int, opens_at: datetime, closes_at: datetime, decided_on: date,
+                       display_name: str | None = None, checklist_version: str = "1", actor=None) -> Cohort:
+    """A cohort decided before the portal, with the window it was run with, created decided and
+    imported (its registrations come from `import_rows`, which finds it by number)."""
+    if closes_at <= opens_at:
+        raise CohortError("the window must close after it opens")
+    cohort = Cohort(number=number, state=CohortState.DECIDED, opens_at=opens_at, closes_at=closes_at,
+                    checklist_version=checklist_version, decision_planned_on=decided_on, decided_on=decided_on,
+                    imported=True, display_name=clean_display_name(display_name))
+    db.session.add(cohort)
+    db.session.flush()
+    audit.record("cohort.imported", cohort, {"number": number, "decided_on": decided_on.isoformat(),
+                                             "display_name": cohort.display_name}, actor=actor)
+    return cohort
+
+
 def clean_display_name(name: str | None) -> str | None:
     """A display name as stored: spaces around it (full-width too) trimmed, blank → None (the
     cohort is 「第N期」 again). Longer than DISPLAY_NAME_MAX: CohortError("name_too_long")."""
