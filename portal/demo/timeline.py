@@ -28,9 +28,9 @@ HISTORICAL = {
 }
 FIRST_NAMED_YEAR = 2022  # from fiscal 2022 cohorts are named by year
 # Registered and in the city, for each fiscal-year intake in turn (fewer as the early rush passes).
-INTAKE_SIZES = ((212, 121), (186, 101), (171, 95), (158, 84), (149, 80), (141, 77), (133, 70), (127, 69),
-                (120, 64), (115, 61))
-LATER_SIZE = (110, 58)
+INTAKE_SIZES = ((104, 57), (96, 52), (90, 49), (85, 46), (81, 44), (78, 42), (75, 40), (72, 39),
+                (70, 38), (68, 37))
+LATER_SIZE = (66, 36)
 RENEWED_SHARE = {1: 0.68, 2: 0.71}  # cohorts 1 and 2; later cohorts 0.65
 LATER_SHARE = 0.65
 
