@@ -140,6 +140,8 @@ def test_renaming_shows_the_name_on_pages_mails_and_the_certificate(app, secreta
     show = client.get(f"/registrations/{registration_id}?lang=en").get_data(as_text=True)
     assert f'<span lang="ja">{NAME}</span>' in show and "Cohort 8" not in show
     assert NAME in client.get("/verify/KS08-0001?lang=ja").get_data(as_text=True)
+    public = client.get("/registrants/KS08-0001?lang=en").get_data(as_text=True)
+    assert f'<span lang="ja">{NAME}</span>' in public
 
     # The certificate prints it.
     require_or_skip(shutil.which("pdftotext") is not None, "pdftotext (poppler-utils) is not installed")
