@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from markupsafe import Markup, escape
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from wtforms import BooleanField, SelectChoice, SelectField, StringField
@@ -19,8 +20,23 @@ MAX_NUMBER = 99  # registration numbers carry the cohort in two digits (KS02-013
 
 
 NAME_TOO_LONG = _l("Enter a name of at most %(max)s characters.", max=DISPLAY_NAME_MAX)
-NAME_HINT = _l("From fiscal 2022 cohorts are named by fiscal year, e.g. 令和4年度第2期. Leave it blank "
-               "to call the cohort by its number (第N期). Registration numbers keep the cohort number.")
+
+
+class _NameHint:
+    """The display name's hint, its Japanese examples marked lang="ja" (they stand in English text too)."""
+
+    def __html__(self) -> Markup:
+        return Markup(escape(_("From fiscal 2022 cohorts are named by fiscal year, e.g. %(example)s. Leave it "
+                               "blank to call the cohort by its number (%(default)s). Registration numbers keep "
+                               "the cohort number."))) % {
+            "example": Markup('<span lang="ja">令和4年度第2期</span>'),
+            "default": Markup('<span lang="ja">第N期</span>')}
+
+    def __str__(self) -> str:
+        return str(self.__html__())
+
+
+NAME_HINT = _NameHint()
 
 
 def display_name_field() -> StringField:

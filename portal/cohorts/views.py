@@ -18,7 +18,8 @@ from portal.applications.checklist import available_versions
 from portal.applications.models import Application
 from portal.applications.workflow import ApplicationState
 from portal.cohorts import operations
-from portal.cohorts.forms import NAME_TOO_LONG, WINDOW_ORDER, CohortForm, CohortNameForm, DecisionForm, number_taken
+from portal.cohorts.forms import (NAME_HINT, NAME_TOO_LONG, WINDOW_ORDER, CohortForm, CohortNameForm, DecisionForm,
+                                  number_taken)
 from portal.cohorts.models import TRANSITIONS, Cohort, CohortState
 from portal.core.db import utcnow
 from portal.core.exports import content_disposition
@@ -161,6 +162,12 @@ def rename(cohort_id: int):
                 flash(_("The cohort is now called %(cohort)s.", cohort=cohort.title), "success")
             return redirect(url_for("cohorts.show", cohort_id=cohort.id))
     return render_template("cohorts/name.html", cohort=cohort, name_form=form), form.status_code
+
+
+@bp.app_context_processor
+def _name_hint() -> dict:
+    """The display name's hint, for templates/cohorts/_name.html wherever it is included."""
+    return {"NAME_HINT": NAME_HINT}
 
 
 @bp.post("/<int:cohort_id>/open", endpoint="open")
