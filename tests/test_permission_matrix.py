@@ -84,6 +84,7 @@ MATRIX = {
     "cohorts.move_undecided": ("POST", {"secretariat"}, 403),
     "cohorts.approval_pdf": ("GET", {"secretariat"}, 403),
     "cohorts.approval_xlsx": ("GET", {"secretariat"}, 403),
+    "cohorts.rename": ("GET", {"secretariat"}, 403),
     "review.queue": ("GET", STAFF, 403),
     "review.show": ("GET", STAFF, 403),
     "review.start": ("POST", STAFF, 403),

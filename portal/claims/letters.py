@@ -24,6 +24,7 @@ def letter_data(cohort: Cohort, codes: dict[int, str], registrations, issued_on:
     """What the letters print, as plain data: `last_day` is the last day the codes work."""
     return {
         "cohort": cohort.number,
+        "cohort_title": cohort.display_name or f"第{cohort.number}期",  # the letters are Japanese
         "issued_on": issued_on,
         "expires_on": last_day,
         "claim_url": external_url("claims.code"),

@@ -3,15 +3,16 @@ decide it."""
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from markupsafe import Markup, escape
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, TextAreaField
+from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from portal.applications.operations import MOVE_REASON_MAX
 
 from portal.applications.checklist import available_versions
-from portal.cohorts.models import Cohort
+from portal.cohorts.models import DISPLAY_NAME_MAX, Cohort
 from portal.core import deadlines
 from portal.core.extensions import db
 from portal.core.forms import LocalDateField, PortalForm, WholeNumberField
@@ -19,6 +20,33 @@ from portal.core.i18n import today_jst
 
 WINDOW_ORDER = _l("The last day cannot be before the first day.")
 MAX_NUMBER = 99  # registration numbers carry the cohort in two digits (KS02-0137)
+
+
+NAME_TOO_LONG = _l("Enter a name of at most %(max)s characters.", max=DISPLAY_NAME_MAX)
+
+
+class _NameHint:
+    """The display name's hint, its Japanese examples marked lang="ja" (they stand in English text too)."""
+
+    def __html__(self) -> Markup:
+        return Markup(escape(_("From fiscal 2022 cohorts are named by fiscal year, e.g. %(example)s. Leave it "
+                               "blank to call the cohort by its number (%(default)s). Registration numbers keep "
+                               "the cohort number."))) % {
+            "example": Markup('<span lang="ja">令和4年度第2期</span>'),
+            "default": Markup('<span lang="ja">第N期</span>')}
+
+    def __str__(self) -> str:
+        return str(self.__html__())
+
+
+NAME_HINT = _NameHint()
+
+
+def display_name_field() -> StringField:
+    return StringField(_l("Display name"),
+                       validators=[Optional(), Length(max=DISPLAY_NAME_MAX, message=NAME_TOO_LONG)],
+                       description=NAME_HINT, id="cohort-display-name",
+                       render_kw={"autocomplete": "off", "lang": "ja", "maxlength": DISPLAY_NAME_MAX})
 
 
 def number_taken(number: int) -> str:
@@ -34,6 +62,7 @@ class CohortForm(PortalForm):
                     NumberRange(min=1, max=MAX_NUMBER, message=_l("Enter a cohort number from 1 to %(max)s."))],
         render_kw={"inputmode": "numeric", "autocomplete": "off"},
     )
+    display_name = display_name_field()
     # Staff enter days, as the notice will print them; the window is stored as instants (00:00 JST
     # on the first day, 00:00 JST on the day after the last: see portal.core.deadlines).
     first_day = LocalDateField(
@@ -77,6 +106,12 @@ class CohortForm(PortalForm):
     def closes_at(self):
         """The instant applications close (UTC): 00:00 JST on the day after the last day."""
         return deadlines.close_after(self.last_day.data)
+
+
+class CohortNameForm(PortalForm):
+    """Rename a cohort: its display name, or blank for 「第N期」."""
+
+    display_name = display_name_field()
 
 
 class DecisionForm(PortalForm):

@@ -11,6 +11,10 @@ from portal.core.db import str_enum, utcnow
 from portal.core.extensions import db
 
 
+# A display name fits a heading, a mail's subject and the certificate's line (「令和4年度第2期」).
+DISPLAY_NAME_MAX = 40
+
+
 class CohortState(StrEnum):
     PLANNED = "planned"
     OPEN = "open"
@@ -53,6 +57,8 @@ class Cohort(db.Model):
     opens_at: Mapped[datetime]
     closes_at: Mapped[datetime]
     checklist_version: Mapped[str] = mapped_column(String(20), default="1")
+    # The name the secretariat gives it (「令和4年度第2期」); None: 「第N期」. Numbers keep KSnn-nnnn.
+    display_name: Mapped[str | None] = mapped_column(String(DISPLAY_NAME_MAX))
     decision_planned_on: Mapped[date | None]
     decided_on: Mapped[date | None]
     # Decided before the portal existed; its registrations came from `flask import-registrants`
@@ -71,4 +77,6 @@ class Cohort(db.Model):
 
     @property
     def title(self) -> str:
-        return str(_l("Cohort %(number)s", number=self.number))
+        """How pages, mails and documents name the cohort: its display name as stored (Japanese
+        on English pages too), else 「第N期」 / "Cohort N"."""
+        return self.display_name or str(_l("Cohort %(number)s", number=self.number))

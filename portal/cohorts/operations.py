@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import defer, lazyload, selectinload
 
-from portal.cohorts.models import TRANSITIONS, Cohort, CohortState
+from portal.cohorts.models import DISPLAY_NAME_MAX, TRANSITIONS, Cohort, CohortState
 from portal.core import audit
 from portal.core.db import utcnow
 from portal.core.extensions import db
@@ -28,6 +28,7 @@ def plan_cohort(
     checklist_version: str | None = None,
     decision_planned_on: date | None = None,
     actor=None,
+    display_name: str | None = None,
 ) -> Cohort:
     """Create cohort `number` in state planned, with its JST application window (stored UTC) and
     its checklist version (by default the newest: a cohort planned now answers today's checklist,
@@ -44,11 +45,49 @@ def plan_cohort(
         closes_at=closes_at,
         checklist_version=checklist_version,
         decision_planned_on=decision_planned_on,
+        display_name=clean_display_name(display_name),
     )
     db.session.add(cohort)
     db.session.flush()
-    audit.record("cohort.planned", cohort, {"number": number}, actor=actor)
+    audit.record("cohort.planned", cohort, {"number": number, "display_name": cohort.display_name}, actor=actor)
     return cohort
+
+
+def record_past_cohort(number: int, opens_at: datetime, closes_at: datetime, decided_on: date,
+                       display_name: str | None = None, checklist_version: str = "1", actor=None) -> Cohort:
+    """A cohort decided before the portal, with the window it was run with, created decided and
+    imported (its registrations come from `import_rows`, which finds it by number)."""
+    if closes_at <= opens_at:
+        raise CohortError("the window must close after it opens")
+    cohort = Cohort(number=number, state=CohortState.DECIDED, opens_at=opens_at, closes_at=closes_at,
+                    checklist_version=checklist_version, decision_planned_on=decided_on, decided_on=decided_on,
+                    imported=True, display_name=clean_display_name(display_name))
+    db.session.add(cohort)
+    db.session.flush()
+    audit.record("cohort.imported", cohort, {"number": number, "decided_on": decided_on.isoformat(),
+                                             "display_name": cohort.display_name}, actor=actor)
+    return cohort
+
+
+def clean_display_name(name: str | None) -> str | None:
+    """A display name as stored: spaces around it (full-width too) trimmed, blank → None (the
+    cohort is 「第N期」 again). Longer than DISPLAY_NAME_MAX: CohortError("name_too_long")."""
+    name = (name or "").strip()
+    if len(name) > DISPLAY_NAME_MAX:
+        raise CohortError("name_too_long")
+    return name or None
+
+
+def rename_cohort(cohort: Cohort, name: str | None, actor=None) -> bool:
+    """Give the cohort its display name (「令和4年度第2期」), or blank to name it 「第N期」 again.
+    Any state: a decided cohort may be renamed, its registration numbers stay KSnn-nnnn.
+    Returns whether anything changed (an unchanged name is not audited)."""
+    name = clean_display_name(name)
+    if name == cohort.display_name:
+        return False
+    audit.record("cohort.renamed", cohort, {"display_name": [cohort.display_name, name]}, actor=actor)
+    cohort.display_name = name
+    return True
 
 
 def move_cohort(cohort: Cohort, to: CohortState, actor=None) -> None:

@@ -23,7 +23,8 @@ from portal.applications.workflow import ApplicationState
 from portal.applications import messages
 from portal.applications import operations as applications
 from portal.cohorts import approval, operations
-from portal.cohorts.forms import WINDOW_ORDER, CohortForm, DecisionForm, MoveUndecidedForm, number_taken, shown_value
+from portal.cohorts.forms import (NAME_HINT, NAME_TOO_LONG, WINDOW_ORDER, CohortForm, CohortNameForm, DecisionForm,
+                                  MoveUndecidedForm, number_taken, shown_value)
 from portal.cohorts.models import TRANSITIONS, Cohort, CohortState
 from portal.core.db import utcnow
 from portal.core.exports import content_disposition, export_response
@@ -104,9 +105,12 @@ def create():
         try:
             cohort = operations.plan_cohort(
                 form.number.data, form.opens_at, form.closes_at, form.checklist_version.data,
-                form.decision_planned_on.data, actor=current_user)
-        except operations.CohortError:
-            form.last_day.errors.append(str(WINDOW_ORDER))
+                form.decision_planned_on.data, actor=current_user, display_name=form.display_name.data)
+        except operations.CohortError as error:
+            if str(error) == "name_too_long":
+                form.display_name.errors.append(str(NAME_TOO_LONG))
+            else:
+                form.last_day.errors.append(str(WINDOW_ORDER))
         except IntegrityError:  # the same number planned meanwhile by someone else
             db.session.rollback()
             form.number.errors.append(number_taken(form.number.data))
@@ -220,6 +224,35 @@ def approval_xlsx(cohort_id: int):
     cohort, data = _approval_data(cohort_id)
     columns, rows = approval.export_rows(data)
     return export_response(_("decision-list-cohort-%(number)s", number=cohort.number), columns, rows, "xlsx")
+
+
+@bp.route("/<int:cohort_id>/name", methods=["GET", "POST"])
+@form_view
+@access("staff.cohorts")
+def rename(cohort_id: int):
+    """The cohort's display name (「令和4年度第2期」), or blank for 「第N期」: its own small page, whose
+    form (templates/cohorts/_name.html) the cohort's page includes too."""
+    cohort = _cohort(cohort_id)
+    form = CohortNameForm()
+    if not form.is_submitted():
+        form.display_name.data = cohort.display_name or ""
+    if form.validate_on_submit():
+        try:
+            changed = operations.rename_cohort(cohort, form.display_name.data, actor=current_user)
+        except operations.CohortError:
+            form.display_name.errors.append(str(NAME_TOO_LONG))
+        else:
+            db.session.commit()
+            if changed:
+                flash(_("The cohort is now called %(cohort)s.", cohort=cohort.title), "success")
+            return redirect(url_for("cohorts.show", cohort_id=cohort.id))
+    return render_template("cohorts/name.html", cohort=cohort, name_form=form), form.status_code
+
+
+@bp.app_context_processor
+def _name_hint() -> dict:
+    """The display name's hint, for templates/cohorts/_name.html wherever it is included."""
+    return {"NAME_HINT": NAME_HINT}
 
 
 @bp.post("/<int:cohort_id>/open", endpoint="open")

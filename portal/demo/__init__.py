@@ -23,11 +23,11 @@ PARTNERS = (
 )
 
 # Cohorts decided before the portal, imported with the plan's figures: decision date, registered,
-# of which in Kumamoto City (593 of 850 in the city as of 2024-03-31).
-HISTORICAL = {
-    1: (date(2021, 8, 25), 441, 274),
-    2: (date(2022, 1, 20), 570, 319),
-}
+# of which in Kumamoto City (593 of 850 in the city as of 2024-03-31, before later cohorts).
+from portal.demo.timeline import HISTORICAL as _WINDOWS  # noqa: E402
+
+HISTORICAL = {number: (decided_on, total, in_city) for number, (_first, _last, decided_on, total, in_city)
+              in _WINDOWS.items()}
 
 STAFF = (
     ("reviewer@example.jp", "審査 花子", "reviewer", None),
@@ -95,39 +95,42 @@ def seed_demo():
         if user.membership is None:
             organisations.create_organisation(user, _profile(profile))
 
-    for number, (decided_on, total, in_city) in HISTORICAL.items():
-        if db.session.scalar(select(Cohort).where(Cohort.number == number)) is None:
-            from portal.demo.historical import historical_rows
-            from portal.registrations.importer import import_rows
-
-            import_rows(historical_rows(total, in_city, number), number, decided_on)
+    # The cohorts as the scheme ran them (portal.demo.timeline), created once, in order of decision.
+    from portal.demo.plans import PlanWriter
+    from portal.demo.timeline import seed_imported, seed_renewals, timeline
 
     today = datetime.now(JST).date()
-    decided_number, renewal_number, open_number = 3, 4, 5
-    if db.session.scalar(select(Cohort).where(Cohort.number == decided_number)) is None:
-        from portal.demo.registrations import seed_decided_cohort
+    writer = PlanWriter.from_database()  # no two demo organisations share a vision or key actions
+    if db.session.scalar(select(Cohort).where(Cohort.number == 1)) is None:
+        for slot in timeline(today):
+            if slot.kind == "imported":
+                seed_imported(slot)
+            elif slot.kind == "decided":
+                from portal.demo.registrations import seed_decided_cohort
 
-        seed_decided_cohort(decided_number, DEMO_PASSWORD, today)
-    renewal_cohort = db.session.scalar(select(Cohort).where(Cohort.number == renewal_number))
-    if renewal_cohort is None:  # a renewal that reordered its key actions, decided last month
-        from portal.demo.renewal import seed_renewal
-        from portal.demo.reports import report_periods
+                seed_decided_cohort(slot.number, DEMO_PASSWORD, today, slot.name, writer)
+            elif slot.kind == "renewal":  # a renewal that reordered its key actions, decided last month
+                from portal.demo.renewal import seed_renewal
+                from portal.demo.reports import report_periods
 
-        seed_renewal(renewal_number, today, report_periods(today))
-    elif renewal_cohort.state != CohortState.DECIDED:
-        open_number = renewal_number  # demo data seeded before the renewal: its open cohort is 第4期
-    if db.session.scalar(select(Cohort).where(Cohort.number == open_number)) is None:
-        cohort = cohorts.plan_cohort(open_number, _jst(today - timedelta(days=10)), _jst(today + timedelta(days=21)),
-                                     decision_planned_on=today + timedelta(days=60))
-        cohorts.move_cohort(cohort, CohortState.OPEN)
-    if db.session.scalar(select(Cohort).where(Cohort.number == open_number + 1)) is None:
-        cohorts.plan_cohort(open_number + 1, _jst(today + timedelta(days=180)), _jst(today + timedelta(days=211)),
-                            decision_planned_on=today + timedelta(days=260))
-    open_cohort = db.session.scalar(select(Cohort).where(Cohort.number == open_number))
+                seed_renewal(slot.number, today, report_periods(today), slot.name)
+            else:
+                cohort = cohorts.plan_cohort(slot.number, _jst(slot.first_day), _jst(slot.last_day + timedelta(days=1)),
+                                             decision_planned_on=slot.decision, display_name=slot.name)
+                if slot.kind == "open":
+                    cohorts.move_cohort(cohort, CohortState.OPEN)
+        seed_renewals(writer)
+    open_cohort = db.session.scalar(select(Cohort).where(Cohort.state == CohortState.OPEN)
+                                    .order_by(Cohort.number.desc()))
+    if open_cohort is None:  # (a database seeded by an older demo whose open cohort has closed since)
+        number = (db.session.scalar(select(db.func.max(Cohort.number))) or 0) + 1
+        open_cohort = cohorts.plan_cohort(number, _jst(today - timedelta(days=10)), _jst(today + timedelta(days=21)),
+                                          decision_planned_on=today + timedelta(days=60))
+        cohorts.move_cohort(open_cohort, CohortState.OPEN)
     from portal.demo.applications import seed_applications, seed_draft
 
-    seed_draft(accounts.find_by_email("applicant@example.jp"), open_cohort)
-    seed_applications(open_cohort, DEMO_PASSWORD, accounts.find_by_email("reviewer@example.jp"))
+    seed_draft(accounts.find_by_email("applicant@example.jp"), open_cohort, writer)
+    seed_applications(open_cohort, DEMO_PASSWORD, accounts.find_by_email("reviewer@example.jp"), writer)
     applicant2 = accounts.find_by_email("applicant2@example.jp")
     if not partners.live_consents(applicant2.organisation.id):
         partners.set_consents(applicant2.organisation, {institutions["higo-bank"].id}, applicant2)

@@ -91,7 +91,19 @@ def demo_content(checklist_version: str = "1", not_applicable: dict[str, str] | 
     }
 
 
-def seed_applications(open_cohort, password: str, staff) -> None:
+def written_content(organisation, checklist_version: str = "1", not_applicable: dict[str, str] | None = None,
+                    writer=None) -> dict:
+    """demo_content() with a 2030 vision and key actions written for the organisation (its
+    industry, size and place: portal.demo.plans), unlike any other demo organisation's."""
+    from portal.demo.plans import PlanWriter
+
+    writer = writer or PlanWriter.from_database()
+    plan = writer.plan(organisation.name, organisation.industry, organisation.address, organisation.kind.value,
+                       organisation.employees)
+    return {**demo_content(checklist_version, not_applicable), **plan}
+
+
+def seed_applications(open_cohort, password: str, staff, writer=None) -> None:
     """One organisation per state; each step is the operation a person would trigger."""
     for email, name, profile, state in DEMO_ORGANISATIONS:
         user = accounts.find_by_email(email)
@@ -101,7 +113,8 @@ def seed_applications(open_cohort, password: str, staff) -> None:
             continue  # seeded before
         organisation = organisations.create_organisation(user, {**profile, "kind": OrganisationKind(profile["kind"])})
         application = operations.start_application(organisation, open_cohort, user)
-        for section, value in demo_content(open_cohort.checklist_version, NOT_APPLICABLE.get(email)).items():
+        content = written_content(organisation, open_cohort.checklist_version, NOT_APPLICABLE.get(email), writer)
+        for section, value in content.items():
             operations.save_section(application, section, value, user)
         operations.submit_application(application, user)
         if state in ("under_review", "returned", "recommended_approval", "recommended_rejection"):
@@ -112,18 +125,19 @@ def seed_applications(open_cohort, password: str, staff) -> None:
         if state == "returned":
             operations.return_for_correction(
                 application, "重点的な取組（環境）の指標について、現状値の算定方法を補足してください。",
-                {"actions": "CO2排出量の現状値（120t）の算定根拠を記載してください。"},
+                {"actions": "{indicator}の現状値（{current_value}{unit}）の算定根拠を記載してください。".format(
+                    **next(a for a in content["actions"] if a["area"] == "environment"))},
                 today_jst() + timedelta(days=14), staff)
         if state == "withdrawn":
             operations.withdraw_application(application, user, "体制を整えてから次期に申請します。")
 
 
-def seed_draft(user, open_cohort) -> None:
+def seed_draft(user, open_cohort, writer=None) -> None:
     """The main demo applicant's application: a draft with some steps done."""
     if user.organisation is None or operations_has_application(user.organisation, open_cohort):
         return
     application = operations.start_application(user.organisation, open_cohort, user)
-    content = demo_content(open_cohort.checklist_version)
+    content = written_content(user.organisation, open_cohort.checklist_version, writer=writer)
     for section in ("vision", "actions"):
         operations.save_section(application, section, content[section], user)
 

@@ -2,12 +2,13 @@
 days in the past where the story needs it)."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 
 from portal.accounts import operations as accounts
 from portal.core.extensions import db
+from portal.core.i18n import JST
 from portal.logos import operations
 from portal.logos.models import LogoPermit
 
@@ -68,7 +69,7 @@ def seed_logo_permits(today: date) -> None:
         operations.save_request(permit, data, user, agreed=fate != "draft")
         if fate == "draft":
             continue
-        operations.submit_request(permit, user, today=day)
+        operations.submit_request(permit, user, today=day, now=datetime(day.year, day.month, day.day, 9, tzinfo=JST))
         if fate == "returned":
             operations.return_request(permit, city, "チラシの案（モックアップ）を添付してください。また、使用する期間を"
                                                            "配布期間に合わせて短くしてください。")
@@ -77,11 +78,16 @@ def seed_logo_permits(today: date) -> None:
                                                            "使用は、事務局に別途ご相談ください。")
         elif fate in ("approved", "expired", "revoked"):
             conditions = "贈答用焼き菓子の外箱への使用は、別途承認を受けるまで行わないでください。" if fate == "approved" else ""
-            operations.approve_permit(permit, city, start, end, permit.variants, conditions, today=day)
+            # Decided (and the permit issued) two days after the request, before its period starts.
+            decided = day + timedelta(days=2)
+            operations.approve_permit(permit, city, start, end, permit.variants, conditions, today=decided,
+                                      now=datetime(decided.year, decided.month, decided.day, 10, tzinfo=JST))
             if fate == "approved":
                 operations.report_use(permit, user, "website", "会社概要のページに掲載しました。",
                                       link="https://aso-megumi.example.jp/sdgs")
             elif fate == "revoked":
                 operations.revoke_permit(permit, city, "許可されていない商品パッケージへの使用が確認されたため。",
-                                         today=today - timedelta(days=10))
+                                         today=today - timedelta(days=10),
+                                         now=datetime.combine(today - timedelta(days=10), datetime.min.time(), JST)
+                                         + timedelta(hours=15))
     operations.run_daily(today)  # the expired one ends; the approved one is reminded

@@ -33,7 +33,8 @@ def _jst(day: date, hour: int = 0) -> datetime:
     return datetime(day.year, day.month, day.day, hour, tzinfo=JST)
 
 
-def seed_renewal(number: int, today: date, periods: list[tuple[ReportPeriod, int]]) -> None:
+def seed_renewal(number: int, today: date, periods: list[tuple[ReportPeriod, int]],
+                 display_name: str | None = None) -> None:
     """Cohort `number`: window 55 to 40 days ago, decided 25 days ago, with the one renewal.
     `periods` are the demo's reporting periods (2, 1 and 0 years back): the registrant reports in
     the first two before its renewal and in the current one after it."""
@@ -49,7 +50,7 @@ def seed_renewal(number: int, today: date, periods: list[tuple[ReportPeriod, int
             file_demo_report(registration, period, back, owner)
 
     cohort = cohorts.plan_cohort(number, _jst(today - timedelta(days=55)), _jst(today - timedelta(days=40)),
-                                 decision_planned_on=today - timedelta(days=25))
+                                 decision_planned_on=today - timedelta(days=25), display_name=display_name)
     cohorts.move_cohort(cohort, CohortState.OPEN, actor=secretariat)
     renewal = applications.start_renewal(registration, cohort, owner)
     economy, environment, society = (

@@ -7,8 +7,10 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
+from portal.cohorts.models import Cohort
 from portal.core.extensions import db
 from portal.core.i18n import JST
+from portal.organisations.models import Membership
 from portal.registrations.models import Registration
 from portal.registrations.queries import active_on
 from portal.reports import operations, queries
@@ -47,16 +49,25 @@ def file_demo_report(registration: Registration, period: ReportPeriod, back: int
     """The registration's report in a period, filed five days after it opened: each key action in
     force then, a value `3 - back` fifths of the way to its target."""
     day = period.opens_on + timedelta(days=5)
-    entries = [operations.Entry(_value(action, 3 - back), STATUSES[(registration.id + position) % len(STATUSES)],
-                                "計画どおり進めています。" if back else None)
-               for position, action in enumerate(queries.key_actions(registration.id))]
+    entries = []
+    for position, action in enumerate(queries.key_actions(registration.id)):
+        status = STATUSES[(registration.id + position) % len(STATUSES)]
+        # 達成 only where the value reached the 2030 target: an achieved action reports its target.
+        value = action["target_value"] if status == "achieved" and queries.is_numeric(action) else _value(action, 3 - back)
+        entries.append(operations.Entry(value, status, ("目標値に達しました。" if status == "achieved"
+                                                        else "計画どおり進めています。") if back else None))
     operations.file_report(registration, period, entries, owner, day, now=_jst_noon(day))
 
 
 def seed_reports(today: date) -> None:
     for period, back in report_periods(today):
         day = period.opens_on + timedelta(days=5)
-        registrations = db.session.scalars(select(Registration).where(active_on(day)).order_by(Registration.number))
+        # The story's registrants (with an account; not the imported ones, even once claimed).
+        with_owner = select(Membership.organisation_id).where(Membership.is_owner)
+        story = select(Cohort.id).where(Cohort.imported.is_(False))
+        registrations = db.session.scalars(select(Registration).where(
+            active_on(day), Registration.organisation_id.in_(with_owner), Registration.cohort_id.in_(story))
+            .order_by(Registration.number))
         for registration in registrations:
             owner = registration.organisation.owner
             if owner is None or owner.email.startswith("applicant2") and back == 0:

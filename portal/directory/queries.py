@@ -178,13 +178,14 @@ class Registrant:
     cohort: int
     registered_on: date
     valid_until: date
+    cohort_name: str | None = None  # its display name (「令和4年度第2期」); None: 第N期
 
     @classmethod
     def from_row(cls, row: Any) -> Registrant:
         return cls(id=row.id, number=row.number, name=row.name, name_kana=row.name_kana,
                    municipality_code=row.municipality_code, in_city=bool(row.in_city), industry=row.industry,
                    goals=parse_goals(row.goals), cohort=row.cohort, registered_on=row.registered_on,
-                   valid_until=row.valid_until)
+                   valid_until=row.valid_until, cohort_name=getattr(row, "cohort_name", None))
 
     @property
     def municipality_ja(self) -> str:
@@ -230,7 +231,7 @@ def listed_registrants(day: date, filters: Filters | None = None) -> Select:
     query = (select(Registration.id, Registration.number, Organisation.name, Organisation.name_kana,
                     Organisation.municipality_code, Organisation.in_city, Organisation.industry,
                     _goals_column(), Cohort.number.label("cohort"), Registration.registered_on,
-                    Registration.valid_until)
+                    Registration.valid_until, Cohort.display_name.label("cohort_name"))
              .select_from(Registration)
              .join(Organisation, Registration.organisation_id == Organisation.id)
              .join(Cohort, Registration.cohort_id == Cohort.id)

@@ -85,6 +85,7 @@ def facts(registration, today: date, versions: list | None = None) -> dict:
         "name_kana": certified.name_kana,
         "municipality_code": certified.municipality_code,
         "cohort": registration.cohort.number,
+        "cohort_name": registration.cohort.display_name,  # 「令和4年度第2期」; None: 第N期
         "registered_on": registration.registered_on,
         "valid_until": registration.valid_until,
         "status": status,
@@ -116,6 +117,8 @@ def certificate_data(registration, today: date, certified=..., issuer: dict | No
         "representative": f"{source.representative_title}　{source.representative_name}".strip("　 "),
         "address": source.address,
         "cohort": registration.cohort.number,
+        # Only when the cohort has a display name, so that unnamed cohorts' certificates keep their hash.
+        **({"cohort_name": registration.cohort.display_name} if registration.cohort.display_name else {}),
         "registered_on": registration.registered_on.isoformat(),
         "valid_until": registration.valid_until.isoformat(),
         # The certificate only changes when the registration stops being valid.

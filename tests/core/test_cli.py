@@ -12,6 +12,8 @@ from portal.demo import HISTORICAL
 from portal.demo.claims import CLAIMED, WAITING
 from portal.demo.applications import DEMO_ORGANISATIONS
 from portal.demo.registrations import DECIDED, REGISTRANTS
+from portal.demo.timeline import timeline
+from portal.core.i18n import today_jst
 from portal.core.outbox import MailState, OutboxMail
 from portal.organisations.models import Organisation
 from portal.partners.models import PartnerInstitution
@@ -42,7 +44,9 @@ def test_seed_demo_is_idempotent_and_its_accounts_sign_in(app, runner):
     counts = _counts(app)
     claimants = len((CLAIMED, WAITING))  # who claimed an imported registrant, and whose claim waits
     assert counts["users"] == len(DEMO_ACCOUNTS) + len(DEMO_ORGANISATIONS) + len(DECIDED) + len(REGISTRANTS) + claimants
-    historical = sum(total for _, total, _ in HISTORICAL.values())
+    # Every imported intake's registrants (cohorts 1 and 2 and the fiscal-year intakes before the stories).
+    historical = sum(slot.size[0] for slot in timeline(today_jst()) if slot.kind == "imported")
+    assert {n: total for n, (_, total, _) in HISTORICAL.items()} == {1: 441, 2: 570}
     assert counts["organisations"] == 2 + len(DEMO_ORGANISATIONS) + len(DECIDED) + len(REGISTRANTS) + historical
     assert counts["partner_institutions"] >= 2
     assert counts["cohorts"] >= 1
@@ -72,11 +76,14 @@ def test_seed_demo_is_idempotent_and_its_accounts_sign_in(app, runner):
             .order_by(Cohort.number)).all()
         assert [tuple(f) for f in figures] == [(1, 441, 274), (2, 570, 319)]
 
-        # The decided 第3期 keeps checklist version 1; the open cohort (and the one planned after it)
-        # answers version 2, where one sole proprietor's application marks items 「該当なし」, with reasons.
+        # The decided story cohort (applicant2@'s) keeps checklist version 1; the open cohort (and the
+        # one planned after it) answers version 2, where one sole proprietor's application marks
+        # items 「該当なし」, with reasons.
         versions = dict(db.session.execute(select(Cohort.number, Cohort.checklist_version)).all())
         open_number = db.session.scalar(select(Cohort.number).where(Cohort.state == "open"))
-        assert versions[3] == "1" and versions[open_number] == versions[max(versions)] == "2"
+        story = db.session.scalar(select(Application).where(
+            Application.organisation_id == users["applicant2@example.jp"].membership.organisation_id)).cohort.number
+        assert versions[story] == "1" and versions[open_number] == versions[max(versions)] == "2"
         marked = [a for a in db.session.scalars(select(Application))
                   if (a.content.get("checklist") or {}).get("not_applicable")]
         assert [(a.organisation.kind, a.cohort.number) for a in marked] == [("sole_proprietor", open_number)]
