@@ -18,6 +18,17 @@ def application_copy(application, revision) -> io.BytesIO:
         return io.BytesIO(render_pdf("applications/pdf/copy.html", **_data(application, revision)))
 
 
+def _cohort_title(number: int) -> str:
+    """The title of the cohort the revision was submitted in (its display name, or 第N期)."""
+    from sqlalchemy import select
+
+    from portal.cohorts.models import Cohort
+    from portal.core.extensions import db
+
+    cohort = db.session.scalar(select(Cohort).where(Cohort.number == number))
+    return cohort.title if cohort is not None else f"第{number}期"
+
+
 def _data(application, revision) -> dict:
     content = revision.content
     checklist = load_checklist(content["checklist_version"])
@@ -25,6 +36,7 @@ def _data(application, revision) -> dict:
     data = {
         "application_id": application.id,
         "cohort": content["cohort"],
+        "cohort_title": _cohort_title(content["cohort"]),
         "kind": content["kind"],
         "revision": revision.number,
         "submitted_at": revision.submitted_at,

@@ -255,10 +255,11 @@ def count_listed(day: date) -> int:
         .where(listed(day))) or 0
 
 
-def decided_cohorts() -> list[int]:
-    """Cohort numbers for the filter: the decided ones (only they have registrants)."""
-    return list(db.session.scalars(select(Cohort.number).where(Cohort.state == CohortState.DECIDED)
-                                   .order_by(Cohort.number)))
+def decided_cohorts() -> list[tuple[int, str, bool]]:
+    """The filter's cohorts: the decided ones (only they have registrants), as (number, title,
+    whether the title is a display name — Japanese text on any page)."""
+    return [(cohort.number, cohort.title, bool(cohort.display_name)) for cohort in db.session.scalars(
+        select(Cohort).where(Cohort.state == CohortState.DECIDED).order_by(Cohort.number))]
 
 
 # --- key actions -------------------------------------------------------------------------------

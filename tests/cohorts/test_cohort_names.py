@@ -151,6 +151,15 @@ def test_renaming_shows_the_name_on_pages_mails_and_the_certificate(app, secreta
                           check=True).stdout.decode()
     assert NAME in text.replace(" ", "") and "第8期" not in text
 
+    # The directory's cohort filter offers it by its name, and so does the copy of the application.
+    directory = client.get("/registrants?lang=en").get_data(as_text=True)
+    assert f'<option value="8" lang="ja">{NAME}</option>' in directory and ">Cohort 8<" not in directory
+    copy = client.get(f"/applications/{registered['application']}/revisions/1/copy.pdf")
+    assert copy.status_code == 200
+    text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=copy.data, capture_output=True,
+                          check=True).stdout.decode()
+    assert NAME in text.replace(" ", "") and "第8期" not in text
+
 
 def test_a_blank_name_is_the_number_again_and_too_long_is_refused(app, secretariat, registered):
     _rename(secretariat, registered["cohort"], NAME)
