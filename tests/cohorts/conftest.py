@@ -47,3 +47,13 @@ def build_cohort(app, make_user, make_organisation):
             return cohort.id, list(reversed(ids))
 
     return build
+
+
+@pytest.fixture
+def secretariat(app, client, make_user):
+    """The client, signed in as the secretariat and reading English pages (`?lang=en`)."""
+    from support import login
+
+    login(client, make_user("secretariat"))
+    assert client.get("/?lang=en").status_code == 200
+    return client

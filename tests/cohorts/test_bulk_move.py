@@ -25,12 +25,6 @@ from portal.core.extensions import db
 BASE = "/staff/cohorts"
 
 
-@pytest.fixture
-def secretariat(app, client, make_user):
-    """The client, signed in as the secretariat and reading English pages."""
-    login(client, make_user("secretariat"))
-    assert client.get("/?lang=en").status_code == 200
-    return client
 
 
 @pytest.fixture

@@ -26,13 +26,6 @@ BASE = "/staff/cohorts"
 NAME = "令和4年度第2期"
 
 
-@pytest.fixture
-def secretariat(app, client, make_user):
-    """The client as the secretariat, reading English pages."""
-    user_id = make_user("secretariat")
-    login(client, user_id)
-    assert client.get("/?lang=en").status_code == 200
-    return client
 
 
 @pytest.fixture
