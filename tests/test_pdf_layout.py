@@ -66,8 +66,11 @@ def _fetch_all(app) -> dict[str, bytes]:
             Membership.organisation_id == revision.organisation_id))
         seminar_id = db.session.scalar(select(Seminar.id).order_by(Seminar.id))
         # The decided cohort with the most decided applications: its 決裁 list.
+        from portal.cohorts.models import Cohort
+
         decided_cohort = db.session.scalar(
-            select(Application.cohort_id).where(Application.state.in_(("approved", "rejected")))
+            select(Application.cohort_id).join(Cohort, Cohort.id == Application.cohort_id)
+            .where(Application.state.in_(("approved", "rejected")), Cohort.imported.is_(False))
             .group_by(Application.cohort_id).order_by(func.count().desc(), Application.cohort_id))
         unclaimed_cohort = db.session.scalar(
             select(Registration.cohort_id).outerjoin(Membership, Membership.organisation_id == Registration.organisation_id)
