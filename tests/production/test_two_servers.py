@@ -541,7 +541,7 @@ def test_a_two_step_sign_in_begun_on_one_server_ends_on_the_other_and_its_code_w
     code = reviewer.authenticator.code()
     token = browser.token(b, "/login/second-factor")
     answer = browser.post(a, "/login/second-factor", {"code": code, "csrf_token": token})
-    assert (answer.status, answer.location) == (302, "/"), answer
+    assert (answer.status, answer.location) == (302, "/staff/"), answer  # a reviewer lands on the staff home
     assert browser.signed_in_on(a) and browser.signed_in_on(b)
     assert browser.get(b, "/staff/review/").status == 200
 
@@ -836,7 +836,7 @@ def test_people_acting_on_both_servers_at_once(app, both, make_staff, people, ma
     _close_and_recommend(app, cohort_id, reviewer_id, reject={rejected})
     secretariat = Browser.anonymous()
     signed_in = secretariat.sign_in(a, jimukyoku.email, authenticator=jimukyoku.authenticator)
-    assert (signed_in.status, signed_in.location) == (302, "/"), signed_in
+    assert (signed_in.status, signed_in.location) == (302, "/staff/"), signed_in
     token = secretariat.token(b, f"/staff/cohorts/{cohort_id}")
     windows = [secretariat, secretariat.second_device()]
     form = {"decided_on": datetime.now(timezone(timedelta(hours=9))).date().isoformat(), "confirm": "y",
