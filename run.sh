@@ -52,10 +52,10 @@ case "${1:-}" in
     python_packages requirements-dev.txt
     compile_translations
     echo "== tests on SQLite"
-    env -u TEST_DATABASE_URL "$VENV/bin/pytest" -n 2 -m "not postgres" "$@"
+    env -u TEST_DATABASE_URL "$VENV/bin/pytest" -n 2 -m "not postgres" --durations=15 "$@"
     if [ -n "${TEST_DATABASE_URL:-}" ]; then
       echo "== tests on PostgreSQL ($TEST_DATABASE_URL)"
-      "$VENV/bin/pytest" -n 2 "$@"
+      "$VENV/bin/pytest" -n 2 --durations=15 "$@"
     else
       echo "== TEST_DATABASE_URL is not set: the PostgreSQL run is skipped"
     fi

@@ -28,6 +28,33 @@ class BufferedClient(FlaskClient):
         return super().open(*args, buffered=buffered, **kwargs)
 
 
+def pytest_sessionstart(session):
+    """Before any test runs (once, in the process that starts the workers): the database
+    TEST_DATABASE_URL names is created if the server answers and it does not exist yet; a server
+    that does not answer stops the run with one line saying so, instead of an error per test."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url or hasattr(session.config, "workerinput"):
+        return
+    from sqlalchemy.exc import OperationalError
+
+    base = make_url(url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url)
+    if not base.drivername.startswith("postgresql") or not base.database:
+        pytest.exit(f"TEST_DATABASE_URL must name a PostgreSQL database (postgresql://USER@HOST:PORT/NAME), not {url}",
+                    returncode=4)
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            if not connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": base.database}):
+                connection.execute(text(f'CREATE DATABASE "{base.database}"'))
+                print(f"\nCreated the test database {base.database!r} (TEST_DATABASE_URL).")
+    except OperationalError as error:
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+        pytest.exit(f"TEST_DATABASE_URL={url}: PostgreSQL does not answer ({reason}). Start it, or unset "
+                    "TEST_DATABASE_URL to run on SQLite alone.", returncode=4)
+    finally:
+        admin.dispose()
+
+
 def _database_url(tmp_root: Path, worker: str) -> str:
     url = os.environ.get("TEST_DATABASE_URL")
     if not url:

@@ -51,7 +51,9 @@ class User(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(100))
     password_hash: Mapped[str | None] = mapped_column(String(255))
-    role: Mapped[Role] = mapped_column(str_enum(Role, 16), default=Role.APPLICANT)
+    # Indexed: staff lists (reviewers to assign, an office's answerers) read a few rows among
+    # every applicant's.
+    role: Mapped[Role] = mapped_column(str_enum(Role, 16), default=Role.APPLICANT, index=True)
     locale: Mapped[str] = mapped_column(String(8), default="ja")
     active: Mapped[bool] = mapped_column(default=True)
     email_verified_at: Mapped[datetime | None]

@@ -40,6 +40,8 @@ class Application(db.Model):
         # application's row (and content).
         Index("ix_applications_submitted_state", "submitted_at", "state"),
         Index("ix_applications_organisation_state", "organisation_id", "state"),
+        # The queue's counts per state and the staff to-do panel count by state alone.
+        Index("ix_applications_state", "state"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
