@@ -78,7 +78,7 @@ TITLES = {
     "registrant": "registrant page (visitor)",
     "registrant_made": "registrant page (signed in: made for each request)",
     "review": "review queue (reviewer)",
-    "desk": "review desk: one application under review (its reviewer)",
+    "desk": "review desk: one application under review (reviewer)",
     "staff_home": "staff home with its to-do panel (reviewer)",
     "kpi": "KPI report (secretariat)",
     "certificate": "certificate PDF, repeat download (secretariat)",
