@@ -25,8 +25,7 @@ def _cohort_title(number: int) -> str:
     from portal.cohorts.models import Cohort
     from portal.core.extensions import db
 
-    cohort = db.session.scalar(select(Cohort).where(Cohort.number == number))
-    return cohort.title if cohort is not None else f"第{number}期"
+    return db.session.scalar(select(Cohort).where(Cohort.number == number)).title
 
 
 def _data(application, revision) -> dict:

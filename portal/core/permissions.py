@@ -573,6 +573,18 @@ def _keep_city_contact(user, obj) -> bool:
 
 # --- inquiries (portal/inquiries) -------------------------------------------------------------
 
+def answering_offices(user) -> tuple[str, ...]:
+    """The offices whose inquiries the user answers: the prefecture's staff the secretariat's
+    ("prefecture"), the city's staff the logo office's ("city"); nobody else any."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return ()
+    if user.role.is_staff:
+        return ("prefecture",)
+    if user.role == Role.CITY:
+        return ("city",)
+    return ()
+
+
 @rule("inquiry.ask")
 def _ask(user, obj) -> bool:
     """Ask an office a question as oneself, and list one's inquiries: applicant and partner
@@ -591,7 +603,7 @@ def _view_own_inquiry(user, inquiry) -> bool:
 def _answer_inquiries(user, obj) -> bool:
     """The list of inquiries to answer: the prefecture's staff and the city's staff (each sees
     their own office's)."""
-    return user.role.is_staff or user.role == Role.CITY
+    return bool(answering_offices(user))
 
 
 @rule("inquiry.answer")
@@ -599,7 +611,6 @@ def _answer_inquiry(user, inquiry) -> bool:
     """Read, answer, note and close an inquiry: staff of the office it was asked of, once it is
     confirmed (the secretariat's go to reviewers and the secretariat, logo questions to the city)."""
     from portal.inquiries.models import InquiryState
-    from portal.inquiries.queries import offices_of
 
-    return (inquiry is not None and inquiry.office in offices_of(user)
+    return (inquiry is not None and inquiry.office in answering_offices(user)
             and inquiry.state != InquiryState.UNCONFIRMED)

@@ -4,20 +4,9 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from portal.core.extensions import db
+from portal.core.permissions import answering_offices
 from portal.core.roles import Role
 from portal.inquiries.models import Inquiry, InquiryState
-
-
-def offices_of(user) -> tuple[str, ...]:
-    """The offices whose inquiries the user answers: the prefecture's staff the secretariat's,
-    the city's staff the logo office's."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return ()
-    if user.role.is_staff:
-        return ("prefecture",)
-    if user.role == Role.CITY:
-        return ("city",)
-    return ()
 
 
 def answerers(office: str):
@@ -32,7 +21,7 @@ def answerers(office: str):
 def waiting_for_staff(user) -> int:
     """How many inquiries wait for an answer that this staff user may give (one query; 0 for
     anyone else)."""
-    offices = offices_of(user)
+    offices = answering_offices(user)
     if not offices:
         return 0
     return db.session.scalar(select(func.count(Inquiry.id)).where(

@@ -10,15 +10,16 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import case, func, select
+from sqlalchemy.orm import selectinload
 
 from portal.core.extensions import db
 from portal.core.paging import Page, page_of
-from portal.core.permissions import access, require
+from portal.core.permissions import access, answering_offices, require
 from portal.core.security import form_view
 from portal.inquiries import operations
 from portal.inquiries.forms import ANSWER, AnswerForm, AssignForm, CloseForm
 from portal.inquiries.models import Inquiry, InquiryState
-from portal.inquiries.queries import answerers, offices_of
+from portal.inquiries.queries import answerers
 
 bp = Blueprint("staff_inquiries", __name__, url_prefix="/staff/inquiries")
 
@@ -32,12 +33,13 @@ FILTERS = ("waiting", "mine", "answered", "closed", "all")
 def index():
     """The office's inquiries: by default those waiting for an answer, the newest first; the
     answered, closed or all of them a filter away, with the count of each."""
-    offices = offices_of(current_user)
+    offices = answering_offices(current_user)
     shown = request.args.get("state") if request.args.get("state") in FILTERS else "waiting"
     counts = dict(db.session.execute(
         select(Inquiry.state, func.count()).where(Inquiry.office.in_(offices), Inquiry.state.in_(LISTED))
         .group_by(Inquiry.state)).all())
-    query = select(Inquiry, func.count().over()).where(Inquiry.office.in_(offices))
+    query = (select(Inquiry, func.count().over()).where(Inquiry.office.in_(offices))
+             .options(selectinload(Inquiry.assignee)))  # each row names its assignee
     if shown == "mine":  # waiting for an answer, assigned to the user
         query = query.where(Inquiry.state == InquiryState.OPEN, Inquiry.assignee_id == current_user.id).order_by(
             Inquiry.last_message_at.desc())

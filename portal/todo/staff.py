@@ -11,21 +11,19 @@ from sqlalchemy import func, or_, select
 
 from portal.core.extensions import db
 from portal.core.permissions import may
+from portal.review.queue import ACTIONABLE, ACTIONABLE_STATES
 from portal.todo import INFO, NORMAL, URGENT, Item
-
-# Applications a reviewer acts on: received, or being reviewed (a corrected resubmission too).
-ACTIONABLE = ("submitted", "under_review")
 
 
 def _queue_link(rows, **args) -> str:
-    """The review queue filtered to what the rows have in common: their cohort and state, when
-    they share one (explicit arguments, whatever the queue's defaults)."""
+    """The review queue filtered to what the rows have in common: their cohort when they share
+    one, and their state — or the queue's actionable states, which every row is in (explicit
+    arguments, whatever the queue's defaults)."""
     cohorts = {row.cohort_id for row in rows}
     states = {row.state for row in rows}
     if len(cohorts) == 1:
         args["cohort"] = next(iter(cohorts))
-    if len(states) == 1:
-        args["state"] = str(next(iter(states)))
+    args["state"] = str(next(iter(states))) if len(states) == 1 else ACTIONABLE
     return url_for("review.queue", **args)
 
 
@@ -36,7 +34,7 @@ def applications(user, now: datetime) -> list[Item]:
 
     rows = db.session.execute(select(Application.cohort_id, Application.state, Application.reviewer_id,
                           Application.revision_count, func.count().label("n"))
-                   .where(Application.state.in_(ACTIONABLE))
+                   .where(Application.state.in_(ACTIONABLE_STATES))
                    .group_by(Application.cohort_id, Application.state, Application.reviewer_id,
                              Application.revision_count)).all()
     mine = [r for r in rows if r.reviewer_id == user.id]
