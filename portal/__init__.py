@@ -52,7 +52,7 @@ class BoundedIntegerConverter(IntegerConverter):
 
 
 def _init_extensions(app: Flask) -> None:
-    from portal.core import i18n, observability, outbox, security
+    from portal.core import i18n, observability, outbox, page_cache, security
     from portal.core.extensions import babel, csrf, db, limiter, login_manager, migrate
 
     observability.init_app(app)  # first: its before_request starts the clock for all others
@@ -65,6 +65,7 @@ def _init_extensions(app: Flask) -> None:
     i18n.init_app(app)
     outbox.init_app(app)
     security.init_app(app)
+    page_cache.init_app(app)
     from portal.contacts import blocks as contact_blocks
 
     contact_blocks.init_app(app)

@@ -84,10 +84,14 @@ def from_environment(instance_path: str) -> dict:
         "MAIL_USE_TLS": _bool("MAIL_USE_TLS"),
         # How many of its mails a request hands to the mail server itself; the rest (a cohort
         # decision mails every applicant) wait for the scheduled `flask outbox send`.
-        # Public directory pages for visitors not signed in are kept this long in each worker
-        # (0: never); at most this many pages (portal.core.page_cache).
-        "PUBLIC_PAGE_CACHE_SECONDS": int(os.environ.get("PUBLIC_PAGE_CACHE_SECONDS", "60")),
-        "PUBLIC_PAGE_CACHE_ENTRIES": int(os.environ.get("PUBLIC_PAGE_CACHE_ENTRIES", "1000")),
+        # Pages kept under the data generations they show (portal.core.page_cache): in Redis when
+        # PAGE_CACHE_URL names one (shared by every worker and server), else in each process's
+        # memory, at most PAGE_CACHE_ENTRIES of them. A write shows at once either way; an
+        # entry is dropped after PAGE_CACHE_SECONDS at the latest (0: no page is kept).
+        "PAGE_CACHE_URL": os.environ.get("PAGE_CACHE_URL", ""),
+        "PAGE_CACHE_PREFIX": os.environ.get("PAGE_CACHE_PREFIX", "portal-page:"),
+        "PAGE_CACHE_SECONDS": int(os.environ.get("PAGE_CACHE_SECONDS", "86400")),
+        "PAGE_CACHE_ENTRIES": int(os.environ.get("PAGE_CACHE_ENTRIES", "2000")),
         "OUTBOX_SEND_IN_REQUEST": int(os.environ.get("OUTBOX_SEND_IN_REQUEST", "20")),
         # Invitations mail people who did not ask for them: at most this many in 24 hours from
         # one user, and from one organisation (whoever its owner is).

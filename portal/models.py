@@ -18,3 +18,4 @@ from portal.contacts.models import ContactBlock  # noqa: F401
 from portal.certificates.models import CeremonyPrint, IssuerSettings  # noqa: F401
 from portal.inquiries.models import Inquiry, InquiryLink, InquiryMessage  # noqa: F401
 from portal.review.models import ExternalCheck  # noqa: F401
+from portal.core.generations import Generation  # noqa: F401

@@ -14,6 +14,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from portal import create_app
+from portal.core import page_cache
 from portal.core.extensions import db, limiter
 from support import (IN_CI, ORGANISATION, PASSWORD, SmtpServer, csrf_token, free_port, link_in, login,  # noqa: F401
                      login_with_form, require_or_skip)
@@ -88,8 +89,6 @@ def app(tmp_path_factory, worker_id):
         "UPLOAD_FOLDER": str(root / "uploads"),
         "PORTAL_BASE_URL": "http://portal.test",
         "RATELIMIT_STORAGE_URI": "memory://",
-        # Tests see every change at once; tests/directory/test_page_cache.py turns it on.
-        "PUBLIC_PAGE_CACHE_SECONDS": 0,
     }
     app = create_app(config)
     app.test_client_class = BufferedClient
@@ -117,7 +116,23 @@ def _clean_database(request, app):
         with db.engine.begin() as connection:
             for table in reversed(db.metadata.sorted_tables):
                 connection.execute(table.delete())
+        page_cache.clear()  # the generations start again from nothing: so must the pages kept
     limiter.reset()
+
+
+@pytest.fixture
+def second_server(app):
+    """Another app instance on the same database and key, with a page cache of its own: a second
+    server behind the balancer."""
+    other = create_app({key: app.config[key] for key in (
+        "TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "MAIL_FOLDER", "UPLOAD_FOLDER", "PORTAL_BASE_URL",
+        "RATELIMIT_STORAGE_URI")})
+    other.test_client_class = BufferedClient
+    yield other
+    with other.app_context():
+        page_cache.clear()
+        db.session.remove()
+        db.engine.dispose()
 
 
 @pytest.fixture

@@ -1,95 +1,180 @@
-"""A short-lived cache of whole public pages, for visitors who are not signed in.
+"""Pages kept in a cache and filed under the data generations they show.
 
-The public directory is read far more than it changes, and every visitor who is not signed in
-sees the same page for the same address and language. `@cached_for_visitors` keeps such a page
-for PUBLIC_PAGE_CACHE_SECONDS (60 by default, 0 turns it off) in the worker's memory, at most
-PUBLIC_PAGE_CACHE_ENTRIES pages (least recently used go first). So a change (a withdrawal, a
-change notice accepted, a new cohort) reaches the public pages within that time; signed-in
-users, requests that switch the language and visitors with a message waiting always get a page
-made for them.
+A page that many people open and few writes change (the directory, a registrant's page, the
+review queue, the KPI report, the review desk, the やること home) is made once per data
+generation: `cached_page` files what the page's own template renders — its title, head, content
+and scripts blocks — under the page's address, the language, the day in JST (a registration
+lapses at midnight without a write), the generations of the areas it reads
+(`portal.core.generations`) and whatever else it depends on (`vary`: a role, a user). Each
+request then renders only the frame around it for whoever asks: the menu, their messages, the
+footer. A write bumps its areas' generations in its own transaction, so the next request, on any
+worker of any server, files the page under a new key and makes it again: nobody sees a page
+older than the last commit.
+
+Forms on a kept page carry a placeholder where their CSRF token goes; the frame puts the
+asker's own token in its place, so a page kept for one person never hands their token to another.
+
+`cached_value` keeps a computed value the same way (a directory search's count, the KPI report)
+for the pages, files and PDFs that share it.
+
+The store is Flask-Caching: Redis in production (`PAGE_CACHE_URL`, shared by every worker and
+server), a bounded cache in each process's memory otherwise (`PAGE_CACHE_ENTRIES`). Entries
+expire after `PAGE_CACHE_SECONDS` at the latest (0: no page is kept). If the store fails, the
+page is made for the request and the failure logged: a cache is never a reason for an error page.
 """
 from __future__ import annotations
 
-import threading
-import time
-from collections import OrderedDict
-from dataclasses import dataclass
-from functools import wraps
+import hashlib
+import hmac
+import logging
+import secrets
+from collections.abc import Callable, Iterable
+from typing import Any
 
-from flask import Response, current_app, make_response, request, session
-from flask_login import current_user
+from flask import Flask, Response, current_app, g, make_response, render_template, request
+from flask_caching import Cache
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 
+from portal.core import generations
 from portal.core.i18n import current_locale, today_jst
 
+log = logging.getLogger(__name__)
+cache = Cache()
 
-@dataclass(frozen=True)
-class _Page:
-    body: bytes
-    mimetype: str
-    expires: float
-
-
-class _Store:
-    def __init__(self):
-        self._pages: OrderedDict[tuple, _Page] = OrderedDict()
-        self._lock = threading.Lock()  # gthread workers serve requests in threads
-
-    def get(self, key: tuple) -> _Page | None:
-        with self._lock:
-            page = self._pages.get(key)
-            if page is None:
-                return None
-            if page.expires <= time.monotonic():
-                del self._pages[key]
-                return None
-            self._pages.move_to_end(key)
-            return page
-
-    def put(self, key: tuple, page: _Page, limit: int) -> None:
-        with self._lock:
-            self._pages[key] = page
-            self._pages.move_to_end(key)
-            while len(self._pages) > limit:
-                self._pages.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._pages.clear()
-
-    def __len__(self) -> int:
-        return len(self._pages)
+# The blocks of base.html a page fills (no page template defines others, or calls super()).
+BLOCKS = ("title", "head", "content", "scripts")
+FRAME = "_cached_page.html"
+# Bump when what is kept changes shape; the deployed revision is part of every key as well, so
+# a release never shows the pages its predecessor kept.
+VERSION = 1
 
 
-store = _Store()
+def init_app(app: Flask) -> None:
+    url = app.config["PAGE_CACHE_URL"]
+    config = {"CACHE_DEFAULT_TIMEOUT": app.config["PAGE_CACHE_SECONDS"] or 1,
+              "CACHE_KEY_PREFIX": app.config["PAGE_CACHE_PREFIX"]}
+    if url:
+        config.update(CACHE_TYPE="RedisCache", CACHE_REDIS_URL=url)
+    else:
+        config.update(CACHE_TYPE="SimpleCache", CACHE_THRESHOLD=app.config["PAGE_CACHE_ENTRIES"])
+    cache.init_app(app, config=config)
+    app.jinja_env.globals["block_mark"] = _block_mark
 
 
-def _cacheable_request() -> bool:
-    return (
-        request.method == "GET"
-        and not current_user.is_authenticated
-        and "lang" not in request.args  # it changes the session: the answer sets a cookie
-        and not session.get("_flashes")  # a message for this visitor alone
-    )
+def enabled() -> bool:
+    return bool(current_app.config["PAGE_CACHE_SECONDS"])
 
 
-def cached_for_visitors(view):
-    @wraps(view)
-    def cached(*args, **kwargs):
-        seconds = current_app.config["PUBLIC_PAGE_CACHE_SECONDS"]
-        if not seconds or not _cacheable_request():
-            return view(*args, **kwargs)
-        # The day is part of the key: what is listed is what is active today (JST).
-        key = (request.full_path, current_locale(), today_jst())
-        page = store.get(key)
-        if page is not None:
-            response = Response(page.body, mimetype=page.mimetype)
-            response.headers["X-Page-Cache"] = "hit"
-            return response
-        response = make_response(view(*args, **kwargs))
-        if response.status_code == 200 and not response.is_streamed and "Set-Cookie" not in response.headers:
-            store.put(key, _Page(response.get_data(), response.mimetype, time.monotonic() + seconds),
-                      current_app.config["PUBLIC_PAGE_CACHE_ENTRIES"])
-            response.headers["X-Page-Cache"] = "miss"
-        return response
+def clear() -> None:
+    """Empty the store (tests; `flask cache clear` after restoring a backup)."""
+    cache.clear()
 
-    return cached
+
+# --- pages ---------------------------------------------------------------------------------------
+
+def cached_page(template: str, *, areas: Iterable[str], build: Callable[[], dict | Any],
+                vary: Iterable[Any] = ()) -> Response:
+    """The page `template` renders with the context `build()` returns, its blocks kept under the
+    generations of `areas` and `vary`. `build` may return a response instead (a 404, a redirect):
+    it is sent as it is and nothing is kept."""
+    if not enabled() or request.method != "GET" or "lang" in request.args:
+        made = build()
+        return made if not isinstance(made, dict) else make_response(render_template(template, **made))
+    key = _key("page", template, request.path, sorted(request.args.items(multi=True)), current_locale(),
+               today_jst().isoformat(), generations.current(*areas), tuple(vary))
+    blocks = _get(key)
+    state = "hit"
+    if blocks is None:
+        blocks = _capture(template, build)
+        if not isinstance(blocks, dict):
+            return blocks
+        _set(key, blocks)
+        state = "miss"
+    response = make_response(_frame(blocks))
+    response.headers["X-Page-Cache"] = state
+    return response
+
+
+def cached_value(name: str, *, areas: Iterable[str], compute: Callable[[], Any], vary: Iterable[Any] = ()) -> Any:
+    """`compute()`, kept under `name`, the generations of `areas`, the JST day and `vary`."""
+    if not enabled():
+        return compute()
+    key = _key("value", name, today_jst().isoformat(), generations.current(*areas), tuple(vary))
+    found = _get(key)
+    if found is None:
+        found = compute()
+        _set(key, found)
+    return found
+
+
+def _key(*parts: Any) -> str:
+    digest = hashlib.sha256(repr((VERSION, _revision(), parts)).encode()).hexdigest()
+    return f"{parts[0]}:{digest}"
+
+
+def _revision() -> str:
+    from portal.system.queries import revision
+
+    return revision() or ""
+
+
+def _get(key: str) -> Any:
+    try:
+        return cache.get(key)
+    except Exception:  # the store is down: make the page
+        log.warning("page cache: reading failed", exc_info=True)
+        return None
+
+
+def _set(key: str, value: Any) -> None:
+    try:
+        cache.set(key, value)
+    except Exception:
+        log.warning("page cache: writing failed", exc_info=True)
+
+
+# --- rendering the blocks once and the frame for each request -----------------------------------
+
+def _csrf_placeholder() -> str:
+    """What a kept page holds where a CSRF token goes: the same on every server that shares the
+    secret key (one may keep the page, another send it), and not a token anyone could use."""
+    secret = current_app.config["SECRET_KEY"]
+    secret = secret.encode() if isinstance(secret, str) else secret
+    return "csrf-placeholder-" + hmac.new(secret, b"page-cache-csrf", hashlib.sha256).hexdigest()[:24]
+
+
+def _block_mark(name: str) -> Markup:
+    marks = g.get("page_cache_marks")
+    return Markup(f"\x00{marks}:{name}\x00") if marks else Markup("")
+
+
+def _capture(template: str, build: Callable[[], Any]) -> dict[str, str] | Any:
+    """Render `template` with `build()`'s context, CSRF tokens as the placeholder, and cut out its
+    blocks between the marks base.html sets around them."""
+    marks = secrets.token_hex(8)
+    saved = g.pop("csrf_token", None)
+    g.csrf_token = _csrf_placeholder()  # what Flask-WTF's generate_csrf returns for this request
+    g.page_cache_marks = marks
+    try:
+        made = build()
+        if not isinstance(made, dict):
+            return made
+        html = render_template(template, **made)
+    finally:
+        g.pop("page_cache_marks", None)
+        g.pop("csrf_token", None)
+        if saved is not None:
+            g.csrf_token = saved
+    blocks = {}
+    for name in BLOCKS:
+        start, end = f"\x00{marks}:{name}\x00", f"\x00{marks}:/{name}\x00"
+        first = html.index(start) + len(start)
+        blocks[name] = html[first:html.index(end, first)]
+    return blocks
+
+
+def _frame(blocks: dict[str, str]) -> str:
+    html = render_template(FRAME, cached={name: Markup(blocks[name]) for name in BLOCKS})
+    placeholder = _csrf_placeholder()
+    return html.replace(placeholder, generate_csrf()) if placeholder in html else html

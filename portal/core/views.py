@@ -7,6 +7,8 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from portal.core.extensions import db, limiter
+from portal.core.generations import STAFF
+from portal.core.page_cache import cached_page
 from portal.core.permissions import access, may, public
 from portal.core.security import plain_http_allowed
 from portal.core.reference.sdgs import GOALS
@@ -54,14 +56,17 @@ def healthz():
 @bp.get("/staff/")
 @access("staff")
 def staff_home():
-    return render_template("core/staff_home.html", todo=todo.items_for("staff", current_user))
+    """Kept per person under the staff generation: the panel counts what waits for them."""
+    return cached_page("core/staff_home.html", areas=(STAFF,), vary=(current_user.id,),
+                       build=lambda: dict(todo=todo.items_for("staff", current_user)))
 
 
 @bp.get("/city/")
 @access("city")
 def city_home():
     """Kumamoto City's staff: the KPI report and the logo permits (not the prefecture's menu)."""
-    return render_template("core/city_home.html", todo=todo.items_for("city", current_user))
+    return cached_page("core/city_home.html", areas=(STAFF,), vary=(current_user.id,),
+                       build=lambda: dict(todo=todo.items_for("city", current_user)))
 
 
 @bp.get("/terms")

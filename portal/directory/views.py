@@ -1,17 +1,18 @@
 """The public directory (登録事業者一覧), a page per registrant, and the open data.
 
 Everyone may read them (`@public`); what they show is decided once, in `queries.listed`:
-registrants active today (JST). Visitors who are
-not signed in may get a directory page made up to a minute earlier (`portal.core.page_cache`).
+registrants active today (JST). The pages are kept under the register's data generation
+(`portal.core.page_cache`): the same for everyone, made again after any write to the register.
 """
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, make_response, render_template, request
 from sqlalchemy import func
 
 from portal.core.i18n import today_jst
 from portal.core.links import external_url
-from portal.core.page_cache import cached_for_visitors
+from portal.core.generations import REGISTER
+from portal.core.page_cache import cached_page
 from portal.core.paging import Page, page_of
 from portal.core.permissions import public
 from portal.core.reference.industries import INDUSTRIES
@@ -28,34 +29,36 @@ SDG = {goal.number: goal for goal in GOALS}
 
 @bp.get("/registrants")
 @public
-@cached_for_visitors
 def index():
     """Search and filter the listed registrants; one query for the page (the total comes with the
     rows, the goals with each row) and one for the cohort choices."""
-    filters = queries.Filters.parse(request.args)
-    query = queries.listed_registrants(today_jst(), filters).add_columns(func.count().over().label("total"))
-    rows, page = page_of(query, queries.PER_PAGE)
-    registrants = [queries.Registrant.from_row(row) for row in rows]
-    return render_template(
-        "directory/index.html", page=Page(registrants, page.page, page.per_page, page.total), filters=filters,
-        goals=GOALS, sdg=SDG, municipalities=MUNICIPALITIES, kumamoto_city=KUMAMOTO_CITY, industries=INDUSTRIES,
-        cohorts=queries.decided_cohorts(), filter_titles=queries.FILTER_TITLES)
+    def build():
+        filters = queries.Filters.parse(request.args)
+        query = queries.listed_registrants(today_jst(), filters).add_columns(func.count().over().label("total"))
+        rows, page = page_of(query, queries.PER_PAGE)
+        registrants = [queries.Registrant.from_row(row) for row in rows]
+        return dict(page=Page(registrants, page.page, page.per_page, page.total), filters=filters,
+                    goals=GOALS, sdg=SDG, municipalities=MUNICIPALITIES, kumamoto_city=KUMAMOTO_CITY,
+                    industries=INDUSTRIES, cohorts=queries.decided_cohorts(), filter_titles=queries.FILTER_TITLES)
+
+    return cached_page("directory/index.html", areas=(REGISTER,), build=build)
 
 
 @bp.get("/registrants/<number>")
 @public
-@cached_for_visitors
 def show(number: str):
     """One listed registrant: profile, 2030 vision, goals and key actions. Unknown and ended
     registrants answer the same 404."""
-    canonical = normalise_number(number)
-    registrant = queries.find_listed(canonical, today_jst()) if canonical else None
-    if registrant is None:
-        return render_template("directory/not_found.html", number=canonical), 404
-    plan = queries.published_plan(registrant.id)
-    return render_template("directory/show.html", registrant=registrant, sdg=SDG, vision=plan.vision,
-                           actions=plan.actions,
-                           canonical_url=external_url("directory.show", number=registrant.number))
+    def build():
+        canonical = normalise_number(number)
+        registrant = queries.find_listed(canonical, today_jst()) if canonical else None
+        if registrant is None:
+            return make_response(render_template("directory/not_found.html", number=canonical), 404)
+        plan = queries.published_plan(registrant.id)
+        return dict(registrant=registrant, sdg=SDG, vision=plan.vision, actions=plan.actions,
+                    canonical_url=external_url("directory.show", number=registrant.number))
+
+    return cached_page("directory/show.html", areas=(REGISTER,), build=build)
 
 
 @bp.get("/opendata")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
@@ -16,7 +16,9 @@ from sqlalchemy.exc import IntegrityError
 from portal.core.exports import content_disposition, export_response
 from portal.core.extensions import db
 from portal.core.forms import whole_number
+from portal.core.generations import KPI
 from portal.core.i18n import today_jst
+from portal.core.page_cache import cached_page, cached_value
 from portal.core.permissions import access, may
 from portal.core.security import form_view
 from portal.kpi import operations, presentation
@@ -52,17 +54,26 @@ def _report_args(form: ReportForm, report: dict) -> dict[str, str]:
 def index():
     """The report on a date (default today, JST): the summary, the chart, the cohorts and the
     breakdowns. A date that is not one shows the form with its error (400), never a 500."""
-    targets = load_targets()
-    form = _report_form(targets)
-    if form.errors:
-        return _page(form, None), 400
+    def build():
+        targets = load_targets()
+        form = _report_form(targets)
+        if form.errors:
+            return make_response(render_template("kpi/index.html", **_page(form, None)), 400)
+        return _page(form, _report(form, targets))
+
+    return cached_page("kpi/index.html", areas=(KPI,), build=build, vary=(may(current_user, "kpi.manage"),))
+
+
+def _report(form: ReportForm, targets) -> dict:
+    """The report the form asks for, kept per data generation for the page and the files."""
     as_of = form.as_of.data or today_jst()
-    return _page(form, kpi_report(as_of, form.target_year, targets=targets))
+    return cached_value("kpi-report", areas=(KPI,), vary=(as_of.isoformat(), form.target_year),
+                        compute=lambda: kpi_report(as_of, form.target_year, targets=targets))
 
 
-def _page(form: ReportForm, report: dict | None):
-    return render_template(
-        "kpi/index.html", form=form, report=report,
+def _page(form: ReportForm, report: dict | None) -> dict:
+    return dict(
+        form=form, report=report,
         shown=presentation.display(report) if report else None,
         chart=kpi_chart(report) if report else None,
         args=_report_args(form, report) if report else {},
@@ -79,8 +90,8 @@ def download(fmt: str):
     targets = load_targets()
     form = _report_form(targets)
     if form.errors:
-        return _page(form, None), 400
-    report = kpi_report(form.as_of.data or today_jst(), form.target_year, targets=targets)
+        return render_template("kpi/index.html", **_page(form, None)), 400
+    report = _report(form, targets)
     stem = presentation.filename_stem(report)
     if fmt == "pdf":
         return _file(kpi_pdf(report), "application/pdf", f"{stem}.pdf")

@@ -28,7 +28,9 @@ from portal.applications.renewal import renewal_report
 from portal.applications.workflow import ApplicationState
 from portal.cohorts.models import Cohort
 from portal.core.extensions import db
+from portal.core.generations import REVIEW, STAFF
 from portal.core.i18n import current_locale, today_jst
+from portal.core.page_cache import cached_page
 from portal.core.paging import requested_page
 from portal.core.permissions import access, may, require
 from portal.core.reference.industries import INDUSTRIES
@@ -88,6 +90,12 @@ def _stale_text() -> str:
 @bp.get("/")
 @access("staff")
 def queue():
+    """Kept per reviewer under the review area's generation: each row's offers depend on who
+    asks, the rest on the applications, their organisations, the staff and the cohorts."""
+    return cached_page("review/queue.html", areas=(REVIEW,), vary=(current_user.id,), build=_queue_page)
+
+
+def _queue_page() -> dict[str, Any]:
     args = queue_args(request.args)
     staff = _staff()
     query = filtered(select(Application)
@@ -120,8 +128,8 @@ def queue():
         bulk_form.reviewer_id.choices = reviewer_choices([u for u in staff if u.active], placeholder=True)
     cohorts = db.session.scalars(select(Cohort).order_by(Cohort.number.desc())).all()
     locale = current_locale()
-    return render_template(
-        "review/queue.html", page=page, args=args, counts=counts, states=QUEUE_STATES, cohorts=cohorts,
+    return dict(
+        page=page, args=args, counts=counts, states=QUEUE_STATES, cohorts=cohorts,
         staff=[u for u in staff if u.active], reviewers=reviewers, bulk_form=bulk_form,
         municipalities=[(m.code, m.name(locale)) for m in MUNICIPALITIES],
         industries=[(i.code, i.name(locale)) for i in INDUSTRIES],
@@ -205,11 +213,18 @@ def _reviewable(application_id: int) -> Application:
 @bp.get("/<int:application_id>")
 @access("staff")
 def show(application_id: int):
+    """Kept per reviewer under the staff generation (the page gathers from every part of the
+    register); the permission is checked on every request."""
     application = _reviewable(application_id)
-    return _render(application)
+    return cached_page("review/show.html", areas=(STAFF,), vary=(current_user.id, application.id),
+                       build=lambda: _desk(application))
 
 
 def _render(application: Application, status: int = 200, **forms):
+    return render_template("review/show.html", **_desk(application, **forms)), status
+
+
+def _desk(application: Application, **forms) -> dict[str, Any]:
     revisions = db.session.scalars(
         select(ApplicationRevision).where(ApplicationRevision.application_id == application.id)
         .order_by(ApplicationRevision.number.desc()).limit(2)).all()
@@ -229,8 +244,8 @@ def _render(application: Application, status: int = 200, **forms):
     staff = [u for u in _staff() if u.active] if may(current_user, "application.assign", application) else []
     reviewer = db.session.get(User, application.reviewer_id) if application.reviewer_id else None
     changes = revision_diff(previous.content, content, checklist, locale) if previous else []
-    return render_template(
-        "review/show.html", application=application, revision=revision, previous=previous, c=content,
+    return dict(
+        application=application, revision=revision, previous=previous, c=content,
         checklist=checklist, areas=AREAS, steps=steps, declarations=DECLARATIONS,
         applicant_kind=(content.get("profile") or {}).get("kind") or application.organisation.kind.value,
         changes=changes, changed_in={section.anchor: section for section in changes},
@@ -240,7 +255,7 @@ def _render(application: Application, status: int = 200, **forms):
         history=history, registrations=registrations, events=staff_timeline(application), reviewer=reviewer,
         renewal=renewal_report(application, content),
         forms=_action_forms(application, steps, staff, forms), panels=panels(application, forms),
-        back=url_for("review.show", application_id=application.id)), status
+        back=url_for("review.show", application_id=application.id))
 
 
 def _action_forms(application: Application, steps, staff, given: dict) -> dict[str, Any]:

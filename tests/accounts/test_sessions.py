@@ -16,18 +16,6 @@ from portal.core.extensions import db
 REMEMBER = "remember_token"
 
 
-@pytest.fixture
-def second_server(app):
-    """Another app instance on the same database and key: a second server behind the balancer."""
-    other = create_app({key: app.config[key] for key in (
-        "TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "MAIL_FOLDER", "UPLOAD_FOLDER", "PORTAL_BASE_URL",
-        "RATELIMIT_STORAGE_URI", "PUBLIC_PAGE_CACHE_SECONDS")})
-    yield other
-    with other.app_context():
-        db.session.remove()
-        db.engine.dispose()
-
-
 def _cookies(client) -> dict[str, str]:
     return {cookie.key: cookie.value for cookie in client._cookies.values()}
 

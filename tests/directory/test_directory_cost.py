@@ -8,6 +8,7 @@ from pathlib import Path
 from directory_data import numbers_on
 
 from support import counted
+from portal.core import page_cache
 from portal.core.reference.sdgs import GOALS
 from portal.demo.historical import historical_rows
 
@@ -32,6 +33,8 @@ def _measure(app, client) -> dict[str, tuple[int, int]]:
     found = {}
     for url in URLS:
         client.get(url).get_data()  # warm up: first-use queries of the app are not the page's
+        with app.app_context():
+            page_cache.clear()  # what making the page costs (a kept page sends fewer)
         with counted(app) as statements:
             response = client.get(url)
             body = response.get_data(as_text=True)
@@ -50,10 +53,11 @@ def test_the_directory_costs_the_same_queries_for_100_and_10000_registrants(app,
 
     counts = {url: count for url, (count, _body) in small.items()}
     assert counts == {url: count for url, (count, _body) in large.items()}, counts
-    # The page with filters: one statement for the rows with their goals and the total, one for
-    # the cohort choices, one for the footer's contact blocks.
-    assert small[FILTERED_PAGE_3][0] <= 3, small[FILTERED_PAGE_3][0]
-    assert large["/registrants/KS01-0050"][0] <= 3
+    # The page with filters: one statement for the data generations the page is kept under, one
+    # for the rows with their goals and the total, one for the cohort choices, one for the
+    # footer's contact blocks.
+    assert small[FILTERED_PAGE_3][0] <= 4, small[FILTERED_PAGE_3][0]
+    assert large["/registrants/KS01-0050"][0] <= 4
     assert large["/opendata/registrants.csv"][0] <= 2 and large["/opendata/registrants.json"][0] <= 2
 
     # And the pages did show what they were asked for.

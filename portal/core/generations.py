@@ -1,0 +1,143 @@
+"""Data generations: a number per area of the portal, bumped by every write that changes what
+the area shows, in the same transaction as the write.
+
+A page kept in the cache (`portal.core.page_cache`) is filed under the generations of the areas
+it shows; the next request after a write reads the new numbers, misses, and makes the page
+again. The numbers live in the database (table `generations`), so every worker of every server
+sees a write the moment it is committed, and a rolled-back write bumps nothing.
+
+Nobody calls `bump` by hand. Every INSERT, UPDATE and DELETE that reaches the database — an ORM
+flush, a bulk `session.execute(update(...))`, a Core statement on the session's connection, even
+`text("UPDATE …")` — passes SQLAlchemy's `before_execute` event, which notes its table on the
+connection; when the session commits, the areas of the tables noted are bumped in one statement,
+just before the COMMIT. A feature that starts writing to a new table adds the table to the areas
+whose pages read it (`AREAS`), and nothing else.
+
+Areas are separate so that a busy part does not clear a quiet one: an applicant editing a draft
+writes `applications` and `application_revisions`, which the public register does not read (a
+registrant's published plan is the content of its approved application, written once, with the
+registration that the approval inserts).
+"""
+from __future__ import annotations
+
+import re
+
+from flask import g, has_request_context
+from sqlalchemy import BigInteger, String, event, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.sql.dml import UpdateBase
+from sqlalchemy.sql.elements import TextClause
+
+from portal.core.extensions import db
+
+# What each area's pages read. "register": the public directory, the registrant pages and the
+# open data; "review": the review queue; "kpi": the city's KPI report; "staff": pages that
+# gather from everywhere (the review desk, the やること panels), bumped by a write to any table
+# but those in QUIET.
+REGISTER, REVIEW, KPI, STAFF = "register", "review", "kpi", "staff"
+AREAS: dict[str, frozenset[str]] = {
+    REGISTER: frozenset({"registrations", "registration_goals", "organisations", "cohorts"}),
+    REVIEW: frozenset({"applications", "organisations", "users", "cohorts"}),
+    KPI: frozenset({"registrations", "registration_goals", "organisations", "cohorts", "kpi_targets"}),
+}
+# Writes no page shows: the mail queue as it is sent, the error log.
+QUIET = frozenset({"outbox_mails", "outbox_attachments", "error_events"})
+
+TABLE = "generations"
+_TOUCHED = "portal.generations.touched"  # on Connection.info: the tables written in this transaction
+_DML = re.compile(r"^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+\"?(\w+)", re.IGNORECASE)
+
+
+class Generation(db.Model):
+    __tablename__ = TABLE
+
+    area: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+def areas_of(tables) -> set[str]:
+    """The areas that a write to `tables` changes."""
+    found = {area for area, read in AREAS.items() if read & set(tables)}
+    if set(tables) - QUIET - {TABLE}:
+        found.add(STAFF)
+    return found
+
+
+def current(*areas: str) -> tuple[int, ...]:
+    """The generations of `areas`, in that order; read once per request (one statement for all
+    areas) so that a page and the pieces it caches agree."""
+    if has_request_context() and "generations" in g:
+        values = g.generations
+    else:
+        values = dict(db.session.execute(select(Generation.area, Generation.value)).all())
+        if has_request_context():
+            g.generations = values
+    return tuple(values.get(area, 0) for area in areas)
+
+
+def forget() -> None:
+    """Read the generations again on the next `current` (after this request wrote)."""
+    if has_request_context():
+        g.pop("generations", None)
+
+
+# --- noting writes and bumping at commit ---------------------------------------------------------
+
+def _table_of(statement) -> str | None:
+    if isinstance(statement, UpdateBase):
+        table = getattr(statement, "table", None)
+        return getattr(table, "name", None)
+    if isinstance(statement, TextClause):
+        match = _DML.match(statement.text)
+        return match.group(1).lower() if match else None
+    return None
+
+
+@event.listens_for(Engine, "before_execute")
+def _note_write(conn, clauseelement, multiparams, params, execution_options):
+    table = _table_of(clauseelement)
+    if table and table != TABLE:
+        conn.info.setdefault(_TOUCHED, set()).add(table)
+
+
+@event.listens_for(Engine, "begin")
+def _fresh_transaction(conn):
+    conn.info.pop(_TOUCHED, None)  # Connection.info outlives the transaction (it is the pool's)
+
+
+@event.listens_for(Engine, "rollback")
+def _rolled_back(conn):
+    conn.info.pop(_TOUCHED, None)
+
+
+@event.listens_for(Session, "before_commit")
+def _bump_before_commit(session: Session):
+    if not session.in_transaction():
+        return
+    session.flush()  # commit flushes after this event: flush now so that its writes count
+    for connection in _connections(session):
+        touched = connection.info.pop(_TOUCHED, None)
+        if touched:
+            bump(connection, areas_of(touched))
+
+
+def _connections(session: Session):
+    transaction = session.get_transaction()
+    if transaction is None:
+        return []
+    return [session.connection()]
+
+
+def bump(connection, areas) -> None:
+    """Add one to each of `areas` (creating the row on first use), on `connection`, in its
+    transaction. Sorted, so that two transactions lock the rows in the same order."""
+    if not areas:
+        return
+    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    rows = [{"area": area, "value": 1} for area in sorted(areas)]
+    statement = insert(Generation).values(rows)
+    connection.execute(statement.on_conflict_do_update(
+        index_elements=[Generation.area], set_={"value": Generation.value + 1}))
+    forget()
