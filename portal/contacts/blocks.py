@@ -14,6 +14,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from portal.contacts.models import ContactBlock, ContactKey
 from portal.core.extensions import db
+from portal.core import page_cache
+from portal.core.generations import CONTACTS
 
 
 @dataclass(frozen=True)
@@ -67,16 +69,19 @@ def contact(key: str = ContactKey.PREFECTURE) -> Contact:
     key = ContactKey(key)
     cache = g.setdefault("contact_blocks", {}) if has_app_context() else {}
     if key not in cache:
-        # Both blocks in one query: the footer shows both on every page.
+        # Both blocks at once, kept until staff save one: the footer shows both on every page.
         try:
-            rows = {row.key: row for row in db.session.scalars(select(ContactBlock))}
+            stored = page_cache.cached_value("contact-blocks", areas=(CONTACTS,), compute=_stored)
         except SQLAlchemyError:
             db.session.rollback()
-            rows = {}
+            stored = {}
         for each in ContactKey:
-            row = rows.get(str(each))
-            cache[each] = from_row(row) if row is not None else default(each)
+            cache[each] = stored.get(str(each)) or default(each)
     return cache[key]
+
+
+def _stored() -> dict[str, Contact]:
+    return {row.key: from_row(row) for row in db.session.scalars(select(ContactBlock))}
 
 
 def forget() -> None:

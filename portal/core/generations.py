@@ -33,14 +33,16 @@ from sqlalchemy.sql.elements import TextClause
 from portal.core.extensions import db
 
 # What each area's pages read. "register": the public directory, the registrant pages and the
-# open data; "review": the review queue; "kpi": the city's KPI report; "staff": pages that
+# open data; "review": the review queue; "kpi": the city's KPI report; "contacts": the footer
+# of every page; "staff": pages that
 # gather from everywhere (the review desk, the やること panels), bumped by a write to any table
 # but those in QUIET.
-REGISTER, REVIEW, KPI, STAFF = "register", "review", "kpi", "staff"
+REGISTER, REVIEW, KPI, STAFF, CONTACTS = "register", "review", "kpi", "staff", "contacts"
 AREAS: dict[str, frozenset[str]] = {
     REGISTER: frozenset({"registrations", "registration_goals", "organisations", "cohorts"}),
     REVIEW: frozenset({"applications", "organisations", "users", "cohorts"}),
     KPI: frozenset({"registrations", "registration_goals", "organisations", "cohorts", "kpi_targets"}),
+    CONTACTS: frozenset({"contact_blocks"}),  # the offices' addresses in every page's footer
 }
 # Writes no page shows: the mail queue as it is sent, the error log.
 QUIET = frozenset({"outbox_mails", "outbox_attachments", "error_events"})

@@ -60,14 +60,32 @@ def test_a_kept_page_is_made_once_and_served_to_everyone_in_their_own_frame(app,
     assert "csrf-placeholder" not in signed_in and "\x00" not in signed_in
 
 
-def test_a_kept_page_costs_the_generations_and_the_frame_alone(app, client):
+def test_a_kept_page_costs_one_statement_the_data_generations(app, client):
     _import(app, 30, 1)
     _get(client, "/registrants?q=株式会社&page=2")
     with counted(app) as statements:
         assert _get(client, "/registrants?q=株式会社&page=2")[0] == "hit"
-    # The data generations, and the footer's contact blocks: no statement reads the register.
-    assert len(statements) == 2, statements
-    assert not any("registrations" in statement for statement in statements)
+    # The footer's contact blocks are kept too: no statement reads the register or the blocks.
+    assert len(statements) == 1 and "FROM generations" in statements[0], statements
+
+
+def test_a_contact_block_saved_shows_at_once_in_every_footer(app, second_server, make_user):
+    from dataclasses import asdict
+
+    from portal.accounts.models import User
+    from portal.contacts import operations
+    from portal.contacts.blocks import FIELDS, contact
+
+    browser = second_server.test_client()
+    assert "096-111-2222" not in _get(browser, "/registrants")[1]
+    secretariat = make_user("secretariat")
+    with app.test_request_context():
+        shown = asdict(contact("prefecture"))
+        operations.save_block("prefecture", {**{name: shown[name] for name in FIELDS}, "phone": "096-111-2222"},
+                              db.session.get(User, secretariat))
+        db.session.commit()
+    state, body = _get(browser, "/registrants")
+    assert state == "hit" and "096-111-2222" in body  # the page is the register's; its footer is new
 
 
 @pytest.mark.parametrize("page", ["directory", "registrant"])
