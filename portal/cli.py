@@ -26,6 +26,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(outbox)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(page_cache_group)
     app.cli.add_command(translate)
     app.cli.add_command(users)
     app.cli.add_command(seed_demo)
@@ -118,6 +119,19 @@ def restore_command(archive, yes):
     click.echo(f"restored {archive} (made {summary.manifest['created_at']} UTC, migration "
                f"{', '.join(summary.manifest['migration'])}); the files it replaced were moved aside. "
                "Run `flask db upgrade` if the backup is from an older version.")
+
+
+page_cache_group = AppGroup("page-cache", help="Pages kept under data generations (PAGE_CACHE_URL).")
+
+
+@page_cache_group.command("clear")
+def page_cache_clear():
+    """Drop every kept page: after restoring the database from a backup (pg_restore), whose data
+    generations are older than the pages kept since. (`flask restore` does it itself.)"""
+    from portal.core import page_cache
+
+    page_cache.clear()
+    click.echo("page cache cleared")
 
 
 translate = AppGroup("translate", help="Translation catalogues (Babel).")

@@ -121,6 +121,10 @@ def restore(source: Path) -> Summary:
             _sqlite_copy(copy, database)
             db.engine.dispose()
         _replace_folder(extracted / UPLOADS, Path(current_app.config["UPLOAD_FOLDER"]))
+    # The restored data generations are older than the pages kept since: none may be served.
+    from portal.core import page_cache
+
+    page_cache.clear()
     return Summary(source, manifest)
 
 

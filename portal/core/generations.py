@@ -7,10 +7,11 @@ again. The numbers live in the database (table `generations`), so every worker o
 sees a write the moment it is committed, and a rolled-back write bumps nothing.
 
 Nobody calls `bump` by hand. Every INSERT, UPDATE and DELETE that reaches the database — an ORM
-flush, a bulk `session.execute(update(...))`, a Core statement on the session's connection, even
+flush, a bulk `session.execute(update(...))`, a Core statement on any connection, even
 `text("UPDATE …")` — passes SQLAlchemy's `before_execute` event, which notes its table on the
-connection; when the session commits, the areas of the tables noted are bumped in one statement,
-just before the COMMIT. A feature that starts writing to a new table adds the table to the areas
+connection; when the transaction commits (a session's or `engine.begin()`'s), the areas of the
+tables noted are bumped in one statement, just before the COMMIT. Migrations bump nothing
+(migrations/env.py turns it off on their connection). A feature that starts writing to a new table adds the table to the areas
 whose pages read it (`AREAS`), and nothing else.
 
 Areas are separate so that a busy part does not clear a quiet one: an applicant editing a draft
@@ -21,12 +22,13 @@ registration that the approval inserts).
 from __future__ import annotations
 
 import re
+import weakref
 
 from flask import g, has_request_context
-from sqlalchemy import BigInteger, String, event, select
+from sqlalchemy import BigInteger, String, event, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.dml import UpdateBase
 from sqlalchemy.sql.elements import TextClause
 
@@ -114,22 +116,27 @@ def _rolled_back(conn):
     conn.info.pop(_TOUCHED, None)
 
 
-@event.listens_for(Session, "before_commit")
-def _bump_before_commit(session: Session):
-    if not session.in_transaction():
-        return
-    session.flush()  # commit flushes after this event: flush now so that its writes count
-    for connection in _connections(session):
-        touched = connection.info.pop(_TOUCHED, None)
-        if touched:
-            bump(connection, areas_of(touched))
+@event.listens_for(Engine, "commit")
+def _bump_at_commit(conn):
+    """Just before the COMMIT of any transaction — a session's, `engine.begin()`'s — that wrote:
+    the bump is part of what it commits, or of nothing."""
+    touched = conn.info.pop(_TOUCHED, None)
+    if touched and conn.get_execution_options().get("portal_generations", True) and _has_table(conn):
+        bump(conn, areas_of(touched))
 
 
-def _connections(session: Session):
-    transaction = session.get_transaction()
-    if transaction is None:
-        return []
-    return [session.connection()]
+_ready: weakref.WeakSet = weakref.WeakSet()  # engines whose database has the table
+
+
+def _has_table(conn) -> bool:
+    """Whether the database has the generations table: always, once migrated; a database left at
+    an older migration (a test of that migration, a half-done upgrade) has nothing to bump."""
+    if conn.engine in _ready:
+        return True
+    if inspect(conn).has_table(TABLE):
+        _ready.add(conn.engine)
+        return True
+    return False
 
 
 def bump(connection, areas) -> None:

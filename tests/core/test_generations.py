@@ -58,6 +58,23 @@ def test_every_kind_of_write_to_a_table_bumps_its_areas(app, organisation_id, ki
     assert _bumped(before, _numbers(app)) == {REGISTER, REVIEW, KPI, STAFF}
 
 
+def test_a_write_outside_any_session_bumps_too(app, organisation_id):
+    """`engine.begin()` (a script, a maintenance command): the bump rides on its COMMIT."""
+    before = _numbers(app)
+    with app.app_context(), db.engine.begin() as connection:
+        connection.execute(text("UPDATE organisations SET name = '株式会社外' WHERE id = :id"), {"id": organisation_id})
+    assert _bumped(before, _numbers(app)) == {REGISTER, REVIEW, KPI, STAFF}
+
+
+def test_migrations_bump_nothing(app):
+    """Their connection turns it off (migrations/env.py): before 0023 there is no table to bump."""
+    with app.app_context(), db.engine.begin() as connection:
+        connection.execution_options(portal_generations=False)
+        connection.execute(text("UPDATE organisations SET name = name"))
+        before = _numbers(app)
+    assert _numbers(app) == before
+
+
 def test_bulk_insert_and_delete_bump_once_per_transaction(app):
     before = _numbers(app)
     _write(app, lambda: db.session.execute(insert(KpiTarget), [

@@ -207,3 +207,14 @@ def test_servers_sharing_redis_share_the_kept_pages_and_see_writes_at_once(app):
             with server.app_context():
                 page_cache.clear()
             _dispose(server)
+
+
+def test_page_cache_clear_drops_every_kept_page(app, client, runner):
+    """After pg_restore the data generations go back: `flask page-cache clear` drops the pages
+    kept since (`flask restore` does the same itself)."""
+    _import(app, 3, 1)
+    _get(client, "/registrants")
+    assert _get(client, "/registrants")[0] == "hit"
+    result = runner.invoke(args=["page-cache", "clear"])
+    assert result.exit_code == 0 and "cleared" in result.output
+    assert _get(client, "/registrants")[0] == "miss"
