@@ -8,7 +8,8 @@ sees a write the moment it is committed, and a rolled-back write bumps nothing.
 
 Nobody calls `bump` by hand. Every INSERT, UPDATE and DELETE that reaches the database — an ORM
 flush, a bulk `session.execute(update(...))`, a Core statement on any connection, even
-`text("UPDATE …")` — passes SQLAlchemy's `before_execute` event, which notes its table on the
+`text("UPDATE …")` or `exec_driver_sql` — passes SQLAlchemy's `before_execute` event (or, for
+the last, `before_cursor_execute`), which notes its table on the
 connection; when the transaction commits (a session's or `engine.begin()`'s), the areas of the
 tables noted are bumped in one statement, just before the COMMIT. Migrations bump nothing
 (migrations/env.py turns it off on their connection). A feature that starts writing to a new table adds the table to the areas
@@ -93,8 +94,8 @@ def _table_of(statement) -> str | None:
     if isinstance(statement, UpdateBase):
         table = getattr(statement, "table", None)
         return getattr(table, "name", None)
-    if isinstance(statement, TextClause):
-        match = _DML.match(statement.text)
+    if isinstance(statement, (TextClause, str)):
+        match = _DML.match(statement if isinstance(statement, str) else statement.text)
         return match.group(1).lower() if match else None
     return None
 
@@ -104,6 +105,16 @@ def _note_write(conn, clauseelement, multiparams, params, execution_options):
     table = _table_of(clauseelement)
     if table and table != TABLE:
         conn.info.setdefault(_TOUCHED, set()).add(table)
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _note_driver_write(conn, cursor, statement, parameters, context, executemany):
+    """`exec_driver_sql` passes no before_execute: its SQL string is read here (a compiled
+    statement was noted above)."""
+    if context is not None and context.compiled is None:
+        table = _table_of(statement)
+        if table and table != TABLE:
+            conn.info.setdefault(_TOUCHED, set()).add(table)
 
 
 @event.listens_for(Engine, "begin")

@@ -45,6 +45,8 @@ WRITES = {
         update(Organisation).where(Organisation.id == oid).values(name="株式会社一括")),
     "core_on_connection": lambda oid: db.session.connection().execute(
         Organisation.__table__.update().where(Organisation.__table__.c.id == oid).values(name="株式会社直接")),
+    "driver_sql": lambda oid: db.session.connection().exec_driver_sql(
+        "UPDATE organisations SET name = 'x' WHERE id = %d" % oid),
     "text": lambda oid: db.session.execute(
         text("UPDATE organisations SET name = :name WHERE id = :id"), {"name": "株式会社文", "id": oid}),
 }
