@@ -53,9 +53,11 @@ sys.path.insert(0, str(BENCH))
 
 import decision  # noqa: E402  (bench/decision.py: databases and the decision's measurement)
 import fixture  # noqa: E402
+import front  # noqa: E402  (bench/front.py: nginx in front of gunicorn)
 
 JST = timezone(timedelta(hours=9))
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432"
+BENCH_REDIS = "redis://127.0.0.1:6379/0"  # the kept pages of the served portal, under a prefix of the run's
 SMALL_REGISTRANTS = 1000  # the smaller register each page's cost is compared with
 MADE_REPEATS = 5  # in-process requests per page with the page cache emptied before each
 KEPT_REPEATS = 20  # in-process requests per page served from the page cache
@@ -257,13 +259,13 @@ def free_port() -> int:
 class Server:
     """gunicorn serving app:app on loopback, with the benchmark's database and folders."""
 
-    def __init__(self, url: str, folder: Path, workers: int):
+    def __init__(self, url: str, folder: Path, workers: int, extra_env: dict[str, str] | None = None):
         self.port = free_port()
         self.log = folder / "gunicorn.log"
         env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": secrets.token_hex(16),
                "PORTAL_INSTANCE_PATH": str(folder / "instance"), "UPLOAD_FOLDER": str(folder / "uploads"),
                "MAIL_FOLDER": str(folder / "mail"), "MAIL_SERVER": "", "PORTAL_BASE_URL": "https://sdgs.example.jp",
-               "RATELIMIT_STORAGE_URI": "memory://"}
+               "RATELIMIT_STORAGE_URI": "memory://", **(extra_env or {})}
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{self.port}",
@@ -433,6 +435,7 @@ class Result:
     queries_large: dict = field(default_factory=dict)
     loads: dict[str, Load] = field(default_factory=dict)
     front: dict[str, Load] = field(default_factory=dict)  # through nginx
+    setup: dict = field(default_factory=dict)
     mixed: Load | None = None
     first_renders: list[float] = field(default_factory=list)
     memory: dict = field(default_factory=dict)
@@ -441,10 +444,39 @@ class Result:
     zip: dict = field(default_factory=dict)
 
 
+def redis_url() -> str | None:
+    """The local Redis for the kept pages (as production keeps them), if it answers."""
+    try:
+        import redis
+
+        if redis.Redis.from_url(BENCH_REDIS, socket_timeout=1).ping():
+            return BENCH_REDIS
+    except Exception:  # noqa: BLE001 - no Redis: each worker keeps its own pages
+        pass
+    return None
+
+
+def forget_pages(url: str | None, prefix: str) -> None:
+    if url:
+        import redis
+
+        client = redis.Redis.from_url(url)
+        for key in client.scan_iter(f"{prefix}*"):
+            client.delete(key)
+
+
 def serve_and_load(database: Database, args, result: Result) -> None:
     fx = database.fx
     specs = pages(fx)
-    server = Server(database.url, database.folder, args.workers)
+    use_front = front.available() and not args.no_nginx
+    cache_url = redis_url()
+    prefix = f"bench-{os.getpid()}-{database.backend}:"
+    env = {"PAGE_CACHE_URL": cache_url or "", "PAGE_CACHE_PREFIX": prefix}
+    if use_front:
+        env["FILE_SENDING"] = "x-accel-redirect"
+    result.setup = {"page_cache": "Redis" if cache_url else "each worker's memory", "nginx": use_front}
+    server = Server(database.url, database.folder, args.workers, env)
+    nginx = None
     try:
         server.wait_ready()
         cookies = {"reviewer": sign_in(server.port, fx.reviewer_email, fx.password),
@@ -479,8 +511,20 @@ def serve_and_load(database: Database, args, result: Result) -> None:
         if server.worker_pids() != pids:
             print("    warning: a gunicorn worker was replaced during the run", flush=True)
         result.memory = {"pids": pids, "warm": warm, "middle": middle, "end": end, "peak": sampler.peak()}
+        if use_front:
+            # Through nginx, as in production: the certificate after the portal's check, sent by nginx.
+            nginx = front.FrontServer(server.port, database.folder / "uploads", database.folder / "nginx")
+            by_key = {spec.key: spec for spec in specs}
+            for key in FRONT_TITLES:
+                spec = by_key[key]
+                wrk(nginx.port, spec.path, 1, args.connections, cookies.get(spec.user))
+                result.front[key] = wrk(nginx.port, spec.path, args.duration, args.connections, cookies.get(spec.user))
+                print(f"    {key:12} {result.front[key].rps:8.1f} req/s through nginx", flush=True)
     finally:
+        if nginx is not None:
+            nginx.stop()
         server.stop()
+        forget_pages(cache_url, prefix)
 
 
 def peak_memory(database: Database, what: str, *extra: str) -> dict:
@@ -606,6 +650,11 @@ def report(results: list[Result], args, started: datetime, elapsed: float) -> st
             "",
             f"Seeded in {result.seeding['seed']:.1f} s (schema {result.seeding['migrate']:.1f} s): "
             + ", ".join(f"{count:,} {table}" for table, count in seeded.items()) + ".",
+            "",
+            f"Kept pages in {result.setup.get('page_cache', '?')}; "
+            + ("stored files sent by nginx (X-Accel-Redirect) after the portal's check: the gunicorn row of the "
+               "certificate is the portal's part alone." if result.setup.get("nginx") else
+               "no nginx: gunicorn sends the stored files itself."),
             "",
             f"Under load (gunicorn, wrk), at {args.registrants:,} registrants; statements per request "
             f"made / kept (page cache emptied / warm), at {SMALL_REGISTRANTS:,} and at {args.registrants:,}:",
@@ -859,6 +908,7 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"PostgreSQL server URL, without a database (default {DEFAULT_POSTGRES}); "
                              "this run creates bench_load_<pid> databases there and drops them")
     parser.add_argument("--no-zip", action="store_true", help="skip the certificate zip (it renders every one)")
+    parser.add_argument("--no-nginx", action="store_true", help="do not measure through nginx even when installed")
     parser.add_argument("--output", default=str(BENCH / "RESULTS.md"), help="the report (default bench/RESULTS.md)")
     parser.add_argument("--keep", action="store_true", help="keep the databases and folders")
     args = parser.parse_args(argv)

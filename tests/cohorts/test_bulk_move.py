@@ -307,5 +307,7 @@ def test_a_move_and_a_decision_at_once_never_register_a_moved_application(app, b
     if moved == "moved":
         assert where[ids[0]][:2] == (target, "recommended_approval") and organisation not in registered
     else:
-        assert moved == "not_movable" and where[ids[0]][:2] == (cohort_id, "approved")
+        # Refused: the cohort was decided first ("not_movable"), or, on SQLite, which takes no row
+        # locks, decided between the move's read and its write (the version column: "move_changed").
+        assert moved in ("not_movable", "move_changed") and where[ids[0]][:2] == (cohort_id, "approved")
     assert decided == 302
