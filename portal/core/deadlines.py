@@ -15,10 +15,9 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
 
-from flask_babel import format_date
 from flask_babel import gettext as _
 
-from portal.core.i18n import JST, current_locale, jst
+from portal.core.i18n import JST, current_locale, format_day, jst
 from portal.core.japanese import wareki_with_weekday
 
 # --- days entered, instants stored ------------------------------------------------------------
@@ -71,9 +70,10 @@ def on_day(now: datetime) -> date:
 
 def _day(day: date) -> str:
     """令和8年12月27日（日） / Sunday 27 December 2026."""
-    if current_locale() == "ja":
+    language = current_locale()
+    if language == "ja":
         return wareki_with_weekday(day)
-    return format_date(day, "EEEE d MMMM y")
+    return format_day(day, "EEEE d MMMM y", language)
 
 
 def _moment(value: datetime, closing: bool) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date, datetime, time
+from functools import lru_cache
 
 # Characters people (and IMEs) type where they mean "-" between numbers: hyphens, dashes,
 # minus signs, box-drawing bars and the katakana long vowel mark, in full and half width.
@@ -72,7 +73,12 @@ def search_key(*parts: str | None) -> str:
 
 def is_japanese_locale(locale: object) -> bool:
     """True for "ja", "ja_JP", "ja-JP" or a babel Locale of Japanese; the reference data
-    uses it to pick a name, and str() makes babel's Locale objects work as well."""
+    uses it to pick a name, and str() makes babel's Locale objects work as well. The pages'
+    own "ja" and "en" are answered first: a directory page asks for each goal chip."""
+    if locale == "ja":
+        return True
+    if locale == "en":
+        return False
     return re.split(r"[-_]", str(locale), maxsplit=1)[0].lower() == "ja"
 
 
@@ -166,8 +172,12 @@ _ERAS: tuple[tuple[str, date], ...] = (
 # Japan adopted the Gregorian calendar on 明治6年1月1日; earlier dates were lunisolar, so a
 # Gregorian date before it has no faithful 和暦 rendering with this simple arithmetic.
 _GREGORIAN_ADOPTED = date(1873, 1, 1)
+# Pages show the same few days (a cohort's deadlines, a decision day) on many rows: the 和暦
+# functions keep their answers (a few µs each otherwise), a few thousand days of them.
+_DAYS_KEPT = 4096
 
 
+@lru_cache(maxsize=_DAYS_KEPT)
 def wareki(d: date) -> str:
     """"令和3年8月25日"; the first year of an era is 元年 ("令和元年5月1日")."""
     if d < _GREGORIAN_ADOPTED:
@@ -188,12 +198,14 @@ def wareki_fiscal_year(year: int) -> str:
 _WEEKDAYS = "月火水木金土日"  # date.weekday(): Monday is 0
 
 
+@lru_cache(maxsize=_DAYS_KEPT)
 def wareki_with_weekday(d: date) -> str:
     """"令和8年12月27日（日）": the 和暦 date with its day of the week in full-width brackets, as
     a prefectural notice gives a deadline."""
     return f"{wareki(d)}（{_WEEKDAYS[d.weekday()]}）"
 
 
+@lru_cache(maxsize=_DAYS_KEPT)
 def wareki_with_western(d: date, weekday: bool = False) -> str:
     """"令和8年（2026年）12月21日": the 和暦 date with the western year beside the era's, where a
     reader may need both (a term of registration, a permit period); "（月）" added on request."""
