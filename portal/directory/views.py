@@ -7,12 +7,11 @@ not signed in may get a directory page made up to a minute earlier (`portal.core
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
-from sqlalchemy import func
 
 from portal.core.i18n import today_jst
 from portal.core.links import external_url
 from portal.core.page_cache import cached_for_visitors
-from portal.core.paging import Page, page_of
+from portal.core.paging import Page, requested_page
 from portal.core.permissions import public
 from portal.core.reference.industries import INDUSTRIES
 from portal.core.reference.municipalities import KUMAMOTO_CITY, MUNICIPALITIES
@@ -30,14 +29,14 @@ SDG = {goal.number: goal for goal in GOALS}
 @public
 @cached_for_visitors
 def index():
-    """Search and filter the listed registrants; one query for the page (the total comes with the
-    rows, the goals with each row) and one for the cohort choices."""
+    """Search and filter the listed registrants; one query for the page (the goals with each
+    row), one for its total and one for the cohort choices."""
     filters = queries.Filters.parse(request.args)
-    query = queries.listed_registrants(today_jst(), filters).add_columns(func.count().over().label("total"))
-    rows, page = page_of(query, queries.PER_PAGE)
-    registrants = [queries.Registrant.from_row(row) for row in rows]
+    day, number = today_jst(), requested_page()
+    total = queries.count_matching(day, filters)
+    page = Page(queries.listed_page(day, filters, number), number, queries.PER_PAGE, total)
     return render_template(
-        "directory/index.html", page=Page(registrants, page.page, page.per_page, page.total), filters=filters,
+        "directory/index.html", page=page, filters=filters,
         goals=GOALS, sdg=SDG, municipalities=MUNICIPALITIES, kumamoto_city=KUMAMOTO_CITY, industries=INDUSTRIES,
         cohorts=queries.decided_cohorts(), filter_titles=queries.FILTER_TITLES)
 

@@ -50,9 +50,10 @@ def test_the_directory_costs_the_same_queries_for_100_and_10000_registrants(app,
 
     counts = {url: count for url, (count, _body) in small.items()}
     assert counts == {url: count for url, (count, _body) in large.items()}, counts
-    # The page with filters: one statement for the rows with their goals and the total, one for
-    # the cohort choices, one for the footer's contact blocks.
-    assert small[FILTERED_PAGE_3][0] <= 3, small[FILTERED_PAGE_3][0]
+    # The page with filters: one statement for the rows with their goals, one for the total
+    # (kept apart: it may be cached), one for the cohort choices, one for the footer's contact
+    # blocks.
+    assert small[FILTERED_PAGE_3][0] <= 4, small[FILTERED_PAGE_3][0]
     assert large["/registrants/KS01-0050"][0] <= 3
     assert large["/opendata/registrants.csv"][0] <= 2 and large["/opendata/registrants.json"][0] <= 2
 
