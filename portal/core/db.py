@@ -1,10 +1,10 @@
-"""Database conventions: typed declarative base, constraint names, UTC timestamps; a hint for
-SQLite's query planner."""
+"""Database conventions: typed declarative base, constraint names, UTC timestamps; what the
+query planners are told (a hint, fresh statistics)."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime, Enum, MetaData, TypeDecorator
+from sqlalchemy import DateTime, Enum, MetaData, TypeDecorator, text
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, registry
 from sqlalchemy.sql.functions import FunctionElement
@@ -88,3 +88,10 @@ def _unindexed(element, compiler, **kw):
 def _unindexed_sqlite(element, compiler, **kw):
     return "+" + compiler.process(element.clauses, **kw)
 
+
+def analyze(session) -> None:
+    """ANALYZE, and commit: after a bulk import, so that the query planner reads the tables' new
+    sizes and spreads. SQLite never gathers statistics by itself, and PostgreSQL's autovacuum
+    only a while later; until then each plans for the tables as they were (or as guessed)."""
+    session.execute(text("ANALYZE"))
+    session.commit()
