@@ -39,9 +39,16 @@ class Application(db.Model):
         # The review queue: a page in submission order, and its count, without reading every
         # application's row (and content).
         Index("ix_applications_submitted_state", "submitted_at", "state"),
+        # A cohort's queue (the default one) in submission order, its state read off the index:
+        # a page is the first matching entries, whatever the cohort's size. (On PostgreSQL,
+        # migration 0024 also adds statistics of (cohort_id, state) together, for its planner.)
+        Index("ix_applications_cohort_submitted", "cohort_id", "submitted_at", "id", "state"),
         Index("ix_applications_organisation_state", "organisation_id", "state"),
         # The queue's counts per state and the staff to-do panel count by state alone.
         Index("ix_applications_state", "state"),
+        # A reviewer's applications ("Mine": within a cohort, in some states), counted off the
+        # index alone; it serves the reviewer's foreign key too.
+        Index("ix_applications_reviewer_cohort_state", "reviewer_id", "cohort_id", "state"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -60,7 +67,7 @@ class Application(db.Model):
     registration_id: Mapped[int | None] = mapped_column(ForeignKey("registrations.id"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # Review: who reviews it, and why a rejection is recommended (internal to staff).
-    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     recommendation_reason: Mapped[str | None] = mapped_column(Text)
     # What a rejection tells the applicant, set by the secretariat before the decision: a
     # standard reason (a key of rejection.REASONS) and optional words of its own.

@@ -1,10 +1,13 @@
-"""Database conventions: typed declarative base, constraint names, UTC timestamps."""
+"""Database conventions: typed declarative base, constraint names, UTC timestamps; what the
+query planners are told (a hint, fresh statistics)."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime, Enum, MetaData, TypeDecorator
+from sqlalchemy import DateTime, Enum, MetaData, TypeDecorator, text
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, registry
+from sqlalchemy.sql.functions import FunctionElement
 
 # Named constraints keep Alembic migrations (and SQLite batch mode) deterministic.
 NAMING_CONVENTION = {
@@ -59,3 +62,36 @@ def str_enum(enum_cls, length: int = 32) -> Enum:
         values_callable=lambda members: [m.value for m in members],
         validate_strings=True,
     )
+
+
+class unindexed(FunctionElement):
+    """`column` as a condition may read it, but not by an index: "+column" on SQLite (a no-op
+    that its planner cannot use an index for), the column itself elsewhere. For a query that
+    walks another index in its own order and stops after a page: SQLite's planner, which guesses
+    a range's size without statistics, would otherwise read every row in the range and sort
+    them all. PostgreSQL's planner knows the sizes and needs no such hint."""
+
+    inherit_cache = True
+    name = "unindexed"
+
+    def __init__(self, column):
+        super().__init__(column)
+        self.type = column.type
+
+
+@compiles(unindexed)
+def _unindexed(element, compiler, **kw):
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(unindexed, "sqlite")
+def _unindexed_sqlite(element, compiler, **kw):
+    return "+" + compiler.process(element.clauses, **kw)
+
+
+def analyze(session) -> None:
+    """ANALYZE, and commit: after a bulk import, so that the query planner reads the tables' new
+    sizes and spreads. SQLite never gathers statistics by itself, and PostgreSQL's autovacuum
+    only a while later; until then each plans for the tables as they were (or as guessed)."""
+    session.execute(text("ANALYZE"))
+    session.commit()

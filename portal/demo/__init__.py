@@ -10,6 +10,7 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from portal.core.db import analyze
 from portal.core.extensions import db
 from portal.core.i18n import JST
 
@@ -153,6 +154,7 @@ def seed_demo():
 
     seed_change_notice(today)
     db.session.commit()
+    analyze(db.session)  # thousands of rows written at once (the imported cohorts)
     count = db.session.scalar(select(db.func.count()).select_from(User))
     click.echo(f"demo data ready: {count} accounts (password {DEMO_PASSWORD!r})")
 

@@ -8,7 +8,7 @@ of every application's declarations, so there is no opting out short of withdraw
 is shown is what that declaration names, and no more (`Registrant`, `Plan`): the municipality,
 never the street address. Each row carries its goals as one aggregated string
 (a correlated subquery), so a page, a registrant or the whole open data is one SQL statement
-whatever the number of registrants.
+whatever the number of registrants; a page's total is one more (`count_matching`).
 """
 from __future__ import annotations
 
@@ -110,8 +110,16 @@ class Filters:
         if self.industry:
             found.append(Organisation.industry == self.industry)
         if self.cohort:
-            found.append(Cohort.number == self.cohort)
+            # Cohort N's registrations are those numbered KSnn-0001 … KSnn-9999: a range of
+            # the number index the page walks in order (see `listed_registrants`).
+            found.append(Registration.number.between(Registration.format_number(self.cohort, 0),
+                                                     Registration.format_number(self.cohort, 9999)))
         return found
+
+    @property
+    def reads_organisation(self) -> bool:
+        """Whether a condition reads the organisation (the count joins it only then)."""
+        return bool(self.q or self.municipality or self.industry)
 
 
 def _printable(text: str) -> str:
@@ -210,9 +218,10 @@ def parse_goals(text: str | None) -> tuple[int, ...]:
     return tuple(sorted({int(part) for part in (text or "").split(";") if part.strip().isdigit()}))
 
 
-def listed(day: date) -> ColumnElement[bool]:
-    """The registrants the public sees on `day`: those active on it."""
-    return active_on(day)
+def listed(day: date, *, by_term_index: bool = True) -> ColumnElement[bool]:
+    """The registrants the public sees on `day`: those active on it (`by_term_index`:
+    `active_on`'s)."""
+    return active_on(day, by_term_index=by_term_index)
 
 
 def _goals_column():
@@ -225,20 +234,56 @@ def _goals_column():
             .label("goals"))
 
 
+def _registrants() -> Select:
+    """What a row of the directory shows, from a registration and what it joins."""
+    return (select(Registration.id, Registration.number, Organisation.name, Organisation.name_kana,
+                   Organisation.municipality_code, Organisation.in_city, Organisation.industry,
+                   _goals_column(), Cohort.number.label("cohort"), Registration.registered_on,
+                   Registration.valid_until, Cohort.display_name.label("cohort_name"))
+            .select_from(Registration)
+            .join(Organisation, Registration.organisation_id == Organisation.id)
+            .join(Cohort, Registration.cohort_id == Cohort.id))
+
+
 def listed_registrants(day: date, filters: Filters | None = None) -> Select:
     """The listed registrants on `day` narrowed by `filters`, in registration-number order
-    (cohort, then sequence). Rows read with `Registrant.from_row`; callers may add columns."""
-    query = (select(Registration.id, Registration.number, Organisation.name, Organisation.name_kana,
-                    Organisation.municipality_code, Organisation.in_city, Organisation.industry,
-                    _goals_column(), Cohort.number.label("cohort"), Registration.registered_on,
-                    Registration.valid_until, Cohort.display_name.label("cohort_name"))
-             .select_from(Registration)
-             .join(Organisation, Registration.organisation_id == Organisation.id)
-             .join(Cohort, Registration.cohort_id == Cohort.id)
-             .where(listed(day)))
+    (cohort, then sequence). Rows read with `Registrant.from_row`; callers may add columns.
+
+    The order is the number's own: KSnn-nnnn has the cohort in two digits and the sequence in
+    four (`Registration.format_number`; a cohort is 1–99 and has at most 9,999 registrations),
+    so sorting the numbers sorts by (cohort, sequence) in any collation, and the rows are read
+    off the number's unique index in order, without sorting them."""
+    query = _registrants().where(listed(day, by_term_index=False))
     if filters is not None:
         query = query.where(*filters.conditions())
-    return query.order_by(Cohort.number, Registration.sequence)
+    return query.order_by(Registration.number)
+
+
+def _matching(query: Select, day: date, filters: Filters | None, *, by_term_index: bool = True) -> Select:
+    """`query` (from Registration alone) narrowed to the listed registrants `filters` match,
+    joining the organisations only when a filter reads them."""
+    if filters is not None and filters.reads_organisation:
+        query = query.join(Organisation, Registration.organisation_id == Organisation.id)
+    query = query.where(listed(day, by_term_index=by_term_index))
+    return query.where(*filters.conditions()) if filters is not None else query
+
+
+def listed_page(day: date, filters: Filters | None, number: int) -> list[Registrant]:
+    """Page `number` (from 1) of `listed_registrants`, PER_PAGE rows. The page's registrations
+    are picked first, from the registrations alone (and their organisations when a filter reads
+    them), walking the number index in order and stopping after the page; only then are the
+    page's rows joined to what they show, goals included. So the rows skipped to reach a later
+    page cost an index step each, not a row of the directory."""
+    keys = (_matching(select(Registration.id).select_from(Registration), day, filters, by_term_index=False)
+            .order_by(Registration.number).limit(PER_PAGE).offset((number - 1) * PER_PAGE))
+    rows = db.session.execute(_registrants().where(Registration.id.in_(keys)).order_by(Registration.number))
+    return [Registrant.from_row(row) for row in rows]
+
+
+def count_matching(day: date, filters: Filters | None = None) -> int:
+    """How many listed registrants on `day` `filters` match: the directory's total, counted
+    apart from its page so that it can be kept while the register does not change."""
+    return db.session.scalar(_matching(select(func.count()).select_from(Registration), day, filters)) or 0
 
 
 def find_listed(number: str, day: date) -> Registrant | None:
@@ -249,10 +294,7 @@ def find_listed(number: str, day: date) -> Registrant | None:
 
 
 def count_listed(day: date) -> int:
-    return db.session.scalar(
-        select(func.count()).select_from(Registration)
-        .join(Organisation, Registration.organisation_id == Organisation.id)
-        .where(listed(day))) or 0
+    return count_matching(day)
 
 
 def decided_cohorts() -> list[tuple[int, str, bool]]:

@@ -7,13 +7,12 @@ registrants active today (JST). The pages are kept under the register's data gen
 from __future__ import annotations
 
 from flask import Blueprint, make_response, render_template, request
-from sqlalchemy import func
 
 from portal.core.i18n import today_jst
 from portal.core.links import external_url
 from portal.core.generations import REGISTER
-from portal.core.page_cache import cached_page
-from portal.core.paging import Page, page_of
+from portal.core.page_cache import cached_page, cached_value
+from portal.core.paging import Page, requested_page
 from portal.core.permissions import public
 from portal.core.reference.industries import INDUSTRIES
 from portal.core.reference.municipalities import KUMAMOTO_CITY, MUNICIPALITIES
@@ -30,16 +29,18 @@ SDG = {goal.number: goal for goal in GOALS}
 @bp.get("/registrants")
 @public
 def index():
-    """Search and filter the listed registrants; one query for the page (the total comes with the
-    rows, the goals with each row) and one for the cohort choices."""
+    """Search and filter the listed registrants; one query for the page (the goals with each
+    row), one for its total (kept per generation of the register and per filters: the other
+    pages of the same search share it) and one for the cohort choices."""
     def build():
         filters = queries.Filters.parse(request.args)
-        query = queries.listed_registrants(today_jst(), filters).add_columns(func.count().over().label("total"))
-        rows, page = page_of(query, queries.PER_PAGE)
-        registrants = [queries.Registrant.from_row(row) for row in rows]
-        return dict(page=Page(registrants, page.page, page.per_page, page.total), filters=filters,
-                    goals=GOALS, sdg=SDG, municipalities=MUNICIPALITIES, kumamoto_city=KUMAMOTO_CITY,
-                    industries=INDUSTRIES, cohorts=queries.decided_cohorts(), filter_titles=queries.FILTER_TITLES)
+        day, number = today_jst(), requested_page()
+        total = cached_value("directory-count", areas=(REGISTER,), vary=(filters,),
+                             compute=lambda: queries.count_matching(day, filters))
+        page = Page(queries.listed_page(day, filters, number), number, queries.PER_PAGE, total)
+        return dict(page=page, filters=filters, goals=GOALS, sdg=SDG, municipalities=MUNICIPALITIES,
+                    kumamoto_city=KUMAMOTO_CITY, industries=INDUSTRIES, cohorts=queries.decided_cohorts(),
+                    filter_titles=queries.FILTER_TITLES)
 
     return cached_page("directory/index.html", areas=(REGISTER,), build=build)
 

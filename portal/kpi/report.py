@@ -33,6 +33,7 @@ from typing import Any
 from sqlalchemy import Date, case, func, literal, select, union_all
 
 from portal.cohorts.models import Cohort, CohortState
+from portal.core.db import unindexed
 from portal.core.extensions import db
 from portal.core.reference.industries import INDUSTRIES
 from portal.core.reference.municipalities import KUMAMOTO_CITY, MUNICIPALITIES
@@ -254,13 +255,20 @@ def _industries(as_of: date) -> list[dict[str, Any]]:
 def _goals(as_of: date) -> list[dict[str, Any]]:
     """Active registrations whose key actions serve each SDG (1–17), in the city and in total
     (one query). A registration counts once for each of its goals, so these add up to more
-    than the number of registrations."""
+    than the number of registrations.
+
+    Driven from the active registrations, each joined to the version of its details in force
+    and then to its goals (the details looked up once per registration, not once per goal).
+    The goal is grouped as `unindexed`, or SQLite would rather walk every goal row in goal order
+    (ix_registration_goals_goal) and look its registration up, ended ones included."""
+    goal = unindexed(RegistrationGoal.goal)
     rows = db.session.execute(
-        select(RegistrationGoal.goal, func.count(), _in_city_count(_in_force("in_city")))
-        .join(Registration, Registration.id == RegistrationGoal.registration_id)
+        select(goal, func.count(), _in_city_count(_in_force("in_city")))
+        .select_from(Registration)
         .outerjoin(RegistrationDetails, in_force_on(as_of))
+        .join(RegistrationGoal, RegistrationGoal.registration_id == Registration.id)
         .where(active_on(as_of))
-        .group_by(RegistrationGoal.goal))
+        .group_by(goal))
     found = {goal: (active, in_city) for goal, active, in_city in rows}
     return [{"goal": goal.number, "active": found.get(goal.number, (0, 0))[0],
              "active_in_city": found.get(goal.number, (0, 0))[1]} for goal in GOALS]

@@ -8,6 +8,7 @@ from datetime import date
 import click
 from flask.cli import AppGroup, with_appcontext
 
+from portal.core.db import analyze
 from portal.core.extensions import db
 
 registrations = AppGroup("registrations", help="Registrations (terms, reminders, ceremony prints).")
@@ -45,6 +46,7 @@ def import_registrants(file, cohort_number, decided_on):
         with click.progressbar(length=len(rows), label="checking rows", file=sys.stderr) as bar:
             result = import_rows(rows, cohort_number, decided_on.date(), progress=bar.update)
         db.session.commit()
+        analyze(db.session)  # a cohort's worth of rows at once: the planner should know
     except ImportRefused as refused:
         db.session.rollback()
         for error in refused.errors:

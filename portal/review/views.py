@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, defer, raiseload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -31,7 +31,7 @@ from portal.core.extensions import db
 from portal.core.generations import REVIEW, STAFF
 from portal.core.i18n import current_locale, today_jst
 from portal.core.page_cache import cached_page
-from portal.core.paging import requested_page
+from portal.core.paging import Page, requested_page
 from portal.core.permissions import access, may, require
 from portal.core.reference.industries import INDUSTRIES
 from portal.core.reference.municipalities import MUNICIPALITIES
@@ -57,8 +57,9 @@ from portal.review.queue import (
     QUEUE_STATES,
     active_filters,
     cohort_id,
-    filtered,
     queue_args,
+    queue_page,
+    state_counts,
 )
 from portal.review.timeline import staff_timeline
 
@@ -98,20 +99,18 @@ def queue():
 def _queue_page() -> dict[str, Any]:
     args = queue_args(request.args)
     staff = _staff()
-    query = filtered(select(Application)
-                     .join(Application.organisation)
-                     .options(contains_eager(Application.organisation), defer(Application.content, raiseload=True),
-                              defer(Application.return_notes, raiseload=True),
-                              defer(Application.verification, raiseload=True), raiseload(Application.attachments),
-                              raiseload(Application.revisions)), args, current_user)
-    page = db.paginate(query, page=requested_page(), per_page=PAGE_SIZE, error_out=False)
+    query = (select(Application)
+             .join(Application.organisation)
+             .options(contains_eager(Application.organisation), defer(Application.content, raiseload=True),
+                      defer(Application.return_notes, raiseload=True),
+                      defer(Application.verification, raiseload=True), raiseload(Application.attachments),
+                      raiseload(Application.revisions)))
+    number = requested_page()
+    counts = state_counts(args)
+    items, total = queue_page(query, args, current_user, number, PAGE_SIZE, counts)
+    page = Page(items, number, PAGE_SIZE, total)
 
     cohort = cohort_id(args)
-    counted = select(Application.state, func.count()).where(Application.state != S.DRAFT)
-    if cohort:
-        counted = counted.where(Application.cohort_id == cohort)
-    counts = dict(db.session.execute(counted.group_by(Application.state)).all())
-    counts[ACTIONABLE] = sum(counts.get(state, 0) for state in ACTIONABLE_STATES)
     # "Mine", "unassigned" and everyone's: one click each, keeping the other filters.
     filters = active_filters(args)
     tabs = [(value, title, url_for("review.queue", **{**filters, "reviewer": value}))

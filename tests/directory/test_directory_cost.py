@@ -54,9 +54,10 @@ def test_the_directory_costs_the_same_queries_for_100_and_10000_registrants(app,
     counts = {url: count for url, (count, _body) in small.items()}
     assert counts == {url: count for url, (count, _body) in large.items()}, counts
     # The page with filters: one statement for the data generations the page is kept under, one
-    # for the rows with their goals and the total, one for the cohort choices, one for the
-    # footer's contact blocks.
-    assert small[FILTERED_PAGE_3][0] <= 4, small[FILTERED_PAGE_3][0]
+    # for the rows with their goals, one for the total (kept apart, per generation: the other
+    # pages of the search share it), one for the cohort choices, one for the footer's contact
+    # blocks (kept too, but the cache was emptied before each measurement).
+    assert small[FILTERED_PAGE_3][0] <= 5, small[FILTERED_PAGE_3][0]
     assert large["/registrants/KS01-0050"][0] <= 4
     assert large["/opendata/registrants.csv"][0] <= 2 and large["/opendata/registrants.json"][0] <= 2
 

@@ -270,3 +270,33 @@ def test_normalised_corporate_numbers_are_compared(app, ctx):
     with pytest.raises(ImportRefused) as refused:
         import_rows([row(corporate_number=number), row(corporate_number=wide, name="同じ番号")], 1, date(2021, 8, 25))
     assert refused.value.errors == ["line 3: corporate_number: the same as line 2"]
+
+
+def _analyzed_registrations() -> bool:
+    """Whether the planner has statistics of the registrations table (SQLite: in sqlite_stat1;
+    PostgreSQL: a manual ANALYZE since the statistics were last reset, see the test)."""
+    from sqlalchemy import text
+
+    if db.session.get_bind().dialect.name == "sqlite":
+        present = db.session.scalar(text("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'"))
+        return bool(present) and bool(db.session.scalar(
+            text("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'registrations'")))
+    return bool(db.session.scalar(text(
+        "SELECT analyze_count FROM pg_stat_user_tables WHERE relname = 'registrations'")))
+
+
+def test_an_import_leaves_the_planner_statistics_of_what_it_wrote(app, runner, tmp_path):
+    from sqlalchemy import text
+
+    with app.app_context():  # no statistics before
+        if db.session.get_bind().dialect.name == "sqlite":
+            if db.session.scalar(text("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")):
+                db.session.execute(text("DELETE FROM sqlite_stat1"))
+        else:
+            db.session.execute(text("SELECT pg_stat_reset_single_table_counters('registrations'::regclass)"))
+        db.session.commit()
+        assert not _analyzed_registrations()
+    path = write_csv(tmp_path / "cohort1.csv", historical_rows(30, 20, 1))
+    assert runner.invoke(args=["import-registrants", path, "--cohort", "1", "--decided-on", "2021-08-25"]).exit_code == 0
+    with app.app_context():
+        assert _analyzed_registrations()
