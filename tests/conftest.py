@@ -90,6 +90,8 @@ def app(tmp_path_factory, worker_id):
         "RATELIMIT_STORAGE_URI": "memory://",
         # Tests see every change at once; tests/directory/test_page_cache.py turns it on.
         "PUBLIC_PAGE_CACHE_SECONDS": 0,
+        # Tests read the files they download; tests/core/test_files.py switches this per test.
+        "FILE_SENDING": "app",
     }
     app = create_app(config)
     app.test_client_class = BufferedClient
