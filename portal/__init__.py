@@ -28,6 +28,9 @@ def create_app(config: dict | None = None) -> Flask:
         weak = settings.secret_key_problem(app.config["SECRET_KEY"])
         if weak:
             raise RuntimeError(f"PORTAL_ENV=production refuses to start: {weak}")
+    from portal.core.files import check_settings
+
+    check_settings(app.config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if app.config["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix

@@ -73,6 +73,12 @@ def from_environment(instance_path: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "PORTAL_BASE_URL": os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER", str(Path(instance_path) / "uploads")),
+        # Who sends a stored file (certificate, attachment, logo…) once the view has checked the
+        # user may have it: "app" (the worker), "x-accel-redirect" (nginx: an internal location
+        # FILE_ACCEL_PREFIX aliasing UPLOAD_FOLDER) or "x-sendfile" (Apache mod_xsendfile,
+        # lighttpd). See portal.core.files and docs/deployment.md.
+        "FILE_SENDING": os.environ.get("FILE_SENDING", "app").strip().lower(),
+        "FILE_ACCEL_PREFIX": os.environ.get("FILE_ACCEL_PREFIX", "/_protected/"),
         # The 「Kumamoto for SDGs」 logo files (SVG and PNG per variant); empty: the placeholder
         # artwork in portal/logos/artwork/ (see the README).
         "LOGO_ARTWORK_FOLDER": os.environ.get("LOGO_ARTWORK_FOLDER", ""),

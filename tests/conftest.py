@@ -89,6 +89,8 @@ def app(tmp_path_factory, worker_id):
         "UPLOAD_FOLDER": str(root / "uploads"),
         "PORTAL_BASE_URL": "http://portal.test",
         "RATELIMIT_STORAGE_URI": "memory://",
+        # Tests read the files they download; tests/core/test_files.py switches this per test.
+        "FILE_SENDING": "app",
     }
     app = create_app(config)
     app.test_client_class = BufferedClient

@@ -20,6 +20,7 @@ from portal.applications.models import Application, ApplicationRevision, Attachm
 from portal.applications.workflow import EDITABLE
 from portal.cohorts.models import Cohort
 from portal.core.extensions import db
+from portal.core.files import send_stored
 from portal.core.forms import restore_input
 from portal.core.i18n import current_locale
 from portal.core.permissions import access, may, require
@@ -295,8 +296,8 @@ def download(application_id: int, attachment_id: int):
     attachment = db.session.get(Attachment, attachment_id)
     if attachment is None or attachment.application_id != application.id:
         abort(404)
-    return send_file(files.path_of(attachment.stored_name), mimetype=attachment.content_type,
-                     as_attachment=True, download_name=attachment.original_name)
+    return send_stored(files.path_of(attachment.stored_name), mimetype=attachment.content_type,
+                       as_attachment=True, download_name=attachment.original_name)
 
 
 @bp.post("/<int:application_id>/submit")

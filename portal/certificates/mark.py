@@ -46,10 +46,21 @@ def file_name(fmt: str) -> str:
     return f"{STEM}.{fmt}"
 
 
+# (path, modification time, size) → hash: every certificate download asks for the hash (it is
+# part of the certificate's data); the file is read again only when it is replaced.
+_png_hashes: dict[tuple[str, int, int], str] = {}
+
+
 def png_sha256() -> str | None:
     """The hash of the PNG the certificate prints (None when it is missing)."""
+    png = path("png")
     try:
-        return hashlib.sha256(path("png").read_bytes()).hexdigest()
+        found = png.stat()
+        key = (str(png), found.st_mtime_ns, found.st_size)
+        if key not in _png_hashes:
+            _png_hashes.clear()  # one mark at a time: an earlier file's hash is not asked again
+            _png_hashes[key] = hashlib.sha256(png.read_bytes()).hexdigest()
+        return _png_hashes[key]
     except FileNotFoundError:
         return None
 

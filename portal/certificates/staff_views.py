@@ -2,7 +2,7 @@
 ceremony prints of decided cohorts (queued here, made by `flask registrations run-jobs`)."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -14,6 +14,7 @@ from portal.certificates.models import CeremonyPrint, PrintState
 from portal.cohorts.models import Cohort
 from portal.core.extensions import db
 from portal.core.exports import content_disposition
+from portal.core.files import send_stored
 from portal.core.permissions import access
 from portal.core.security import form_view
 
@@ -58,8 +59,7 @@ def seal_image():
         abort(404)
     if not path.is_file():
         abort(404)
-    response = send_file(path, mimetype=row.seal_type, max_age=0)
-    response.cache_control.private = True
+    response = send_stored(path, mimetype=row.seal_type)
     # An SVG opened on its own is a document: it may draw, never run anything.
     response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
     return response
@@ -106,8 +106,7 @@ def print_pdf(job_id: int):
     if not path.is_file():
         abort(404)
     suffix = "" if job.frame else "_枠なし"
-    response = send_file(path, mimetype="application/pdf", max_age=0)
+    response = send_stored(path, mimetype="application/pdf")
     response.headers["Content-Disposition"] = content_disposition(
         f"熊本県SDGs登録証_授与式用_KS{job.cohort.number:02d}{suffix}.pdf")
-    response.cache_control.private = True
     return response

@@ -2,9 +2,10 @@
 active registration only."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, send_file
+from flask import Blueprint, abort, current_app, render_template
 
 from portal.certificates import mark
+from portal.core.files import send_stored
 from portal.core.permissions import access
 
 bp = Blueprint("registration_mark", __name__, url_prefix="/registration-mark")
@@ -23,7 +24,4 @@ def download(fmt: str):
     if not path.is_file():
         current_app.logger.error("registration mark missing: %s", path)
         abort(404)
-    response = send_file(path, mimetype=mark.FORMATS[fmt], as_attachment=True, download_name=mark.file_name(fmt),
-                         max_age=0)
-    response.cache_control.private = True
-    return response
+    return send_stored(path, mimetype=mark.FORMATS[fmt], as_attachment=True, download_name=mark.file_name(fmt))

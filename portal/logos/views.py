@@ -15,6 +15,7 @@ from sqlalchemy import or_, select
 
 from portal.applications import files
 from portal.core.extensions import db
+from portal.core.files import send_stored
 from portal.core.i18n import today_jst
 from portal.core.permissions import access, may, public, require
 from portal.core.reference.sdgs import GOALS
@@ -157,8 +158,8 @@ def mockup(permit_id: int):
     permit = _permit(permit_id)
     if not permit.mockup_stored:
         abort(404)
-    return send_file(files.path_of(permit.mockup_stored), mimetype=permit.mockup_type, as_attachment=True,
-                     download_name=permit.mockup_name or "mock-up")
+    return send_stored(files.path_of(permit.mockup_stored), mimetype=permit.mockup_type, as_attachment=True,
+                       download_name=permit.mockup_name or "mock-up")
 
 
 @bp.get("/<int:permit_id>/permit.pdf")
@@ -192,10 +193,8 @@ def download(permit_id: int, variant: str, fmt: str):
     if not path.is_file():
         current_app.logger.error("logo artwork missing: %s", path)
         abort(404)
-    response = send_file(path, mimetype=catalogue.FORMATS[fmt], as_attachment=True,
-                         download_name=catalogue.BY_CODE[variant].file_name(fmt), max_age=0)
-    response.cache_control.private = True
-    return response
+    return send_stored(path, mimetype=catalogue.FORMATS[fmt], as_attachment=True,
+                       download_name=catalogue.BY_CODE[variant].file_name(fmt))
 
 
 @bp.post("/<int:permit_id>/uses")
@@ -227,8 +226,8 @@ def use_photo(permit_id: int, use_id: int):
     use = db.session.get(LogoUse, use_id)
     if use is None or use.permit_id != permit.id or not use.photo_stored:
         abort(404)
-    return send_file(files.path_of(use.photo_stored), mimetype=use.photo_type, as_attachment=True,
-                     download_name=use.photo_name or "photo")
+    return send_stored(files.path_of(use.photo_stored), mimetype=use.photo_type, as_attachment=True,
+                       download_name=use.photo_name or "photo")
 
 
 @bp.post("/<int:permit_id>/renew")

@@ -2,10 +2,11 @@
 landing page lists too, and the institutions' logos."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request, send_file
+from flask import Blueprint, abort, render_template, request
 from sqlalchemy import func, select
 
 from portal.core.extensions import db
+from portal.core.files import send_stored
 from portal.core.forms import whole_number
 from portal.core.paging import page_of
 from portal.core.permissions import public
@@ -61,7 +62,7 @@ def logo(institution_id: int):
         abort(404)
     if not path.is_file():
         abort(404)
-    response = send_file(path, mimetype=institution.logo_content_type, max_age=3600, etag=institution.logo_name,
-                         conditional=True)
+    response = send_stored(path, mimetype=institution.logo_content_type, max_age=3600, etag=institution.logo_name,
+                           private=False)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response

@@ -9,6 +9,7 @@ file being removed.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -140,15 +141,63 @@ def certificate(registration, today: date) -> tuple[bytes, str]:
     return certificate_file(certificate_data(registration, today))
 
 
+def certificate_sources(registration_id: int) -> tuple | None:
+    """(the registration, its certified details in force or None, the issuer's inputs) in one
+    statement — what a download needs to find its certificate's file — or None when there is
+    no such registration. A repeat download is mostly this and the permission check."""
+    from portal.certificates.issuer import certificate_inputs
+    from portal.core.extensions import db
+
+    found = db.session.execute(_sources_statement(), {"registration_id": registration_id}).first()
+    if found is None:
+        return None
+    registration, certified, issuer = found
+    return registration, certified, certificate_inputs(issuer)
+
+
+@functools.cache
+def _sources_statement():
+    """Built once: making the statement costs about as much as running it."""
+    from sqlalchemy import bindparam, select
+
+    from portal.certificates.models import IssuerSettings
+    from portal.registrations.models import Registration, RegistrationDetails
+
+    return (select(Registration, RegistrationDetails, IssuerSettings)
+            .outerjoin(RegistrationDetails, (RegistrationDetails.registration_id == Registration.id)
+                       & RegistrationDetails.valid_until.is_(None))
+            .outerjoin(IssuerSettings, IssuerSettings.id == 1)  # the single row, if the secretariat saved one
+            .where(Registration.id == bindparam("registration_id"))
+            # As details.current: the latest open version.
+            .order_by(RegistrationDetails.valid_from.desc(), RegistrationDetails.id.desc()).limit(1))
+
+
+def certificate_path(registration, today: date, certified=..., issuer: dict | None = None) -> tuple[Path, str]:
+    """The certificate's cached file and its hash, rendered first when there is none: what a
+    download sends (by the app or by the front server, see portal.core.files). `certified` and
+    `issuer`: as `certificate_data`'s (from `certificate_sources`)."""
+    path, digest, _pdf = _cached(certificate_data(registration, today, certified, issuer), read=False)
+    return path, digest
+
+
 def certificate_file(data: dict) -> tuple[bytes, str]:
     """The certificate PDF of plain `data` (from `certificate_data`) and its hash: the cached
     file, or rendered now and cached. Needs an app context but no request and no database, so a
     streamed download can call it after its view returned."""
+    _path, digest, pdf = _cached(data, read=True)
+    return pdf, digest
+
+
+def _cached(data: dict, read: bool) -> tuple[Path, str, bytes | None]:
+    """(the file, the hash, the PDF if `read` or just rendered) of `data`'s certificate."""
     digest = certificate_hash(data)
     folder = _folder()
     path = folder / f"{data['number']}-{digest}.pdf"
     try:
-        return path.read_bytes(), digest
+        if read:
+            return path, digest, path.read_bytes()
+        if path.is_file():
+            return path, digest, None
     except FileNotFoundError:
         pass
     pdf = _render(data)
@@ -156,7 +205,7 @@ def certificate_file(data: dict) -> tuple[bytes, str]:
     for stale in folder.glob(f"{data['number']}-*.pdf"):
         if stale != path:
             stale.unlink(missing_ok=True)
-    return pdf, digest
+    return path, digest, pdf
 
 
 def _folder() -> Path:

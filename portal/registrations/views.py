@@ -5,8 +5,6 @@ withdrawal (辞退) and change notices (変更届) with their supporting documen
 Views parse, ask permissions, call one operation of `portal.registrations.operations`, render."""
 from __future__ import annotations
 
-import io
-
 from flask import (
     Blueprint,
     abort,
@@ -14,7 +12,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -22,6 +19,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from portal.core.extensions import db
+from portal.core.files import send_stored
 from portal.core.i18n import today_jst
 from portal.core.links import external_url
 from portal.core.permissions import access, public, require
@@ -140,18 +138,19 @@ def notice_document(registration_id: int, notice_id: int):
         path = files.path_of(notice.document_stored_name, operations.DOCUMENT_FOLDER)
     except FileNotFoundError:
         abort(404)
-    response = send_file(path, mimetype=notice.document_content_type, as_attachment=True,
-                         download_name=notice.document_filename or "document", max_age=0)
-    response.cache_control.private = True
-    return response
+    return send_stored(path, mimetype=notice.document_content_type, as_attachment=True,
+                       download_name=notice.document_filename or "document")
 
 
 @bp.get("/registrations/<int:registration_id>/certificate.pdf")
 @access("signed_in")
 def certificate(registration_id: int):
-    registration = _registration(registration_id)
-    pdf, digest = documents.certificate(registration, today_jst())
-    response = send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
-                         download_name=f"熊本県SDGs登録証_{registration.number}.pdf", etag=digest, max_age=0)
-    response.cache_control.private = True
-    return response
+    """登録証: the cached file (rendered on the first download), its hash as the ETag."""
+    found = documents.certificate_sources(registration_id)
+    if found is None:
+        abort(404)
+    registration, certified, issuer = found
+    require("registration.view", registration)
+    path, digest = documents.certificate_path(registration, today_jst(), certified, issuer)
+    return send_stored(path, mimetype="application/pdf", as_attachment=True,
+                       download_name=f"熊本県SDGs登録証_{registration.number}.pdf", etag=digest)
