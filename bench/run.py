@@ -248,6 +248,16 @@ def measure_pages(app, fx: fixture.Fixture, specs: list[PageSpec]) -> dict[str, 
     return measured
 
 
+def _lower(passes) -> dict[str, dict]:
+    """Per page, the lower of each timed figure over several passes (statements: the last)."""
+    passes = list(passes)
+    lower = {key: dict(figures) for key, figures in passes[-1].items()}
+    for key, figures in lower.items():
+        for name in ("made_ms", "made_sql_ms", "kept_ms", "kept_sql_ms"):
+            figures[name] = min(p[key][name] for p in passes)
+    return lower
+
+
 # --- gunicorn ----------------------------------------------------------------------------------
 
 def free_port() -> int:
@@ -558,8 +568,12 @@ def run_backend(backend: str, url: str, small_url: str, args, measure_zip: bool)
                                             SMALL_REGISTRANTS * args.applications // args.registrants,
                                             SMALL_REGISTRANTS // 10)
         apps.append(small_app)
-        result.queries_small = measure_pages(small_app, small.fx, pages(small.fx))
-        result.queries_large = measure_pages(app, large.fx, pages(large.fx))
+        # Twice each, in turn, keeping each figure's lower median: a burst of other work on the
+        # machine during one pass does not pass for a cost of the register's size.
+        rounds = [(measure_pages(small_app, small.fx, pages(small.fx)), measure_pages(app, large.fx, pages(large.fx)))
+                  for _round in range(2)]
+        result.queries_small = _lower(r[0] for r in rounds)
+        result.queries_large = _lower(r[1] for r in rounds)
         dispose(small_app)
         dispose(app)
         print("    each page measured in-process (statements, time made and kept)", flush=True)

@@ -98,6 +98,8 @@ def from_environment(instance_path: str) -> dict:
         "PAGE_CACHE_PREFIX": os.environ.get("PAGE_CACHE_PREFIX", "portal-page:"),
         "PAGE_CACHE_SECONDS": int(os.environ.get("PAGE_CACHE_SECONDS", "86400")),
         "PAGE_CACHE_ENTRIES": int(os.environ.get("PAGE_CACHE_ENTRIES", "2000")),
+        # With Redis: the pages each worker used last, also kept in its memory (no round trip).
+        "PAGE_CACHE_RECENT": int(os.environ.get("PAGE_CACHE_RECENT", "200")),
         "OUTBOX_SEND_IN_REQUEST": int(os.environ.get("OUTBOX_SEND_IN_REQUEST", "20")),
         # Invitations mail people who did not ask for them: at most this many in 24 hours from
         # one user, and from one organisation (whoever its owner is).

@@ -18,7 +18,8 @@ asker's own token in its place, so a page kept for one person never hands their 
 for the pages, files and PDFs that share it.
 
 The store is Flask-Caching: Redis in production (`PAGE_CACHE_URL`, shared by every worker and
-server), a bounded cache in each process's memory otherwise (`PAGE_CACHE_ENTRIES`). Entries
+server, with the pages a worker used last also in its memory, `PAGE_CACHE_RECENT`), a bounded
+cache in each process's memory otherwise (`PAGE_CACHE_ENTRIES`). Entries
 expire after `PAGE_CACHE_SECONDS` at the latest (0: no page is kept). If the store fails, the
 page is made for the request and the failure logged: a cache is never a reason for an error page.
 """
@@ -28,6 +29,8 @@ import hashlib
 import hmac
 import logging
 import secrets
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -50,8 +53,39 @@ FRAME = "_cached_page.html"
 VERSION = 1
 
 
+class _Recent:
+    """The pages this process read from Redis or kept last, at most `size`, least recently used
+    dropped first. A key names a page at given data generations, so what it holds never changes:
+    a copy in the worker's memory is as good as Redis's, without the round trip."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._items: OrderedDict[str, Any] = OrderedDict()
+        self._lock = threading.Lock()  # gthread workers serve requests in threads
+
+    def get(self, key: str) -> Any:
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key: str, value: Any) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
 def init_app(app: Flask) -> None:
     url = app.config["PAGE_CACHE_URL"]
+    # In front of Redis only: without it the store is the process's memory already.
+    app.extensions["page_cache_recent"] = _Recent(app.config["PAGE_CACHE_RECENT"]) if url else None
     config = {"CACHE_DEFAULT_TIMEOUT": app.config["PAGE_CACHE_SECONDS"] or 1,
               "CACHE_KEY_PREFIX": app.config["PAGE_CACHE_PREFIX"]}
     if url:
@@ -67,8 +101,15 @@ def enabled() -> bool:
 
 
 def clear() -> None:
-    """Empty the store (tests; `flask cache clear` after restoring a backup)."""
+    """Empty the store (tests; `flask page-cache clear` after restoring a backup: restart the
+    workers too, for their recent copies)."""
     cache.clear()
+    if _recent() is not None:
+        _recent().clear()
+
+
+def _recent() -> _Recent | None:
+    return current_app.extensions.get("page_cache_recent")
 
 
 # --- pages ---------------------------------------------------------------------------------------
@@ -120,14 +161,22 @@ def _revision() -> str:
 
 
 def _get(key: str) -> Any:
+    recent = _recent()
+    if recent is not None and (value := recent.get(key)) is not None:
+        return value
     try:
-        return cache.get(key)
+        value = cache.get(key)
     except Exception:  # the store is down: make the page
         log.warning("page cache: reading failed", exc_info=True)
         return None
+    if recent is not None and value is not None:
+        recent.put(key, value)
+    return value
 
 
 def _set(key: str, value: Any) -> None:
+    if _recent() is not None:
+        _recent().put(key, value)
     try:
         cache.set(key, value)
     except Exception:
