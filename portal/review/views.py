@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import contains_eager, defer, raiseload
+from sqlalchemy.orm import contains_eager, defer, lazyload, load_only, raiseload
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.accounts.models import User
@@ -213,10 +213,20 @@ def _reviewable(application_id: int) -> Application:
 @access("staff")
 def show(application_id: int):
     """Kept per reviewer under the staff generation (the page gathers from every part of the
-    register); the permission is checked on every request."""
-    application = _reviewable(application_id)
-    return cached_page("review/show.html", areas=(STAFF,), vary=(current_user.id, application.id),
-                       build=lambda: _desk(application))
+    register); the permission is checked on every request, on the application's state alone
+    (its content and relations are read only when the page is made)."""
+    checked = db.session.scalars(select(Application).where(Application.id == application_id)
+                                 .options(load_only(Application.id, Application.state), lazyload("*"))).first()
+    if checked is None:
+        abort(404)
+    require("application.review", checked)
+
+    def build():
+        application = db.session.scalars(select(Application).where(Application.id == application_id)
+                                         .execution_options(populate_existing=True)).one()
+        return _desk(application)
+
+    return cached_page("review/show.html", areas=(STAFF,), vary=(current_user.id, application_id), build=build)
 
 
 def _render(application: Application, status: int = 200, **forms):
