@@ -119,6 +119,7 @@ def test_the_number_of_queries_does_not_grow_with_the_organisations(app, partner
         return len(statements)
 
     add(2, 0)
+    measure()  # the first request also reads what every page keeps (the footer's contact blocks)
     few = measure()
     add(20, 2)
     assert measure() == few
