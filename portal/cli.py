@@ -157,21 +157,22 @@ def translate_update():
     translate_extract.callback()
     _pybabel("update", "-i", "translations/messages.pot", "-d", "translations", "--no-fuzzy-matching",
              "--ignore-obsolete")
-    _fill_english()
+    for path in sorted((ROOT / "translations").glob("*/LC_MESSAGES/messages.po")):
+        _tidy(path, fill=path.parts[-3] == "en")
 
 
-def _fill_english() -> None:
+def _tidy(path: Path, fill: bool) -> None:
+    """Write the catalogue at the width it is kept in (pybabel's own is 76, and would rewrap every
+    long entry); `fill`: the English catalogue's translations are its source strings."""
     from babel.messages.pofile import read_po, write_po
 
-    path = ROOT / "translations" / "en" / "LC_MESSAGES" / "messages.po"
-    if not path.exists():
-        return
     with path.open("rb") as handle:
         catalog = read_po(handle)
-    for message in catalog:
-        if message.id and not all(message.string if isinstance(message.string, tuple) else (message.string,)):
-            message.string = message.id  # for a plural, the (singular, plural) pair
-        message.flags.discard("fuzzy")
+    if fill:
+        for message in catalog:
+            if message.id and not all(message.string if isinstance(message.string, tuple) else (message.string,)):
+                message.string = message.id  # for a plural, the (singular, plural) pair
+            message.flags.discard("fuzzy")
     with path.open("wb") as handle:
         write_po(handle, catalog, width=100)
 
