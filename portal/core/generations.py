@@ -100,11 +100,15 @@ def _table_of(statement) -> str | None:
     return None
 
 
-@event.listens_for(Engine, "before_execute")
-def _note_write(conn, clauseelement, multiparams, params, execution_options):
-    table = _table_of(clauseelement)
+def _note(conn, statement) -> None:
+    table = _table_of(statement)
     if table and table != TABLE:
         conn.info.setdefault(_TOUCHED, set()).add(table)
+
+
+@event.listens_for(Engine, "before_execute")
+def _note_write(conn, clauseelement, multiparams, params, execution_options):
+    _note(conn, clauseelement)
 
 
 @event.listens_for(Engine, "before_cursor_execute")
@@ -112,9 +116,7 @@ def _note_driver_write(conn, cursor, statement, parameters, context, executemany
     """`exec_driver_sql` passes no before_execute: its SQL string is read here (a compiled
     statement was noted above)."""
     if context is not None and context.compiled is None:
-        table = _table_of(statement)
-        if table and table != TABLE:
-            conn.info.setdefault(_TOUCHED, set()).add(table)
+        _note(conn, statement)
 
 
 @event.listens_for(Engine, "begin")

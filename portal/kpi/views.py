@@ -58,7 +58,7 @@ def index():
         targets = load_targets()
         form = _report_form(targets)
         if form.errors:
-            return make_response(render_template("kpi/index.html", **_page(form, None)), 400)
+            return _refused(form)
         return _page(form, _report(form, targets))
 
     return cached_page("kpi/index.html", areas=(KPI,), build=build, vary=(may(current_user, "kpi.manage"),))
@@ -69,6 +69,11 @@ def _report(form: ReportForm, targets) -> dict:
     as_of = form.as_of.data or today_jst()
     return cached_value("kpi-report", areas=(KPI,), vary=(as_of.isoformat(), form.target_year),
                         compute=lambda: kpi_report(as_of, form.target_year, targets=targets))
+
+
+def _refused(form: ReportForm) -> Response:
+    """The page with the form's errors (400): made for the request, never kept."""
+    return make_response(render_template("kpi/index.html", **_page(form, None)), 400)
 
 
 def _page(form: ReportForm, report: dict | None) -> dict:
@@ -90,7 +95,7 @@ def download(fmt: str):
     targets = load_targets()
     form = _report_form(targets)
     if form.errors:
-        return render_template("kpi/index.html", **_page(form, None)), 400
+        return _refused(form)
     report = _report(form, targets)
     stem = presentation.filename_stem(report)
     if fmt == "pdf":
