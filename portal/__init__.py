@@ -72,10 +72,10 @@ def _init_extensions(app: Flask) -> None:
     from portal.contacts import blocks as contact_blocks
 
     contact_blocks.init_app(app)
-    from portal.core.permissions import may
+    from portal.core.permissions import home_endpoint, may
     from portal.core.reference.sdgs import target_text
 
-    app.jinja_env.globals.update(may=may, has_endpoint=lambda name: name in app.view_functions,
+    app.jinja_env.globals.update(may=may, home_endpoint=home_endpoint, has_endpoint=lambda name: name in app.view_functions,
                                  target_text=target_text)
 
 

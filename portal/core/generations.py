@@ -36,16 +36,20 @@ from sqlalchemy.sql.elements import TextClause
 from portal.core.extensions import db
 
 # What each area's pages read. "register": the public directory, the registrant pages and the
-# open data; "review": the review queue; "kpi": the city's KPI report; "contacts": the footer
-# of every page; "staff": pages that
-# gather from everywhere (the review desk, the やること panels), bumped by a write to any table
-# but those in QUIET.
+# open data; "review": the review queue; "kpi": the city's KPI report; "contacts": the footer of
+# every page; "accounts": the signed-in person each request loads (portal.accounts.sessions keeps
+# a copy per worker while it holds); "staff": pages that gather from everywhere (the review desk,
+# the やること panels), bumped by a write to any table but those in QUIET.
 REGISTER, REVIEW, KPI, STAFF, CONTACTS = "register", "review", "kpi", "staff", "contacts"
+ACCOUNTS = "accounts"
 AREAS: dict[str, frozenset[str]] = {
     REGISTER: frozenset({"registrations", "registration_goals", "organisations", "cohorts"}),
     REVIEW: frozenset({"applications", "organisations", "users", "cohorts"}),
-    KPI: frozenset({"registrations", "registration_goals", "organisations", "cohorts", "kpi_targets"}),
+    # …and each registration's dated versions of its details: where it counts on a day.
+    KPI: frozenset({"registrations", "registration_goals", "registration_details", "organisations", "cohorts",
+                    "kpi_targets"}),
     CONTACTS: frozenset({"contact_blocks"}),  # the offices' addresses in every page's footer
+    ACCOUNTS: frozenset({"users", "memberships"}),  # a user's row and the membership loaded with it
 }
 # Writes no page shows: the mail queue as it is sent, the error log.
 QUIET = frozenset({"outbox_mails", "outbox_attachments", "error_events"})
@@ -62,6 +66,9 @@ class Generation(db.Model):
     value: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
+_READ = select(Generation.__table__.c.area, Generation.__table__.c.value)
+
+
 def areas_of(tables) -> set[str]:
     """The areas that a write to `tables` changes."""
     found = {area for area, read in AREAS.items() if read & set(tables)}
@@ -76,7 +83,9 @@ def current(*areas: str) -> tuple[int, ...]:
     if has_request_context() and "generations" in g:
         values = g.generations
     else:
-        values = dict(db.session.execute(select(Generation.area, Generation.value)).all())
+        # On the session's connection (its transaction), but as Core: the ORM's result machinery
+        # would cost more than the statement.
+        values = dict(db.session.connection().execute(_READ).all())
         if has_request_context():
             g.generations = values
     return tuple(values.get(area, 0) for area in areas)

@@ -5,14 +5,16 @@ review queue, the KPI report, the review desk, the やること home) is made on
 generation: `cached_page` files what the page's own template renders — its title, head, content
 and scripts blocks — under the page's address, the language, the day in JST (a registration
 lapses at midnight without a write), the generations of the areas it reads
-(`portal.core.generations`) and whatever else it depends on (`vary`: a role, a user). Each
-request then renders only the frame around it for whoever asks: the menu, their messages, the
-footer. A write bumps its areas' generations in its own transaction, so the next request, on any
-worker of any server, files the page under a new key and makes it again: nobody sees a page
-older than the last commit.
+(`portal.core.generations`) and whatever else it depends on (`vary`: a role, a user). The
+frame around them — the menu, the footer — is kept with them too, once per menu (a visitor's, or
+the home of the asker's role) and under the footer's contact blocks' generation; a request with
+messages to show once gets its own frame, rendered around the kept blocks. A write bumps its
+areas' generations in its own transaction, so the next request, on any worker of any server,
+files the page under a new key and makes it again: nobody sees a page older than the last commit.
 
-Forms on a kept page carry a placeholder where their CSRF token goes; the frame puts the
-asker's own token in its place, so a page kept for one person never hands their token to another.
+Forms on a kept page (the sign-out button too) carry a placeholder where their CSRF token goes;
+each answer puts the asker's own token in its place, so a page kept for one person never hands
+their token to another.
 
 `cached_value` keeps a computed value the same way (a directory search's count, the KPI report)
 for the pages, files and PDFs that share it.
@@ -32,15 +34,18 @@ import secrets
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from typing import Any
 
-from flask import Flask, Response, current_app, g, make_response, render_template, request
+from flask import Flask, Response, current_app, g, make_response, render_template, request, session
 from flask_caching import Cache
+from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from portal.core import generations
 from portal.core.i18n import current_locale, today_jst
+from portal.core.permissions import home_endpoint
 
 log = logging.getLogger(__name__)
 cache = Cache()
@@ -86,6 +91,7 @@ def init_app(app: Flask) -> None:
     url = app.config["PAGE_CACHE_URL"]
     # In front of Redis only: without it the store is the process's memory already.
     app.extensions["page_cache_recent"] = _Recent(app.config["PAGE_CACHE_RECENT"]) if url else None
+    app.extensions["page_cache_workers"] = {}
     config = {"CACHE_DEFAULT_TIMEOUT": app.config["PAGE_CACHE_SECONDS"] or 1,
               "CACHE_KEY_PREFIX": app.config["PAGE_CACHE_PREFIX"]}
     if url:
@@ -106,10 +112,24 @@ def clear() -> None:
     cache.clear()
     if _recent() is not None:
         _recent().clear()
+    for store in current_app.extensions["page_cache_workers"].values():
+        store.clear()
 
 
 def _recent() -> _Recent | None:
     return current_app.extensions.get("page_cache_recent")
+
+
+def in_worker(name: str, size: int) -> _Recent | None:
+    """A store of this process's own (the last `size` entries put, by key) for what a feature
+    keeps under data generations without Redis (a copy of a signed-in user's row); emptied with
+    the page cache. None while no page is kept (`PAGE_CACHE_SECONDS = 0`)."""
+    if not enabled():
+        return None
+    stores = current_app.extensions["page_cache_workers"]
+    if name not in stores:
+        stores.setdefault(name, _Recent(size))
+    return stores[name]
 
 
 # --- pages ---------------------------------------------------------------------------------------
@@ -122,8 +142,12 @@ def cached_page(template: str, *, areas: Iterable[str], build: Callable[[], dict
     if not enabled() or request.method != "GET" or "lang" in request.args:
         made = build()
         return made if not isinstance(made, dict) else make_response(render_template(template, **made))
-    key = _key("page", template, request.path, sorted(request.args.items(multi=True)), current_locale(),
-               today_jst().isoformat(), generations.current(*areas), tuple(vary))
+    parts = (template, request.path, sorted(request.args.items(multi=True)), current_locale(),
+             today_jst().isoformat(), generations.current(*areas), tuple(vary))
+    framed = _framed_key(parts)
+    if framed is not None and (html := _get(framed)) is not None:
+        return _respond(html, "hit")
+    key = _key("page", *parts)
     blocks = _get(key)
     state = "hit"
     if blocks is None:
@@ -132,9 +156,10 @@ def cached_page(template: str, *, areas: Iterable[str], build: Callable[[], dict
             return blocks
         _set(key, blocks)
         state = "miss"
-    response = make_response(_frame(blocks))
-    response.headers["X-Page-Cache"] = state
-    return response
+    html = _frame(blocks)
+    if framed is not None:
+        _set(framed, html)
+    return _respond(html, state)
 
 
 def cached_value(name: str, *, areas: Iterable[str], compute: Callable[[], Any], vary: Iterable[Any] = ()) -> Any:
@@ -198,23 +223,32 @@ def _block_mark(name: str) -> Markup:
     return Markup(f"\x00{marks}:{name}\x00") if marks else Markup("")
 
 
+@contextmanager
+def _placeholder_tokens():
+    """While rendering what is kept, Flask-WTF's `csrf_token()` gives the placeholder."""
+    saved = g.pop("csrf_token", None)
+    g.csrf_token = _csrf_placeholder()  # what Flask-WTF's generate_csrf returns for this request
+    try:
+        yield
+    finally:
+        g.pop("csrf_token", None)
+        if saved is not None:
+            g.csrf_token = saved
+
+
 def _capture(template: str, build: Callable[[], Any]) -> dict[str, str] | Any:
     """Render `template` with `build()`'s context, CSRF tokens as the placeholder, and cut out its
     blocks between the marks base.html sets around them."""
     marks = secrets.token_hex(8)
-    saved = g.pop("csrf_token", None)
-    g.csrf_token = _csrf_placeholder()  # what Flask-WTF's generate_csrf returns for this request
     g.page_cache_marks = marks
     try:
-        made = build()
-        if not isinstance(made, dict):
-            return made
-        html = render_template(template, **made)
+        with _placeholder_tokens():
+            made = build()
+            if not isinstance(made, dict):
+                return made
+            html = render_template(template, **made)
     finally:
         g.pop("page_cache_marks", None)
-        g.pop("csrf_token", None)
-        if saved is not None:
-            g.csrf_token = saved
     blocks = {}
     for name in BLOCKS:
         start, end = f"\x00{marks}:{name}\x00", f"\x00{marks}:/{name}\x00"
@@ -224,6 +258,24 @@ def _capture(template: str, build: Callable[[], Any]) -> dict[str, str] | Any:
 
 
 def _frame(blocks: dict[str, str]) -> str:
-    html = render_template(FRAME, cached={name: Markup(blocks[name]) for name in BLOCKS})
+    """The whole page: the kept blocks in this request's frame, CSRF tokens as the placeholder."""
+    with _placeholder_tokens():
+        return render_template(FRAME, cached={name: Markup(blocks[name]) for name in BLOCKS})
+
+
+def _framed_key(parts: tuple) -> str | None:
+    """The key of the whole page as this request's frame shows it, or None when the frame is
+    this request's own (messages to show once). The frame differs only by language and address
+    (in `parts`), by whose menu it shows — a visitor's, or the home of the asker's role — and by
+    the offices' contact blocks in its footer."""
+    if session.get("_flashes"):
+        return None
+    return _key("framed", parts, home_endpoint(current_user), generations.current(generations.CONTACTS))
+
+
+def _respond(html: str, state: str) -> Response:
+    """The page with the asker's own CSRF token where the placeholder is."""
     placeholder = _csrf_placeholder()
-    return html.replace(placeholder, generate_csrf()) if placeholder in html else html
+    response = make_response(html.replace(placeholder, generate_csrf()) if placeholder in html else html)
+    response.headers["X-Page-Cache"] = state
+    return response

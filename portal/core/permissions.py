@@ -39,6 +39,19 @@ def may(user, action: str, obj: Any = None) -> bool:
     return bool(_rules[action](user, obj))
 
 
+# Where a signed-in person's own pages start, by the first of these rules they pass.
+HOMES = (("applicant", "organisations.mine"), ("staff", "core.staff_home"), ("city", "core.city_home"),
+         ("partner.dashboard", "partner.dashboard"))
+
+
+def home_endpoint(user) -> str | None:
+    """The endpoint of a signed-in person's own pages (the menu's first link of theirs, the
+    landing page's button): their account page when no home rule lets them in; None for a visitor."""
+    if not _signed_in(user):
+        return None
+    return next((endpoint for action, endpoint in HOMES if may(user, action)), "accounts.profile")
+
+
 def require(action: str, obj: Any = None) -> None:
     """Stop the request unless allowed. Denied objects answer 404: their existence is private."""
     if not _signed_in(current_user):

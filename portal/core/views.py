@@ -9,7 +9,7 @@ from sqlalchemy import text
 from portal.core.extensions import db, limiter
 from portal.core.generations import STAFF
 from portal.core.page_cache import cached_page
-from portal.core.permissions import access, may, public
+from portal.core.permissions import access, home_endpoint, public
 from portal.core.security import plain_http_allowed
 from portal.core.reference.sdgs import GOALS
 from portal import todo
@@ -21,17 +21,17 @@ bp = Blueprint("core", __name__)
 def home_of(user) -> tuple[str, str] | None:
     """Where a signed-in person's own pages start, and the button that takes them there (the
     landing page shows it instead of the sign-up call); None for a visitor."""
-    if not (user is not None and user.is_authenticated):
-        return None
-    if may(user, "applicant"):
-        return url_for("organisations.mine"), _("Go to my organisation")
-    if may(user, "staff"):
-        return url_for("core.staff_home"), _("Go to the staff pages")
-    if may(user, "city"):
-        return url_for("core.city_home"), _("Go to the city menu")
-    if may(user, "partner.dashboard"):
-        return url_for("partner.dashboard"), _("Go to your supported organisations")
-    return url_for("accounts.profile"), _("Go to your account")
+    endpoint = home_endpoint(user)
+    return (url_for(endpoint), HOME_BUTTONS[endpoint]()) if endpoint else None
+
+
+HOME_BUTTONS = {
+    "organisations.mine": lambda: _("Go to my organisation"),
+    "core.staff_home": lambda: _("Go to the staff pages"),
+    "core.city_home": lambda: _("Go to the city menu"),
+    "partner.dashboard": lambda: _("Go to your supported organisations"),
+    "accounts.profile": lambda: _("Go to your account"),
+}
 
 
 @bp.get("/")

@@ -6,7 +6,7 @@ import io
 
 import pytest
 from sqlalchemy import func, select
-from support import counted, csrf_token, login
+from support import counted, csrf_token, login, warm_user
 
 from portal.applications.models import Application, Attachment
 from portal.core.extensions import db
@@ -79,6 +79,7 @@ def _post_data(app, application_id, step) -> dict:
 
 def _count(app, client, method, path, data=None):
     if method == "GET":
+        warm_user(client)
         with counted(app) as statements:
             response = client.get(path)
         assert response.status_code == 200, path

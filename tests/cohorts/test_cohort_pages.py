@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from pages import structure_problems
-from support import counted, csrf_token, login, minimal_content
+from support import counted, csrf_token, login, minimal_content, warm_user
 
 from portal.accounts.models import User
 from portal.applications import operations as applications
@@ -365,6 +365,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, plan):
 # --- the list costs the same for 2 or 10 cohorts -----------------------------------------------
 
 def _list_queries(app, client) -> int:
+    warm_user(client)
     with counted(app) as statements:
         assert client.get(f"{BASE}/").status_code == 200
     return len(statements)

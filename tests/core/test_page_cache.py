@@ -7,6 +7,7 @@ import uuid
 from datetime import date, timedelta
 
 import pytest
+from flask import template_rendered
 from sqlalchemy import select, update
 from support import counted, login, require_or_skip
 
@@ -60,13 +61,65 @@ def test_a_kept_page_is_made_once_and_served_to_everyone_in_their_own_frame(app,
     assert "csrf-placeholder" not in signed_in and "\x00" not in signed_in
 
 
-def test_a_kept_page_costs_one_statement_the_data_generations(app, client):
+def test_a_kept_page_costs_one_statement_the_data_generations(app, client, make_user):
     _import(app, 30, 1)
-    _get(client, "/registrants?q=株式会社&page=2")
-    with counted(app) as statements:
-        assert _get(client, "/registrants?q=株式会社&page=2")[0] == "hit"
-    # The footer's contact blocks are kept too: no statement reads the register or the blocks.
-    assert len(statements) == 1 and "FROM generations" in statements[0], statements
+    reviewer = app.test_client()
+    login(reviewer, make_user("reviewer"))
+    for browser in (client, reviewer):
+        _get(browser, "/registrants?q=株式会社&page=2")
+        rendered = []
+        with counted(app) as statements, template_rendered.connected_to(
+                lambda sender, template, context, **extra: rendered.append(template.name), app):
+            assert _get(browser, "/registrants?q=株式会社&page=2")[0] == "hit"
+        # The footer's contact blocks are kept too, and the worker's copy of the signed-in user:
+        # no statement reads the register, the blocks or the user's row.
+        assert len(statements) == 1 and "FROM generations" in statements[0], statements
+        assert rendered == []  # the whole page is kept, the frame with it
+
+
+def _menu(body: str) -> str:
+    return body[body.index('<nav class="header-nav"'):body.index("</nav>")]
+
+
+def _sign_out_token(body: str) -> str:
+    menu = _menu(body)
+    return menu[menu.index('name="csrf_token" value="') + 25:].split('"', 1)[0]
+
+
+def test_the_whole_page_is_kept_for_each_menu_with_the_asker_s_own_token(app, client, make_user):
+    """The frame is kept with the page, once per menu (a visitor's, an applicant's, staff's, the
+    city's): each asker gets their own menu, and their own CSRF token in its sign-out form."""
+    _import(app, 5, 1)
+    menus, tokens = {}, {}
+    for role in (None, "applicant", "reviewer", "reviewer", "city"):
+        browser = app.test_client()
+        if role:
+            login(browser, make_user(role))
+        _get(browser, "/registrants")
+        state, body = _get(browser, "/registrants")
+        assert state == "hit" and "csrf-placeholder" not in body
+        menus.setdefault(role, set()).add(_menu(body).split('<form', 1)[0])
+        if role:
+            tokens[browser] = _sign_out_token(body)
+            assert browser.post("/logout", data={"csrf_token": tokens[browser]}).status_code == 302
+            assert _get(browser, "/registrants")[1].count("/login") >= 1  # signed out: the visitor's menu
+    assert all(len(found) == 1 for found in menus.values())  # one menu per role, whoever asks
+    assert len({next(iter(found)) for found in menus.values()}) == 4
+    assert "/organisation\"" in next(iter(menus["applicant"])) and "/staff/" in next(iter(menus["reviewer"]))
+    assert "/city/" in next(iter(menus["city"])) and "/login" in next(iter(menus[None]))
+    assert len(set(tokens.values())) == 4  # every session its own token
+
+
+def test_a_message_shows_once_on_a_kept_page(app, client, make_user):
+    _import(app, 5, 1)
+    login(client, make_user("reviewer"))
+    _get(client, "/registrants")
+    with client.session_transaction() as session:
+        session["_flashes"] = [("success", "保存しました。")]
+    state, body = _get(client, "/registrants")
+    assert state == "hit" and "保存しました。" in body  # the content kept, the frame this request's own
+    state, body = _get(client, "/registrants")
+    assert state == "hit" and "保存しました。" not in body
 
 
 def test_a_contact_block_saved_shows_at_once_in_every_footer(app, second_server, make_user):

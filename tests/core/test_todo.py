@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from support import counted, login
+from support import counted, login, warm_user
 from portal.core.extensions import db
 from portal.core.i18n import JST, today_jst
 
@@ -493,6 +493,7 @@ def test_partner_items_terms_ending_and_new_consents(app, make_user, make_organi
 # --- cost -----------------------------------------------------------------------------------------
 
 def _statements(app, client, path: str) -> int:
+    warm_user(client)
     with counted(app) as statements:
         assert client.get(path).status_code == 200
     return len(statements)

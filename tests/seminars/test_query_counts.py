@@ -3,11 +3,12 @@
 attendees are loaded together, never one by one."""
 from __future__ import annotations
 
-from support import counted
+from support import counted, warm_user
 
 
 def _measure(app, client, urls) -> dict[str, int]:
     found = {}
+    warm_user(client)
     for url in urls:
         with counted(app) as statements:
             response = client.get(url)
