@@ -38,10 +38,11 @@ from portal.core.extensions import db
 # What each area's pages read. "register": the public directory, the registrant pages and the
 # open data; "review": the review queue; "kpi": the city's KPI report; "contacts": the footer of
 # every page; "accounts": the signed-in person each request loads (portal.accounts.sessions keeps
-# a copy per worker while it holds); "staff": pages that gather from everywhere (the review desk,
+# a copy per worker while it holds); "certificates": what a certificate download needs (kept by
+# portal.registrations.documents); "staff": pages that gather from everywhere (the review desk,
 # the やること panels), bumped by a write to any table but those in QUIET.
 REGISTER, REVIEW, KPI, STAFF, CONTACTS = "register", "review", "kpi", "staff", "contacts"
-ACCOUNTS = "accounts"
+ACCOUNTS, CERTIFICATES = "accounts", "certificates"
 AREAS: dict[str, frozenset[str]] = {
     REGISTER: frozenset({"registrations", "registration_goals", "organisations", "cohorts"}),
     REVIEW: frozenset({"applications", "organisations", "users", "cohorts"}),
@@ -50,6 +51,9 @@ AREAS: dict[str, frozenset[str]] = {
                     "kpi_targets"}),
     CONTACTS: frozenset({"contact_blocks"}),  # the offices' addresses in every page's footer
     ACCOUNTS: frozenset({"users", "memberships"}),  # a user's row and the membership loaded with it
+    # What a registration's certificate (登録証) shows: its details, cohort and issuer.
+    CERTIFICATES: frozenset({"registrations", "registration_details", "organisations", "cohorts",
+                             "certificate_issuer"}),
 }
 # Writes no page shows: the mail queue as it is sent, the error log.
 QUIET = frozenset({"outbox_mails", "outbox_attachments", "error_events"})

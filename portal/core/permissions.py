@@ -137,11 +137,15 @@ def _manage_users(user, obj) -> bool:
 
 
 def _is_member(user, organisation) -> bool:
+    return organisation is not None and _is_member_of(user, organisation.id)
+
+
+def _is_member_of(user, organisation_id: int | None) -> bool:
     return (
         user.role == Role.APPLICANT
         and user.membership is not None
-        and organisation is not None
-        and user.membership.organisation_id == organisation.id
+        and organisation_id is not None
+        and user.membership.organisation_id == organisation_id
     )
 
 
@@ -193,7 +197,9 @@ def _review_application(user, application) -> bool:
 
 @rule("registration.view")
 def _view_registration(user, registration) -> bool:
-    return user.role.is_staff or _is_member(user, registration.organisation)
+    """`registration`: a Registration, or anything else with its `organisation_id` (a
+    certificate's kept source, portal.registrations.documents)."""
+    return user.role.is_staff or _is_member_of(user, registration.organisation_id)
 
 
 @rule("application.assign")

@@ -16,6 +16,7 @@ import re
 import unicodedata
 from datetime import date
 from pathlib import Path
+from typing import NamedTuple
 
 from flask import current_app
 from flask_babel import force_locale
@@ -141,10 +142,33 @@ def certificate(registration, today: date) -> tuple[bytes, str]:
     return certificate_file(certificate_data(registration, today))
 
 
-def certificate_sources(registration_id: int) -> tuple | None:
-    """(the registration, its certified details in force or None, the issuer's inputs) in one
-    statement — what a download needs to find its certificate's file — or None when there is
-    no such registration. A repeat download is mostly this and the permission check."""
+class CertificateSource(NamedTuple):
+    """What a download of a registration's certificate needs: whose it is (`organisation_id`, as
+    a Registration has it, for the permission check) and the data its file is named by."""
+
+    registration_id: int
+    organisation_id: int
+    data: dict
+
+
+def certificate_source(registration_id: int) -> CertificateSource | None:
+    """The registration's certificate source today, or None when there is no such registration.
+    Kept under the `certificates` data generation and the day (`page_cache.cached_value`), so a
+    repeat download reads no row: any write to what a certificate shows moves the number."""
+    from portal.certificates import mark
+    from portal.core import generations, page_cache
+    from portal.core.i18n import today_jst
+
+    found = page_cache.cached_value(
+        "certificate-source", areas=(generations.CERTIFICATES,),
+        # Besides the database: the verification link's address, the registration mark's file.
+        vary=(registration_id, current_app.config["PORTAL_BASE_URL"], mark.png_sha256()),
+        compute=lambda: _source(registration_id, today_jst()) or False)
+    return found or None
+
+
+def _source(registration_id: int, today: date) -> CertificateSource | None:
+    """(the registration, its certified details in force, the issuer's inputs) in one statement."""
     from portal.certificates.issuer import certificate_inputs
     from portal.core.extensions import db
 
@@ -152,7 +176,8 @@ def certificate_sources(registration_id: int) -> tuple | None:
     if found is None:
         return None
     registration, certified, issuer = found
-    return registration, certified, certificate_inputs(issuer)
+    return CertificateSource(registration.id, registration.organisation_id,
+                             certificate_data(registration, today, certified, certificate_inputs(issuer)))
 
 
 @functools.cache
@@ -172,11 +197,11 @@ def _sources_statement():
             .order_by(RegistrationDetails.valid_from.desc(), RegistrationDetails.id.desc()).limit(1))
 
 
-def certificate_path(registration, today: date, certified=..., issuer: dict | None = None) -> tuple[Path, str]:
-    """The certificate's cached file and its hash, rendered first when there is none: what a
-    download sends (by the app or by the front server, see portal.core.files). `certified` and
-    `issuer`: as `certificate_data`'s (from `certificate_sources`)."""
-    path, digest, _pdf = _cached(certificate_data(registration, today, certified, issuer), read=False)
+def certificate_path(data: dict) -> tuple[Path, str]:
+    """The certificate's stored file and its hash, rendered first when there is none: what a
+    download sends (by the app or by the front server, see portal.core.files). `data`: a
+    `certificate_source`'s."""
+    path, digest, _pdf = _cached(data, read=False)
     return path, digest
 
 

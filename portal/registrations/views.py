@@ -146,11 +146,10 @@ def notice_document(registration_id: int, notice_id: int):
 @access("signed_in")
 def certificate(registration_id: int):
     """登録証: the cached file (rendered on the first download), its hash as the ETag."""
-    found = documents.certificate_sources(registration_id)
+    found = documents.certificate_source(registration_id)
     if found is None:
         abort(404)
-    registration, certified, issuer = found
-    require("registration.view", registration)
-    path, digest = documents.certificate_path(registration, today_jst(), certified, issuer)
+    require("registration.view", found)
+    path, digest = documents.certificate_path(found.data)
     return send_stored(path, mimetype="application/pdf", as_attachment=True,
-                       download_name=f"熊本県SDGs登録証_{registration.number}.pdf", etag=digest)
+                       download_name=f"熊本県SDGs登録証_{found.data['number']}.pdf", etag=digest)

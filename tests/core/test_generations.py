@@ -9,7 +9,7 @@ from sqlalchemy import delete, insert, select, text, update
 
 from portal.core import generations
 from portal.core.extensions import db
-from portal.core.generations import ACCOUNTS, KPI, REGISTER, REVIEW, STAFF, Generation
+from portal.core.generations import ACCOUNTS, CERTIFICATES, KPI, REGISTER, REVIEW, STAFF, Generation
 from portal.kpi.models import KpiTarget
 from portal.organisations.models import Organisation
 
@@ -117,7 +117,8 @@ def test_areas_of_tables():
     assert generations.areas_of({"outbox_mails", "error_events"}) == set()
     assert generations.areas_of({"inquiries"}) == {STAFF}
     # A version of a registration's details opened (a move accepted) moves where the KPI counts it.
-    assert generations.areas_of({"registration_details"}) == {KPI, STAFF}
+    assert generations.areas_of({"registration_details"}) == {KPI, CERTIFICATES, STAFF}
+    assert generations.areas_of({"certificate_issuer"}) == {CERTIFICATES, STAFF}
     # The signed-in user each request loads, kept by each worker (portal.accounts.sessions).
     assert generations.areas_of({"memberships"}) == {ACCOUNTS, STAFF}
     assert generations.areas_of({"users"}) == {REVIEW, ACCOUNTS, STAFF}

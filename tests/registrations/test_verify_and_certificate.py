@@ -306,6 +306,44 @@ def test_a_repeat_download_is_not_rendered_again_and_a_new_name_is(app, client, 
     assert len(renders) == 2
 
 
+def test_a_repeat_download_reads_only_the_data_generations_and_follows_a_change_on_another_server(
+        app, client, registered, certificate_folder, second_server, make_user, make_organisation):
+    """What a download needs is kept under the certificates generation: a repeat reads no row, a
+    change committed on another server gives the new certificate on the next download here, and
+    the kept source lets nobody else in."""
+    from support import counted, warm_user
+
+    _require_tools("pdftotext")
+    [registration] = registered()
+    login(client, registration["owner"])
+    path = f"/registrations/{registration['id']}/certificate.pdf"
+    first = client.get(path)
+    warm_user(client)
+    with counted(app) as statements:
+        assert client.get(path).headers["ETag"] == first.headers["ETag"]
+    assert len(statements) == 1 and "FROM generations" in statements[0], statements
+
+    stranger = app.test_client()
+    other_owner = make_user()
+    make_organisation(other_owner, corporate_number=None, kind="group", name="無関係の団体")
+    login(stranger, other_owner)
+    assert stranger.get(path).status_code == 404
+
+    with second_server.test_request_context():
+        from portal.registrations import details
+
+        record = db.session.get(Registration, registration["id"])
+        details.open_version(record, {**details.values_of(record.organisation), "name": "くまもと水と緑の会"}, TODAY)
+        db.session.commit()
+    renamed = client.get(path)
+    assert renamed.headers["ETag"] != first.headers["ETag"] and "くまもと水と緑の会" in _text(renamed.data)
+
+    for stored in certificate_folder.glob("KS07-0001-*.pdf"):  # the volume lost its files
+        stored.unlink()
+    again = client.get(path)
+    assert again.status_code == 200 and again.headers["ETag"] == renamed.headers["ETag"]  # rendered again
+
+
 def test_a_new_term_or_status_gives_a_new_certificate(app, client, registered, certificate_folder, renders):
     _require_tools("pdftotext")
     [registration] = registered()
