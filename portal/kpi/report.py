@@ -2,9 +2,10 @@
 
 Read-only, and a constant number of queries whatever the number of registrations: every
 figure is a GROUP BY (targets 1, cohorts 1, places 1 — the wards and the totals on `as_of` and
-on each fiscal year's end —, industries 1, goals 1). The result is plain JSON-ready data in no
-particular language (codes, not names): the page, the PDF, the CSV/XLSX and the command line
-all start from it (`portal.kpi.presentation` adds the names).
+on each fiscal year's end, in one pass over the registrations —, industries 1, goals 1). The
+result is plain JSON-ready data in no particular language (codes, not names): the page, the
+PDF, the CSV/XLSX and the command line all start from it (`portal.kpi.presentation` adds the
+names).
 
 Definitions (CONTRACT.md, "KPI JSON"):
 - a cohort's `registered` / `in_city` are the registrations its decision created, by
@@ -26,11 +27,13 @@ today's count against a year that is over.
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Date, case, func, literal, select, union_all
+from sqlalchemy import Date, Integer, and_, bindparam, case, func, literal_column, or_, select, true, union_all
+from sqlalchemy.orm import aliased
 
 from portal.cohorts.models import Cohort, CohortState
 from portal.core.db import unindexed
@@ -40,9 +43,9 @@ from portal.core.reference.municipalities import KUMAMOTO_CITY, MUNICIPALITIES
 from portal.core.reference.sdgs import GOALS
 from portal.kpi.targets import Target, fiscal_year, fiscal_year_bounds, load_targets, target_for
 from portal.organisations.models import Organisation
-from portal.registrations.details import in_force_on
+from portal.registrations.details import in_force_on, version_in_force
 from portal.registrations.models import Registration, RegistrationDetails, RegistrationGoal
-from portal.registrations.queries import active_on
+from portal.registrations.queries import active_on, active_period
 
 # The keys of CONTRACT.md's KPI JSON, in its order (the command line prints exactly these).
 CONTRACT_KEYS = ("as_of", "target", "target_fiscal_year", "cohorts", "active_total", "active_in_city", "progress",
@@ -149,22 +152,93 @@ def _fiscal_year_days(cohorts: list[dict[str, Any]], as_of: date) -> list[tuple[
 
 def _active_places(days: list[date]) -> dict[date, list[tuple[str | None, bool, int]]]:
     """For each day: how many registrations are active, by the municipality and in-city flag of
-    the version of their details in force that day — (code, in the city, count) rows. One
-    grouped query over all the days (a small table of dates joined to the registrations)."""
+    the version of their details in force that day — (code, in the city, count) rows, the code
+    only for the city's (all that `_wards` reads: outside the city, None). One grouped query
+    (`_places_statement`) for all the days."""
     days = sorted(set(days))
-    day_rows = [select(literal(day, Date).label("day")) for day in days]
-    table = (day_rows[0] if len(day_rows) == 1 else union_all(*day_rows)).subquery("days")
-    code, inside = _in_force("municipality_code"), _in_force("in_city")
-    rows = db.session.execute(
-        select(table.c.day, code, inside, func.count())
-        .select_from(table)
-        .join(Registration, active_on(table.c.day))
-        .outerjoin(RegistrationDetails, in_force_on(table.c.day))
-        .group_by(table.c.day, code, inside))
-    found: dict[date, list[tuple[str | None, bool, int]]] = {day: [] for day in days}
-    for day, municipality_code, in_city, count in rows:
-        found[day].append((municipality_code, bool(in_city), count))
-    return found
+    rows = db.session.execute(_places_statement(len(days)), {f"day_{k}": day for k, day in enumerate(days)})
+    found: dict[date, dict[str | None, int]] = {day: {} for day in days}
+    for place, day_from, day_to, count in rows:
+        for day in days[day_from:day_to]:
+            found[day][place] = found[day].get(place, 0) + count
+    return {day: [(place if place != "" else None, place is not None, count) for place, count in counts.items()]
+            for day, counts in found.items()}
+
+
+@functools.cache
+def _places_statement(number_of_days: int):
+    """The statement of `_active_places` for that many days, bound as day_0 < day_1 < … (built
+    once per number of days: it is long, and building it would cost more than running it).
+
+    Its rows: (place, day_from, day_to, count) — that many registrations counted at that place
+    on days[day_from:day_to], the place being the city's municipality code ('' for one without
+    a code) or NULL outside the city. Two parts:
+
+    - One pass over the registrations, each with every version of its details (outer join).
+      A row counts on the days its registration is active (`active_period`, the bounds of
+      `active_on`) and its version is in force (`version_in_force`: from valid_from until the
+      day before valid_until), at that version's place — one per version in force, as the outer
+      join `in_force_on` makes it —; a registration without any version, on the days it is
+      active, at its own snapshot's. Both ranges of days are the days from the first that has
+      begun (registered, and the version in force) to the last that is not over (within the
+      term, not ended, the version not replaced): sorted days, so a slice of them, found once
+      per row (CASE) instead of testing every day.
+    - A registration that has versions but none in force on a day it is active also counts by
+      its snapshot, as the outer join falls back on it: only one with a version that does not
+      cover its whole term — replaced (a move) or beginning after it was registered — can, so
+      those are tested day by day (NOT EXISTS), and only those."""
+    days = [bindparam(f"day_{k}", type_=Date) for k in range(number_of_days)]
+    first, last, ends = active_period()
+    version = RegistrationDetails
+    # Compared as stored (ISO text on SQLite): `unindexed` also drops the column's affinity there,
+    # so that SQLite does not try each day as a number again for every row it compares it with.
+    valid_from, valid_until = unindexed(version.valid_from), unindexed(version.valid_until)
+
+    def begun(day):
+        return and_(unindexed(first) <= day, or_(version.valid_from.is_(None), valid_from <= day))
+
+    def not_over(day):
+        return and_(unindexed(last) >= day, or_(ends.is_(None), ends > day),
+                    or_(version.valid_until.is_(None), valid_until > day))
+
+    day_from = case(*[(begun(day), _number(k)) for k, day in enumerate(days)], else_=_number(number_of_days))
+    day_to = case(*[(not_over(day), _number(k + 1)) for k, day in reversed(list(enumerate(days)))], else_=_number(0))
+    place = case((version.id.is_(None), _city_place(Registration)), else_=_city_place(version))
+    by_version = (
+        select(place.label("place"), day_from.label("day_from"), day_to.label("day_to"), func.count().label("n"))
+        .select_from(Registration)
+        .outerjoin(version, version.registration_id == Registration.id)
+        .where(first <= days[-1], unindexed(last) >= days[0])  # active on none of the days: not joined
+        .group_by(place, day_from, day_to))
+
+    day_rows = [select(_number(k).label("k"), day.label("day")) for k, day in enumerate(days)]
+    day_table = (union_all(*day_rows) if len(day_rows) > 1 else day_rows[0]).subquery("days")
+    partial = (select(version.registration_id).distinct()
+               .join(Registration, Registration.id == version.registration_id)
+               .where(or_(version.valid_until.is_not(None), version.valid_from > first))).subquery("partial")
+    other = aliased(RegistrationDetails, name="other_version")
+    snapshot_place = _city_place(Registration)
+    by_snapshot = (
+        select(snapshot_place, day_table.c.k, day_table.c.k + _number(1), func.count())
+        .select_from(partial).join(Registration, Registration.id == partial.c.registration_id)
+        .join(day_table, true())
+        .where(active_on(day_table.c.day, by_term_index=False),
+               ~select(other.id).where(other.registration_id == Registration.id,
+                                       version_in_force(day_table.c.day, other)).exists())
+        .group_by(snapshot_place, day_table.c.k))
+    return union_all(by_version, by_snapshot)
+
+
+def _city_place(entity):
+    """The place that counts of a registration or a version: its municipality code if in the
+    city ('' for none), else NULL."""
+    return case((entity.in_city.is_(True), func.coalesce(entity.municipality_code, literal_column("''"))), else_=None)
+
+
+def _number(value: int):
+    """An integer written in the statement (not a parameter: the same expression in its SELECT and
+    its GROUP BY for PostgreSQL, and fewer parameters)."""
+    return literal_column(str(int(value)), Integer)
 
 
 def _fiscal_years(cohorts: list[dict[str, Any]], years: list[tuple[int, date, date]],

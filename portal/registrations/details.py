@@ -112,5 +112,10 @@ def in_force_on(day: date):
     """The join condition of a registration (`Registration`) with its version in force on `day`:
     use it with an outer join, falling back to the registration's own snapshot (coalesce) for one
     that has no version."""
-    return and_(RegistrationDetails.registration_id == Registration.id, RegistrationDetails.valid_from <= day,
-                or_(RegistrationDetails.valid_until.is_(None), RegistrationDetails.valid_until > day))
+    return and_(RegistrationDetails.registration_id == Registration.id, version_in_force(day))
+
+
+def version_in_force(day: date, version=RegistrationDetails):
+    """Whether a version (`RegistrationDetails`, or an alias of it) is in force on `day`: from its
+    `valid_from` until the day before its `valid_until`, if any (`in_force_on` without the join)."""
+    return and_(version.valid_from <= day, or_(version.valid_until.is_(None), version.valid_until > day))
