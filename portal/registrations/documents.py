@@ -146,7 +146,6 @@ class CertificateSource(NamedTuple):
     """What a download of a registration's certificate needs: whose it is (`organisation_id`, as
     a Registration has it, for the permission check) and the data its file is named by."""
 
-    registration_id: int
     organisation_id: int
     data: dict
 
@@ -176,8 +175,8 @@ def _source(registration_id: int, today: date) -> CertificateSource | None:
     if found is None:
         return None
     registration, certified, issuer = found
-    return CertificateSource(registration.id, registration.organisation_id,
-                             certificate_data(registration, today, certified, certificate_inputs(issuer)))
+    data = certificate_data(registration, today, certified, certificate_inputs(issuer))
+    return CertificateSource(registration.organisation_id, data)
 
 
 @functools.cache
